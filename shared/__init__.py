@@ -1,0 +1,1 @@
+"""The gateway's core: failover policy, providers, config and safety. No Azure Functions imports."""

@@ -1,0 +1,150 @@
+"""Values that flow through the gateway.
+
+A chat request is parsed once into a :class:`ChatRequest`. Each provider adapter turns it into
+one :class:`ProviderResult`, whose :class:`Outcome` is the only thing the failover policy and
+the circuit breakers look at. Everything here is immutable and JSON-friendly, because these
+values cross the Durable Functions boundary (orchestration input, activity results).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+
+
+class Outcome(StrEnum):
+    """What happened when one tier was tried."""
+
+    OK = "ok"
+    TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
+    AUTH_ERROR = "auth_error"
+    BAD_REQUEST = "bad_request"
+    CONTENT_FILTERED = "content_filtered"
+    NOT_CONFIGURED = "not_configured"
+    DISABLED = "disabled"
+    BREAKER_OPEN = "breaker_open"
+    RESIDENCY_BLOCKED = "residency_blocked"
+    BUDGET_EXHAUSTED = "budget_exhausted"
+    ERROR = "error"  # our own activity failed unexpectedly; treated like unavailable
+
+    @property
+    def counts_against_provider(self) -> bool:
+        """Whether a circuit breaker should count this outcome as a provider failure."""
+        return self in _BREAKER_FAILURES
+
+
+_BREAKER_FAILURES = frozenset(
+    {Outcome.TIMEOUT, Outcome.UNAVAILABLE, Outcome.RATE_LIMITED, Outcome.AUTH_ERROR}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One conversation turn."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """A validated chat request from the bot."""
+
+    messages: tuple[Message, ...]
+    model: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    user: str | None = None
+    conversation_id: str | None = None
+
+    @property
+    def conversation_key(self) -> str | None:
+        """The identifier used to group a conversation (never logged raw)."""
+        return self.conversation_id or self.user
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChatRequest:
+        return cls(
+            messages=tuple(Message(role=m["role"], content=m["content"]) for m in data["messages"]),
+            model=data.get("model"),
+            max_tokens=data.get("max_tokens"),
+            temperature=data.get("temperature"),
+            user=data.get("user"),
+            conversation_id=data.get("conversation_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRequest:
+    """What an adapter sends: the safety prompt, the conversation and the limits."""
+
+    system_prompt: str
+    messages: tuple[Message, ...]
+    timeout_s: float
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A provider's answer, normalised across SDKs."""
+
+    text: str
+    finish_reason: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderResult:
+    """The typed result of one provider call. ``detail`` never holds message content."""
+
+    outcome: Outcome
+    completion: Completion | None = None
+    retry_after_s: float | None = None
+    status: int | None = None
+    detail: str = ""
+    ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProviderResult:
+        completion = data.get("completion")
+        return cls(
+            outcome=Outcome(data["outcome"]),
+            completion=None
+            if completion is None
+            else Completion(
+                text=completion["text"],
+                finish_reason=completion["finish_reason"],
+                model=completion["model"],
+                usage=Usage(**completion.get("usage", {})),
+            ),
+            retry_after_s=data.get("retry_after_s"),
+            status=data.get("status"),
+            detail=data.get("detail", ""),
+            ms=float(data.get("ms", 0.0)),
+        )

@@ -1,0 +1,1 @@
+"""One adapter per LLM SDK, all behind the :class:`~shared.providers.base.Provider` port."""

@@ -1,0 +1,69 @@
+"""App settings (environment variables), read once into a typed, frozen value.
+
+Secrets live only here (from app settings or Key Vault references), never in config files.
+``local.settings.json`` Values count as app settings: the dev host loads them into the
+environment, with real environment variables taking precedence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEV_STORAGE = "UseDevelopmentStorage=true"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"app setting {name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Settings:
+    """Endpoints, credentials and knobs. ``repr`` is suppressed so secrets never reach a log."""
+
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    azure_openai_endpoint: str = ""
+    azure_openai_api_key: str = ""
+    azure_openai_use_managed_identity: bool = False
+    azure_openai_api_version: str = "2024-10-21"
+    azure_openai_deployment: str = ""
+    anthropic_api_key: str = ""
+    anthropic_base_url: str = ""
+    simulated_providers: bool = False
+    storage_connection: str = DEV_STORAGE
+    status_poll_interval_s: float = 0.1
+    config_dir: str = ""
+
+    def __repr__(self) -> str:
+        return "Settings(<redacted>)"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        return cls(
+            openai_api_key=env.get("OPENAI_API_KEY", ""),
+            openai_base_url=env.get("OPENAI_BASE_URL", ""),
+            azure_openai_endpoint=env.get("AZURE_OPENAI_ENDPOINT", ""),
+            azure_openai_api_key=env.get("AZURE_OPENAI_API_KEY", ""),
+            azure_openai_use_managed_identity=_flag(env.get("AZURE_OPENAI_USE_MANAGED_IDENTITY")),
+            azure_openai_api_version=env.get("AZURE_OPENAI_API_VERSION", "") or "2024-10-21",
+            azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", ""),
+            anthropic_api_key=env.get("ANTHROPIC_API_KEY", ""),
+            anthropic_base_url=env.get("ANTHROPIC_BASE_URL", ""),
+            simulated_providers=_flag(env.get("ASKEVE_SIMULATED_PROVIDERS")),
+            storage_connection=env.get("BREAKER_STORAGE_CONNECTION", "")
+            or env.get("AzureWebJobsStorage", "")
+            or DEV_STORAGE,
+            status_poll_interval_s=_float(env, "ASKEVE_STATUS_POLL_INTERVAL_MS", 100.0) / 1000.0,
+            config_dir=env.get("ASKEVE_CONFIG_DIR", ""),
+        )

@@ -1,0 +1,1 @@
+"""Shared test support: loopback services the tests start themselves."""
