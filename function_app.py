@@ -1,0 +1,11 @@
+"""The Function App: build the app and register the blueprints. Nothing else happens here."""
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from api.chat import bp as chat_http
+from orchestrators.chat import bp as chat_orchestration
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(chat_http)
+app.register_functions(chat_orchestration)

@@ -1,0 +1,1 @@
+"""Durable orchestrations and their activities."""

@@ -1,0 +1,129 @@
+"""The chat request path, behind the HTTP trigger.
+
+Parse, plan, start the ``chat`` orchestration, poll it until it finishes or the overall budget
+runs out, and answer. The orchestration engine is reached through :class:`Orchestrations`, a
+small port, so this module never imports Azure Functions. Tier 4 (the pre-approved emergency
+reply) is built here from config alone: it needs neither storage nor the orchestration engine,
+so the bot always gets an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from shared.errors import ApiError
+from shared.failover import ChatPlan, FailoverResult, build_plan, emergency_result
+from shared.requests import RequestLimits, parse_request
+from shared.responses import ChatAnswer, completion_body, preapproved
+from shared.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+ORCHESTRATION = "chat_orchestrator"
+
+
+class Orchestrations(Protocol):
+    """The slice of the Durable client that the chat path needs."""
+
+    async def start(self, name: str, payload: dict[str, Any]) -> str: ...
+
+    async def poll(self, instance_id: str) -> tuple[str, Any]:
+        """``(state, output)`` where state is ``running``, ``completed`` or ``failed``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ChatGateway:
+    """Answers chat requests. Clock, sleep and ids are injectable for tests."""
+
+    runtime: Runtime
+    limits: RequestLimits = RequestLimits()
+    clock: Callable[[], datetime] = _now
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+    async def handle(
+        self, raw: bytes, content_type: str | None, orchestrations: Orchestrations
+    ) -> HttpReply:
+        started = self.monotonic()
+        received_at = self.clock()
+        try:
+            request = parse_request(raw, content_type, self.limits)
+        except ApiError as error:
+            headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else {}
+            return HttpReply(error.status, error.to_body(), headers)
+
+        plan = build_plan(
+            self.runtime.config.failover,
+            request,
+            received_at,
+            is_configured=self.runtime.is_configured,
+        )
+        result = await self._run(plan, orchestrations, started)
+        return self._reply(result, received_at)
+
+    async def _run(
+        self, plan: ChatPlan, orchestrations: Orchestrations, started: float
+    ) -> FailoverResult:
+        budget_end = started + self.runtime.config.failover.budget_s
+        try:
+            instance_id = await orchestrations.start(ORCHESTRATION, plan.to_json())
+        except Exception:
+            log.exception("chat orchestration could not start; answering from the emergency tier")
+            return emergency_result(len(plan.steps))
+        interval = self.runtime.settings.status_poll_interval_s
+        while True:
+            remaining = budget_end - self.monotonic()
+            if remaining <= 0:
+                log.error("chat orchestration exceeded the budget; answering from emergency tier")
+                return emergency_result(len(plan.steps))
+            await self.sleep(min(interval, remaining))
+            try:
+                state, output = await orchestrations.poll(instance_id)
+            except Exception:
+                log.exception("chat orchestration status unavailable; polling again")
+                continue
+            if state == "completed":
+                try:
+                    return FailoverResult.from_json(output)
+                except (KeyError, TypeError, ValueError):
+                    log.exception("chat orchestration returned an unreadable result")
+                    return emergency_result(len(plan.steps))
+            if state == "failed":
+                log.error("chat orchestration failed; answering from the emergency tier")
+                return emergency_result(len(plan.steps))
+
+    def _reply(self, result: FailoverResult, received_at: datetime) -> HttpReply:
+        completion = result.completion
+        if completion is None:
+            completion = preapproved(self.runtime.config.safety.emergency_general, crisis=False)
+        answer = ChatAnswer(
+            completion=completion,
+            tier=result.tier,
+            provider=result.provider,
+            attempts=result.attempts,
+            simulated=self.runtime.settings.simulated_providers,
+        )
+        body = completion_body(
+            answer, completion_id=f"chatcmpl-{self.new_id()}", created=int(received_at.timestamp())
+        )
+        return HttpReply(200, body)

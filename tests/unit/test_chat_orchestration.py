@@ -1,0 +1,215 @@
+"""The chat orchestration, replayed from JSON history through the Durable SDK's own handler."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
+from shared.config import FailoverConfig, load_config
+from shared.failover import ChatPlan, build_plan
+from shared.models import ChatRequest, Message, Outcome
+from tests.support.history import History, flat_actions, replay
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+CALL, TIMER, WHEN_ANY = 0, 5, 11
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def ok(provider: str, ms: float = 120.0) -> dict[str, Any]:
+    return {
+        "outcome": "ok",
+        "completion": {
+            "text": f"answer from {provider}",
+            "finish_reason": "stop",
+            "model": f"{provider}-model",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+        },
+        "ms": ms,
+    }
+
+
+def failed(outcome: str, ms: float = 15.0) -> dict[str, Any]:
+    return {"outcome": outcome, "ms": ms, "status": 503}
+
+
+def make_plan(config: FailoverConfig | None = None, configured: bool = True) -> ChatPlan:
+    request = ChatRequest(
+        messages=(Message("user", "What are the symptoms of ovarian cancer?"),),
+        conversation_id="conv-1",
+    )
+    return build_plan(
+        config or load_config().failover, request, T0, is_configured=lambda _name: configured
+    )
+
+
+class Run:
+    """Drives one orchestration episode by episode, as the Durable extension would."""
+
+    def __init__(self, plan: ChatPlan) -> None:
+        self.history = History(ORCHESTRATION, plan.to_json(), T0)
+        self.seq = 0
+        self.state = self._episode(T0)
+
+    def _episode(self, now: datetime) -> dict[str, Any]:
+        state = replay(failover, self.history)
+        new = [a for a in flat_actions(state) if a["actionType"] in (CALL, TIMER)]
+        for action in new[self.seq :]:
+            if action["actionType"] == CALL:
+                self.history.scheduled(self.seq, action["functionName"], now)
+            else:
+                fire_at = datetime.fromisoformat(action["fireAt"].replace("Z", "+00:00"))
+                self.history.timer_created(self.seq, fire_at, now)
+            self.seq += 1
+        self.history.close(now)
+        return state
+
+    def last_call(self) -> dict[str, Any]:
+        calls = [a for a in flat_actions(self.state) if a["actionType"] == CALL]
+        return json.loads(calls[-1]["input"])
+
+    def timers(self) -> list[dict[str, Any]]:
+        return [a for a in flat_actions(self.state) if a["actionType"] == TIMER]
+
+    def complete(self, seq: int, result: dict[str, Any], now: datetime) -> dict[str, Any]:
+        self.history.completed(seq, result, now)
+        self.state = self._episode(now)
+        return self.state
+
+    def fail(self, seq: int, now: datetime) -> dict[str, Any]:
+        self.history.failed(seq, "boom", now)
+        self.state = self._episode(now)
+        return self.state
+
+    def fire(self, seq: int) -> dict[str, Any]:
+        timer = self.timers()[-1]
+        fire_at = datetime.fromisoformat(timer["fireAt"].replace("Z", "+00:00"))
+        self.history.timer_fired(seq, fire_at)
+        self.state = self._episode(fire_at)
+        return self.state
+
+
+def test_first_episode_races_tier1_against_its_timer() -> None:
+    """The first tier is scheduled together with a timer at its timeout, inside one task_any."""
+    run = Run(make_plan())
+    groups = run.state["actions"]
+    assert groups[0][0]["actionType"] == WHEN_ANY
+    assert run.last_call()["tier"] == "openai"
+    assert run.timers()[0]["fireAt"].startswith("2026-01-01T12:00:03")
+    assert run.last_call()["timeout_s"] < 3.0, "the SDK timeout sits below the tier timeout"
+
+
+def test_tier1_success_answers_and_cancels_the_timer() -> None:
+    """When tier 1 answers, the orchestration completes and its timer is cancelled."""
+    run = Run(make_plan())
+    state = run.complete(0, ok("openai"), at(0.2))
+    assert state["isDone"] is True
+    assert state["output"]["tier"] == 1
+    assert state["output"]["provider"] == "openai"
+    assert state["output"]["completion"]["text"] == "answer from openai"
+    assert run.timers()[0]["isCanceled"] is True
+    assert state["output"]["attempts"] == [{"provider": "openai", "outcome": "ok", "ms": 120.0}]
+
+
+def test_tier1_timeout_moves_to_tier2() -> None:
+    """When the durable timer wins, tier 1 counts as a timeout and tier 2 is tried."""
+    run = Run(make_plan())
+    state = run.fire(1)
+    assert state["isDone"] is False
+    assert run.last_call()["tier"] == "azure_openai"
+    state = run.complete(2, ok("azure_openai"), at(3.3))
+    assert state["output"]["tier"] == 2
+    assert state["output"]["attempts"][0] == {"provider": "openai", "outcome": "timeout", "ms": 3000.0}
+
+
+def test_tier1_fast_failure_moves_to_tier2_without_waiting() -> None:
+    """A fast failure schedules tier 2 in the same episode, and tier 1's timer is cancelled."""
+    run = Run(make_plan())
+    run.complete(0, failed("unavailable"), at(0.02))
+    assert run.last_call()["tier"] == "azure_openai"
+    timers = run.timers()
+    assert timers[0]["isCanceled"] is True
+    assert timers[1]["fireAt"].startswith("2026-01-01T12:00:03.02"), "tier 2 timer starts now"
+
+
+def test_failed_activity_is_treated_as_an_error_and_fails_over() -> None:
+    """An activity that raises surfaces as an exception when re-yielded, then tier 2 is tried."""
+    run = Run(make_plan())
+    run.fail(0, at(0.01))
+    assert run.last_call()["tier"] == "azure_openai"
+    state = run.complete(2, ok("azure_openai"), at(0.2))
+    assert state["output"]["attempts"][0]["outcome"] == "error"
+
+
+def test_all_tiers_failing_answers_from_the_emergency_tier() -> None:
+    """With every LLM tier failing, the output is tier 4 with one attempt per tier."""
+    run = Run(make_plan())
+    run.complete(0, failed("unavailable"), at(0.1))
+    run.complete(2, failed("rate_limited"), at(0.2))
+    state = run.complete(4, failed("auth_error"), at(0.3))
+    assert state["isDone"] is True
+    assert state["output"]["tier"] == 4
+    assert state["output"]["provider"] == "emergency"
+    assert state["output"]["completion"] is None
+    outcomes = [a["outcome"] for a in state["output"]["attempts"]]
+    assert outcomes == ["unavailable", "rate_limited", "auth_error"]
+
+
+def test_unconfigured_tiers_are_skipped_without_a_call() -> None:
+    """Tiers without credentials are recorded as not_configured and never scheduled."""
+    run = Run(make_plan(configured=False))
+    assert run.state["isDone"] is True
+    assert not [a for a in flat_actions(run.state) if a["actionType"] == CALL]
+    assert [a["outcome"] for a in run.state["output"]["attempts"]] == ["not_configured"] * 3
+    assert run.state["output"]["tier"] == 4
+
+
+def test_a_tier_that_would_overrun_the_budget_gets_less_time() -> None:
+    """Tier 3's timer is cut to the overall deadline when earlier tiers used up the budget."""
+    base = load_config().failover
+    config = replace(base, budget_s=7.3, finish_reserve_s=0.3)  # deadline at +7.0 s
+    run = Run(make_plan(config))
+    run.fire(1)  # tier 1 times out at +3 s
+    run.fire(3)  # tier 2 times out at +6 s
+    assert run.last_call()["tier"] == "anthropic"
+    assert run.timers()[-1]["fireAt"].startswith("2026-01-01T12:00:07"), "cut to the deadline"
+    state = run.fire(5)
+    assert state["output"]["tier"] == 4
+    assert state["output"]["attempts"][2] == {"provider": "anthropic", "outcome": "timeout", "ms": 1000.0}
+
+
+def test_no_tier_starts_once_the_budget_is_spent() -> None:
+    """A tier with less than the minimum useful time left is recorded as budget_exhausted."""
+    base = load_config().failover
+    config = replace(base, budget_s=6.4, finish_reserve_s=0.3, min_tier_time_s=0.25)
+    run = Run(make_plan(config))
+    run.fire(1)
+    state = run.fire(3)  # +6.0 s; deadline +6.1 s leaves 0.1 s < 0.25 s
+    assert state["isDone"] is True
+    assert state["output"]["attempts"][2] == {
+        "provider": "anthropic",
+        "outcome": Outcome.BUDGET_EXHAUSTED.value,
+        "ms": 0.0,
+    }
+
+
+@pytest.mark.parametrize("outcome", ["content_filtered", "bad_request", "timeout"])
+def test_every_non_ok_outcome_moves_on(outcome: str) -> None:
+    """Any outcome but ok moves on to the next tier."""
+    run = Run(make_plan())
+    run.complete(0, failed(outcome), at(0.05))
+    assert run.last_call()["tier"] == "azure_openai"
+
+
+def test_activity_name_matches_the_registered_activity() -> None:
+    """The orchestrator calls the activity under the name the blueprint registers."""
+    run = Run(make_plan())
+    calls = [a for a in flat_actions(run.state) if a["actionType"] == CALL]
+    assert calls[0]["functionName"] == CALL_PROVIDER
