@@ -1,0 +1,60 @@
+# Ask Eve failover gateway: local setup, run and test.
+# Every target installs what it needs, so a fresh clone works with `make test` or `make run`.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 7071
+
+.DEFAULT_GOAL := help
+.PHONY: help setup venv npm run test lint typecheck pytest unit integration clean
+
+help:
+	@echo "make run    - set up, then serve the gateway on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	@echo "make test   - set up, then run the whole gate: ruff, mypy, pytest and infra checks"
+	@echo "make unit   - fast unit tests only"
+
+setup: venv npm
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+npm: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	$(PY) -m devhost.launcher --port $(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(PY) -m pytest
+
+unit: venv
+	$(PY) -m pytest -m "not integration"
+
+integration: setup
+	$(PY) -m pytest -m integration
+
+test: lint typecheck pytest infra-check
+
+ifneq ($(wildcard infra/infra.mk),)
+include infra/infra.mk
+else
+.PHONY: infra-check
+infra-check:
+	@echo "infra checks: infra/infra.mk not present"
+endif
+
+clean:
+	rm -rf $(VENV) .venv-infra node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,159 @@
+"""The chat path behind the HTTP trigger, with the Durable engine replaced at its edge."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from shared.config import load_config
+from shared.gateway import ChatGateway
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+REQUEST = json.dumps({"messages": [{"role": "user", "content": "Hello"}]}).encode()
+
+
+@dataclass
+class Clock:
+    now: float = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class FakeEngine:
+    """The Durable engine as seen through the client: scripted states, counted calls."""
+
+    states: list[tuple[str, Any]] = field(default_factory=list)
+    start_error: Exception | None = None
+    started: list[dict[str, Any]] = field(default_factory=list)
+    polls: int = 0
+
+    async def start(self, name: str, payload: dict[str, Any]) -> str:
+        if self.start_error:
+            raise self.start_error
+        self.started.append(payload)
+        return "instance-1"
+
+    async def poll(self, instance_id: str) -> tuple[str, Any]:
+        self.polls += 1
+        if not self.states:
+            return "running", None
+        state = self.states.pop(0)
+        if isinstance(state, Exception):
+            raise state
+        return state
+
+
+def gateway(clock: Clock, simulated: bool = False) -> ChatGateway:
+    runtime = Runtime(
+        config=load_config(),
+        settings=Settings(simulated_providers=simulated, status_poll_interval_s=0.1),
+        providers={},
+    )
+    return ChatGateway(runtime=runtime, monotonic=clock.monotonic, sleep=clock.sleep)
+
+
+def tier_output(tier: int, provider: str) -> dict[str, Any]:
+    return {
+        "tier": tier,
+        "provider": provider,
+        "completion": {
+            "text": "Some information",
+            "finish_reason": "stop",
+            "model": "gpt-4o-mini",
+            "usage": {"prompt_tokens": 3, "completion_tokens": 4},
+        },
+        "attempts": [{"provider": provider, "outcome": "ok", "ms": 12.0}],
+    }
+
+
+async def test_completed_orchestration_becomes_a_chat_completion() -> None:
+    """A finished orchestration is answered as a chat.completion with the failover report."""
+    clock = Clock()
+    engine = FakeEngine(states=[("running", None), ("completed", tier_output(1, "openai"))])
+    reply = await gateway(clock, simulated=True).handle(REQUEST, "application/json", engine)
+    assert reply.status == 200
+    assert reply.body["object"] == "chat.completion"
+    assert reply.body["choices"][0]["message"]["content"] == "Some information"
+    assert reply.body["usage"]["total_tokens"] == 7
+    assert reply.body["failover"] == {
+        "tier": 1,
+        "provider": "openai",
+        "attempts": [{"provider": "openai", "outcome": "ok", "ms": 12.0}],
+        "crisis": False,
+        "crisis_category": None,
+        "escalated": False,
+        "degraded": False,
+        "simulated": True,
+    }
+    assert engine.polls == 2
+
+
+async def test_answer_from_tier2_is_marked_degraded() -> None:
+    """An answer that did not come from tier 1 is degraded."""
+    engine = FakeEngine(states=[("completed", tier_output(2, "azure_openai"))])
+    reply = await gateway(Clock()).handle(REQUEST, None, engine)
+    assert reply.body["failover"]["degraded"] is True
+    assert reply.body["failover"]["provider"] == "azure_openai"
+
+
+async def test_orchestration_that_cannot_start_is_answered_from_tier4() -> None:
+    """If the orchestration cannot start, the trigger itself answers from tier 4."""
+    engine = FakeEngine(start_error=ConnectionError("task hub unreachable"))
+    reply = await gateway(Clock()).handle(REQUEST, None, engine)
+    assert reply.status == 200
+    assert reply.body["failover"]["tier"] == 4
+    assert reply.body["failover"]["provider"] == "emergency"
+    assert reply.body["failover"]["degraded"] is True
+    assert load_config().safety.emergency_general == reply.body["choices"][0]["message"]["content"]
+
+
+async def test_orchestration_past_the_budget_is_answered_from_tier4() -> None:
+    """If the orchestration has not finished within the overall budget, tier 4 answers."""
+    clock = Clock()
+    engine = FakeEngine()
+    reply = await gateway(clock).handle(REQUEST, None, engine)
+    assert reply.body["failover"]["tier"] == 4
+    assert clock.now - 1000.0 == pytest.approx(8.0)
+    assert engine.polls == pytest.approx(80, abs=1)
+
+
+async def test_failed_orchestration_is_answered_from_tier4() -> None:
+    """A failed orchestration still gets the bot an answer."""
+    engine = FakeEngine(states=[("failed", None)])
+    reply = await gateway(Clock()).handle(REQUEST, None, engine)
+    assert reply.body["failover"]["tier"] == 4
+
+
+async def test_status_errors_are_retried_until_completion() -> None:
+    """A transient status error does not lose the answer."""
+    engine = FakeEngine(states=[ConnectionError("blip"), ("completed", tier_output(1, "openai"))])  # type: ignore[list-item]
+    reply = await gateway(Clock()).handle(REQUEST, None, engine)
+    assert reply.body["failover"]["tier"] == 1
+
+
+async def test_bad_request_never_starts_an_orchestration() -> None:
+    """A malformed body is a 400 in the OpenAI error shape and starts nothing."""
+    engine = FakeEngine()
+    reply = await gateway(Clock()).handle(b'{"messages": 1}', "application/json", engine)
+    assert reply.status == 400
+    assert reply.body["error"]["param"] == "messages"
+    assert engine.started == []
+
+
+async def test_plan_carries_the_deadline_and_the_tiers() -> None:
+    """The orchestration input names every tier in order, with the configured timeouts."""
+    engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
+    await gateway(Clock()).handle(REQUEST, None, engine)
+    steps = engine.started[0]["steps"]
+    assert [s["name"] for s in steps] == ["openai", "azure_openai", "anthropic"]
+    assert [s["skip"] for s in steps] == ["not_configured"] * 3
+    assert "deadline" in engine.started[0]
