@@ -20,7 +20,9 @@ def _gateway() -> ChatGateway:
     return ChatGateway(runtime=get_runtime())
 
 
-async def _handle(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def _handle(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     reply = await _gateway().handle(
         req.get_body(), req.headers.get("content-type"), DurableOrchestrations(client)
     )

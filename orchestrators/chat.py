@@ -57,7 +57,9 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
             result = ProviderResult(outcome=Outcome.TIMEOUT, ms=allowed * 1000.0)
         attempts.append(Attempt(step.name, result.outcome, result.ms))
         if result.outcome is Outcome.OK and result.completion is not None:
-            return FailoverResult(step.tier, step.name, result.completion, tuple(attempts)).to_json()
+            return FailoverResult(
+                step.tier, step.name, result.completion, tuple(attempts)
+            ).to_json()
     return emergency_result(len(plan.steps), tuple(attempts)).to_json()
 
 

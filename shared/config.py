@@ -92,7 +92,7 @@ class AppConfig:
     safety: SafetyConfig
 
 
-class _Reader:
+class ConfigReader:
     """Typed access to a JSON object that reports the dotted path of a bad field."""
 
     def __init__(self, data: object, path: str) -> None:
@@ -101,68 +101,68 @@ class _Reader:
         self._data: dict[str, Any] = data
         self._path = path
 
-    def _where(self, key: str) -> str:
+    def where(self, key: str) -> str:
         return f"{self._path}.{key}" if self._path else key
 
     def has(self, key: str) -> bool:
         return key in self._data
 
-    def obj(self, key: str) -> _Reader:
+    def obj(self, key: str) -> ConfigReader:
         if key not in self._data:
-            raise ConfigError(f"{self._where(key)}: required")
-        return _Reader(self._data[key], self._where(key))
+            raise ConfigError(f"{self.where(key)}: required")
+        return ConfigReader(self._data[key], self.where(key))
 
-    def items(self, key: str) -> list[_Reader]:
+    def items(self, key: str) -> list[ConfigReader]:
         value = self._data.get(key)
         if not isinstance(value, list) or not value:
-            raise ConfigError(f"{self._where(key)}: expected a non-empty list")
-        return [_Reader(v, f"{self._where(key)}[{i}]") for i, v in enumerate(value)]
+            raise ConfigError(f"{self.where(key)}: expected a non-empty list")
+        return [ConfigReader(v, f"{self.where(key)}[{i}]") for i, v in enumerate(value)]
 
     def text(self, key: str, default: str | None = None) -> str:
         value = self._data.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{self._where(key)}: expected a non-empty string")
+            raise ConfigError(f"{self.where(key)}: expected a non-empty string")
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
         value = self._data.get(key)
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ConfigError(f"{self._where(key)}: expected a list of non-empty strings")
+            raise ConfigError(f"{self.where(key)}: expected a list of non-empty strings")
         return tuple(value)
 
     def number(self, key: str, default: float, *, minimum: float = 0.0) -> float:
         value = self._data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{self._where(key)}: expected a number")
+            raise ConfigError(f"{self.where(key)}: expected a number")
         if value < minimum:
-            raise ConfigError(f"{self._where(key)}: must be at least {minimum}")
+            raise ConfigError(f"{self.where(key)}: must be at least {minimum}")
         return float(value)
 
     def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
         value = self._data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{self._where(key)}: expected an integer")
+            raise ConfigError(f"{self.where(key)}: expected an integer")
         if value < minimum:
-            raise ConfigError(f"{self._where(key)}: must be at least {minimum}")
+            raise ConfigError(f"{self.where(key)}: must be at least {minimum}")
         return value
 
     def flag(self, key: str, default: bool) -> bool:
         value = self._data.get(key, default)
         if not isinstance(value, bool):
-            raise ConfigError(f"{self._where(key)}: expected true or false")
+            raise ConfigError(f"{self.where(key)}: expected true or false")
         return value
 
     def mapping(self, key: str) -> dict[str, Any]:
         value = self._data.get(key, {})
         if not isinstance(value, dict):
-            raise ConfigError(f"{self._where(key)}: expected an object")
+            raise ConfigError(f"{self.where(key)}: expected an object")
         return value
 
 
-def _breaker(reader: _Reader, base: BreakerSettings) -> BreakerSettings:
+def _breaker(reader: ConfigReader, base: BreakerSettings) -> BreakerSettings:
     ratio = reader.number("ratio_threshold", base.ratio_threshold)
     if not 0 < ratio <= 1:
-        raise ConfigError(f"{reader._where('ratio_threshold')}: must be in (0, 1]")
+        raise ConfigError(f"{reader.where('ratio_threshold')}: must be in (0, 1]")
     settings = BreakerSettings(
         failure_threshold=reader.integer("failure_threshold", base.failure_threshold, minimum=1),
         ratio_threshold=ratio,
@@ -175,13 +175,13 @@ def _breaker(reader: _Reader, base: BreakerSettings) -> BreakerSettings:
         ),
     )
     if settings.max_open_s < settings.open_s:
-        raise ConfigError(f"{reader._where('max_open_s')}: must be at least open_s")
+        raise ConfigError(f"{reader.where('max_open_s')}: must be at least open_s")
     return settings
 
 
 def parse_failover(data: object) -> FailoverConfig:
     """Validate the failover config document."""
-    root = _Reader(data, "")
+    root = ConfigReader(data, "")
     defaults = (
         _breaker(root.obj("breaker_defaults"), BreakerSettings())
         if root.has("breaker_defaults")
@@ -191,10 +191,10 @@ def parse_failover(data: object) -> FailoverConfig:
     for item in root.items("tiers"):
         kind = item.text("kind")
         if kind not in TIER_KINDS:
-            raise ConfigError(f"{item._where('kind')}: must be one of {', '.join(TIER_KINDS)}")
+            raise ConfigError(f"{item.where('kind')}: must be one of {', '.join(TIER_KINDS)}")
         name = item.text("name")
         if any(t.name == name for t in tiers):
-            raise ConfigError(f"{item._where('name')}: duplicate tier name {name!r}")
+            raise ConfigError(f"{item.where('name')}: duplicate tier name {name!r}")
         tiers.append(
             TierConfig(
                 name=name,
@@ -204,7 +204,9 @@ def parse_failover(data: object) -> FailoverConfig:
                 timeout_s=item.number("timeout_s", 3.0, minimum=0.01),
                 enabled=item.flag("enabled", True),
                 deployment=item.text("deployment") if kind == "azure_openai" else "",
-                breaker=_breaker(item.obj("breaker"), defaults) if item.has("breaker") else defaults,
+                breaker=_breaker(item.obj("breaker"), defaults)
+                if item.has("breaker")
+                else defaults,
             )
         )
     budget = root.number("budget_s", 8.0, minimum=0.1)
@@ -219,7 +221,7 @@ def parse_failover(data: object) -> FailoverConfig:
 
 def parse_safety(data: object) -> SafetyConfig:
     """Validate the safety config document."""
-    root = _Reader(data, "")
+    root = ConfigReader(data, "")
     emergency = root.obj("emergency_responses")
     crisis = root.obj("crisis_responses")
     patterns: list[re.Pattern[str]] = []
@@ -228,7 +230,7 @@ def parse_safety(data: object) -> SafetyConfig:
             patterns.append(re.compile(source, re.IGNORECASE))
         except re.error as exc:
             raise ConfigError(f"prohibited_patterns[{index}]: invalid pattern: {exc}") from exc
-    sla = root.obj("sla") if root.has("sla") else _Reader({}, "sla")
+    sla = root.obj("sla") if root.has("sla") else ConfigReader({}, "sla")
     return SafetyConfig(
         system_prompt=root.text("system_prompt"),
         emergency_general=emergency.text("general"),

@@ -175,4 +175,6 @@ class FailoverResult:
 
 def emergency_result(plan_tiers: int, attempts: tuple[Attempt, ...] = ()) -> FailoverResult:
     """Tier 4: no LLM answered. The text is filled in from config by the caller."""
-    return FailoverResult(tier=plan_tiers + 1, provider=EMERGENCY, completion=None, attempts=attempts)
+    return FailoverResult(
+        tier=plan_tiers + 1, provider=EMERGENCY, completion=None, attempts=attempts
+    )

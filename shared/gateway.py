@@ -55,7 +55,7 @@ class ChatGateway:
     """Answers chat requests. Clock, sleep and ids are injectable for tests."""
 
     runtime: Runtime
-    limits: RequestLimits = RequestLimits()
+    limits: RequestLimits = field(default_factory=RequestLimits)
     clock: Callable[[], datetime] = _now
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep

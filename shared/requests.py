@@ -57,7 +57,9 @@ def _message(item: object, index: int, limits: RequestLimits) -> Message:
     if role not in ROLES:
         raise invalid(f"role must be one of {', '.join(ROLES)}", f"{param}.role")
     valid_role: Role = role
-    return Message(role=valid_role, content=_content(item.get("content"), f"{param}.content", limits))
+    return Message(
+        role=valid_role, content=_content(item.get("content"), f"{param}.content", limits)
+    )
 
 
 def _optional_text(body: Mapping[str, Any], key: str, limits: RequestLimits) -> str | None:

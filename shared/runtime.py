@@ -1,32 +1,65 @@
-"""The process-wide runtime: config, settings and provider adapters, built once on first use.
+"""The process-wide runtime: config, settings, provider adapters and stores, built on first use.
 
 Nothing is built at import time, so importing the function app stays cheap and never opens a
-connection. Tests and the dev host can rebuild it from a given environment with
-:func:`configure_runtime`.
+connection. Stores that need storage are created lazily, and a failure to create one is retried
+on the next use rather than cached. Tests and the dev host can rebuild the runtime from a given
+environment with :func:`configure_runtime`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from shared.config import AppConfig, load_config
+from shared.escalation import EscalationConfig, load_escalation_config
+from shared.escalation_store import EscalationStore, MemoryEscalationStore, TableEscalationStore
 from shared.providers.base import Provider
+from shared.pseudonym import Pseudonymizer
 from shared.settings import Settings
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True, slots=True)
+
 class Runtime:
-    config: AppConfig
-    settings: Settings
-    providers: Mapping[str, Provider]
+    def __init__(
+        self,
+        config: AppConfig,
+        settings: Settings,
+        providers: Mapping[str, Provider],
+        escalation: EscalationConfig | None = None,
+        escalation_store: EscalationStore | None = None,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.providers = providers
+        self.escalation = escalation or load_escalation_config(settings.config_dir or None)
+        self.pseudonyms = Pseudonymizer(settings.pseudonym_key)
+        self._escalation_store = escalation_store
+        self._lock = threading.Lock()
 
     def is_configured(self, tier: str) -> bool:
         provider = self.providers.get(tier)
         return provider is not None and provider.configured
 
+    @property
+    def escalation_store(self) -> EscalationStore:
+        """The shared table store; the in-process store if storage cannot be reached."""
+        with self._lock:
+            if self._escalation_store is None:
+                try:
+                    self._escalation_store = TableEscalationStore.from_connection_string(
+                        self.settings.storage_connection
+                    )
+                except Exception:  # noqa: BLE001 - storage down: degrade, retry on next use
+                    log.warning("escalation store unavailable; using in-process fallback")
+                    return _FALLBACK_ESCALATIONS
+            return self._escalation_store
 
+
+_FALLBACK_ESCALATIONS = MemoryEscalationStore()
 _runtime: Runtime | None = None
 
 

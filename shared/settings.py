@@ -8,7 +8,7 @@ environment, with real environment variables taking precedence.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEV_STORAGE = "UseDevelopmentStorage=true"
 
@@ -44,6 +44,13 @@ class Settings:
     storage_connection: str = DEV_STORAGE
     status_poll_interval_s: float = 0.1
     config_dir: str = ""
+    pseudonym_key: str = ""
+    escalation_include_excerpt: bool = False
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        """Any other app setting by name (config files refer to settings by name)."""
+        return self.env.get(name, "").strip()
 
     def __repr__(self) -> str:
         return "Settings(<redacted>)"
@@ -66,4 +73,7 @@ class Settings:
             or DEV_STORAGE,
             status_poll_interval_s=_float(env, "ASKEVE_STATUS_POLL_INTERVAL_MS", 100.0) / 1000.0,
             config_dir=env.get("ASKEVE_CONFIG_DIR", ""),
+            pseudonym_key=env.get("PSEUDONYM_KEY", ""),
+            escalation_include_excerpt=_flag(env.get("ESCALATION_INCLUDE_EXCERPT")),
+            env=dict(env),
         )

@@ -51,8 +51,13 @@ class History:
 
     def _add(self, event_type: int, at: datetime, event_id: int = -1, **fields: Any) -> None:
         self.events.append(
-            {"EventType": event_type, "EventId": event_id, "IsPlayed": False,
-             "Timestamp": _iso(at), **fields}
+            {
+                "EventType": event_type,
+                "EventId": event_id,
+                "IsPlayed": False,
+                "Timestamp": _iso(at),
+                **fields,
+            }
         )
 
     def _open(self, at: datetime) -> None:
@@ -97,7 +102,8 @@ class History:
 def replay(fn: Callable[..., Any], history: History) -> dict[str, Any]:
     """Run ``fn`` once over ``history`` through the SDK handler; return the state."""
     handle = df.Orchestrator.create(fn)
-    return json.loads(handle(history.context_json()))
+    state: dict[str, Any] = json.loads(handle(history.context_json()))
+    return state
 
 
 def flat_actions(state: dict[str, Any]) -> list[dict[str, Any]]:

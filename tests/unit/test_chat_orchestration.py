@@ -73,7 +73,8 @@ class Run:
 
     def last_call(self) -> dict[str, Any]:
         calls = [a for a in flat_actions(self.state) if a["actionType"] == CALL]
-        return json.loads(calls[-1]["input"])
+        payload: dict[str, Any] = json.loads(calls[-1]["input"])
+        return payload
 
     def timers(self) -> list[dict[str, Any]]:
         return [a for a in flat_actions(self.state) if a["actionType"] == TIMER]
@@ -126,7 +127,11 @@ def test_tier1_timeout_moves_to_tier2() -> None:
     assert run.last_call()["tier"] == "azure_openai"
     state = run.complete(2, ok("azure_openai"), at(3.3))
     assert state["output"]["tier"] == 2
-    assert state["output"]["attempts"][0] == {"provider": "openai", "outcome": "timeout", "ms": 3000.0}
+    assert state["output"]["attempts"][0] == {
+        "provider": "openai",
+        "outcome": "timeout",
+        "ms": 3000.0,
+    }
 
 
 def test_tier1_fast_failure_moves_to_tier2_without_waiting() -> None:
@@ -182,7 +187,11 @@ def test_a_tier_that_would_overrun_the_budget_gets_less_time() -> None:
     assert run.timers()[-1]["fireAt"].startswith("2026-01-01T12:00:07"), "cut to the deadline"
     state = run.fire(5)
     assert state["output"]["tier"] == 4
-    assert state["output"]["attempts"][2] == {"provider": "anthropic", "outcome": "timeout", "ms": 1000.0}
+    assert state["output"]["attempts"][2] == {
+        "provider": "anthropic",
+        "outcome": "timeout",
+        "ms": 1000.0,
+    }
 
 
 def test_no_tier_starts_once_the_budget_is_spent() -> None:

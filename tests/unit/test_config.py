@@ -36,17 +36,30 @@ def edited(tmp_path: Path, name: str, edit: Any) -> Path:
     ("name", "edit", "field"),
     [
         ("failover-config.json", lambda d: d["tiers"][1].update(kind="gemini"), "tiers[1].kind"),
-        ("failover-config.json", lambda d: d["tiers"][0].update(timeout_s="3"), "tiers[0].timeout_s"),
+        (
+            "failover-config.json",
+            lambda d: d["tiers"][0].update(timeout_s="3"),
+            "tiers[0].timeout_s",
+        ),
         ("failover-config.json", lambda d: d["tiers"][2].pop("model"), "tiers[2].model"),
         ("failover-config.json", lambda d: d.update(tiers=[]), "tiers"),
         ("failover-config.json", lambda d: d["tiers"][1].update(name="openai"), "tiers[1].name"),
-        ("failover-config.json", lambda d: d["breaker_defaults"].update(ratio_threshold=2),
-         "breaker_defaults.ratio_threshold"),
+        (
+            "failover-config.json",
+            lambda d: d["breaker_defaults"].update(ratio_threshold=2),
+            "breaker_defaults.ratio_threshold",
+        ),
         ("safety-config.json", lambda d: d.update(system_prompt=""), "system_prompt"),
-        ("safety-config.json", lambda d: d["crisis_responses"].pop("safeguarding"),
-         "crisis_responses.safeguarding"),
-        ("safety-config.json", lambda d: d["prohibited_patterns"].append("(unclosed"),
-         "prohibited_patterns"),
+        (
+            "safety-config.json",
+            lambda d: d["crisis_responses"].pop("safeguarding"),
+            "crisis_responses.safeguarding",
+        ),
+        (
+            "safety-config.json",
+            lambda d: d["prohibited_patterns"].append("(unclosed"),
+            "prohibited_patterns",
+        ),
     ],
 )
 def test_invalid_config_names_the_field(tmp_path: Path, name: str, edit: Any, field: str) -> None:

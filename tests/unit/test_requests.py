@@ -49,8 +49,14 @@ def test_a_full_request_is_parsed() -> None:
 
 def test_text_content_parts_are_joined() -> None:
     """The array form of content is accepted when every part is text."""
-    raw = body(messages=[{"role": "user", "content": [{"type": "text", "text": "a"},
-                                                      {"type": "text", "text": "b"}]}])
+    raw = body(
+        messages=[
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}],
+            }
+        ]
+    )
     assert parse_request(raw, "application/json").messages[0].content == "a\nb"
 
 
@@ -68,14 +74,26 @@ def test_unicode_survives_unchanged() -> None:
         (b"[1, 2]", None, "invalid_json"),
         (json.dumps({}).encode(), "messages", "invalid_value"),
         (json.dumps({"messages": []}).encode(), "messages", "invalid_value"),
-        (json.dumps({"messages": [{"role": "tool", "content": "x"}]}).encode(),
-         "messages[0].role", "invalid_value"),
-        (json.dumps({"messages": [{"role": "user", "content": 5}]}).encode(),
-         "messages[0].content", "invalid_type"),
-        (json.dumps({"messages": [{"role": "user", "content": "  "}]}).encode(),
-         "messages[0].content", "invalid_value"),
-        (json.dumps({"messages": [{"role": "assistant", "content": "x"}]}).encode(),
-         "messages", "invalid_value"),
+        (
+            json.dumps({"messages": [{"role": "tool", "content": "x"}]}).encode(),
+            "messages[0].role",
+            "invalid_value",
+        ),
+        (
+            json.dumps({"messages": [{"role": "user", "content": 5}]}).encode(),
+            "messages[0].content",
+            "invalid_type",
+        ),
+        (
+            json.dumps({"messages": [{"role": "user", "content": "  "}]}).encode(),
+            "messages[0].content",
+            "invalid_value",
+        ),
+        (
+            json.dumps({"messages": [{"role": "assistant", "content": "x"}]}).encode(),
+            "messages",
+            "invalid_value",
+        ),
         (body(max_tokens=0), "max_tokens", "invalid_value"),
         (body(max_tokens=True), "max_tokens", "invalid_value"),
         (body(temperature=3), "temperature", "invalid_value"),

@@ -1,0 +1,161 @@
+"""The ``escalation`` orchestration: deliver, retry with durable timers, await acknowledgement.
+
+Every channel (Teams and email) is tried together; a failure of one never stops the other.
+Undelivered channels are retried with exponential backoff, on durable timers, until delivered
+or the retry window runs out. If nothing at all was delivered, operations are alerted. A crisis
+escalation then waits for a nurse's acknowledgement (the ``ack`` external event); if none comes
+within the configured delay, the supervisor is alerted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+
+from shared.escalation import CHANNELS, Escalation, RetryConfig
+from shared.escalations import deliver_one, record_audit
+
+log = logging.getLogger(__name__)
+
+ORCHESTRATION = "escalation_orchestrator"
+DELIVER = "deliver_escalation"
+AUDIT = "audit_escalation"
+ACK_EVENT = "ack"
+
+bp = df.Blueprint()
+_AUDIT_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=5)
+
+
+def _audit(
+    context: df.DurableOrchestrationContext, escalation_id: str, event: str, fields: dict[str, Any]
+) -> Generator[Any, Any, None]:
+    try:
+        yield context.call_activity_with_retry(
+            AUDIT,
+            _AUDIT_RETRY,
+            {"id": escalation_id, "event": event, "fields": fields},
+        )
+    except Exception:  # noqa: BLE001 - the audit write failed 5 times; the activity logged it
+        return
+
+
+def deliver(
+    context: df.DurableOrchestrationContext, escalation: Escalation, retry: RetryConfig
+) -> Generator[Any, Any, list[str]]:
+    """Deliver on every channel, retrying the undelivered ones; return the delivered channels."""
+    started = context.current_utc_datetime
+    delays = retry.delays()
+    pending: list[str] = list(CHANNELS)
+    delivered: list[str] = []
+    attempt = 0
+    while pending:
+        attempt += 1
+        results = yield context.task_all(
+            [
+                context.call_activity(
+                    DELIVER,
+                    {"escalation": escalation.to_json(), "channel": channel, "attempt": attempt},
+                    expected_type=dict,
+                )
+                for channel in pending
+            ]
+        )
+        still: list[str] = []
+        for channel, result in zip(pending, results, strict=True):
+            if result["ok"]:
+                delivered.append(channel)
+            elif not result["skipped"]:
+                still.append(channel)
+        pending = still
+        if not pending:
+            break
+        delay = next(delays)
+        elapsed = (context.current_utc_datetime - started).total_seconds()
+        if elapsed + delay > retry.window_s:
+            yield from _audit(
+                context,
+                escalation.id,
+                "gave_up",
+                {"channels": ",".join(pending), "attempts": attempt},
+            )
+            break
+        yield context.create_timer(context.current_utc_datetime + timedelta(seconds=delay))
+    return delivered
+
+
+def escalation_flow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    data = context.get_input(expected_type=dict)
+    escalation = Escalation.from_json(data["escalation"])
+    retry = RetryConfig(**data["retry"])
+    now = context.current_utc_datetime.isoformat()
+    if not context.is_replaying:
+        log.info("escalation started: id=%s kind=%s", escalation.id, escalation.kind)
+    yield from _audit(
+        context,
+        escalation.id,
+        "started",
+        {
+            "audience": escalation.audience,
+            "kind": escalation.kind,
+            "category": escalation.category,
+            "conversation_ref": escalation.conversation_ref,
+            "signals": ",".join(escalation.signals),
+        },
+    )
+    delivered = yield from deliver(context, escalation, retry)
+    if not delivered and escalation.audience != "operations":
+        notice = escalation.derived(
+            id=f"{escalation.id}-undeliverable",
+            audience="operations",
+            kind="undeliverable",
+            title="An escalation could not be delivered to any channel",
+            created_at=now,
+        )
+        yield from deliver(context, notice, retry)
+    acknowledged: bool | None = None
+    ack_timeout_s = data.get("ack_timeout_s")
+    if escalation.kind == "crisis" and ack_timeout_s:
+        ack = context.wait_for_external_event(ACK_EVENT)
+        timer = context.create_timer(
+            context.current_utc_datetime + timedelta(seconds=float(ack_timeout_s))
+        )
+        winner = yield context.task_any([ack, timer])
+        acknowledged = winner == ack
+        if acknowledged:
+            timer.cancel()
+        else:
+            reminder = escalation.derived(
+                id=f"{escalation.id}-unacknowledged",
+                audience="supervisor",
+                kind="unacknowledged",
+                title="A crisis escalation has not been acknowledged",
+                created_at=context.current_utc_datetime.isoformat(),
+            )
+            yield from _audit(context, escalation.id, "ack_overdue", {})
+            yield from deliver(context, reminder, retry)
+    return {"id": escalation.id, "delivered": delivered, "acknowledged": acknowledged}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration=ORCHESTRATION)
+def escalation_orchestrator(
+    context: df.DurableOrchestrationContext,
+) -> Generator[Any, Any, dict[str, Any]]:
+    return escalation_flow(context)
+
+
+@bp.activity_trigger(input_name="payload", activity=DELIVER)
+async def deliver_escalation(payload: dict[str, Any]) -> dict[str, Any]:
+    """Send on one channel once; audit the outcome. Never raises."""
+    escalation = Escalation.from_json(payload["escalation"])
+    result = await deliver_one(escalation, payload["channel"], int(payload.get("attempt", 1)))
+    return {"ok": result.ok, "skipped": result.skipped, "detail": result.detail}
+
+
+@bp.activity_trigger(input_name="payload", activity=AUDIT)
+def audit_escalation(payload: dict[str, Any]) -> bool:
+    record_audit(payload["id"], payload["event"], payload.get("fields", {}), raise_errors=True)
+    return True
