@@ -4,8 +4,12 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.chat import bp as chat_http
+from api.escalations import bp as escalation_http
 from orchestrators.chat import bp as chat_orchestration
+from orchestrators.escalation import bp as escalation_orchestration
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(chat_http)
 app.register_functions(chat_orchestration)
+app.register_functions(escalation_http)
+app.register_functions(escalation_orchestration)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import azure.durable_functions as df
 import azure.functions as func
 
@@ -15,15 +13,10 @@ from shared.runtime import get_runtime
 bp = df.Blueprint()
 
 
-@cache
-def _gateway() -> ChatGateway:
-    return ChatGateway(runtime=get_runtime())
-
-
 async def _handle(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    reply = await _gateway().handle(
+    reply = await ChatGateway(runtime=get_runtime()).handle(
         req.get_body(), req.headers.get("content-type"), DurableOrchestrations(client)
     )
     return to_response(reply)

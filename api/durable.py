@@ -1,4 +1,4 @@
-"""Adapt the Durable Functions client to the core's :class:`~shared.gateway.Orchestrations`."""
+"""Adapt the Durable Functions client to the core's orchestration port."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any
 
 import azure.durable_functions as df
 
-_DONE = {df.OrchestrationRuntimeStatus.Completed: "completed"}
-_FAILED = {
-    df.OrchestrationRuntimeStatus.Failed,
-    df.OrchestrationRuntimeStatus.Terminated,
-    df.OrchestrationRuntimeStatus.Canceled,
+_STATES = {
+    df.OrchestrationRuntimeStatus.Completed: "completed",
+    df.OrchestrationRuntimeStatus.Failed: "failed",
+    df.OrchestrationRuntimeStatus.Terminated: "failed",
+    df.OrchestrationRuntimeStatus.Canceled: "failed",
 }
 
 
@@ -18,14 +18,17 @@ class DurableOrchestrations:
     def __init__(self, client: df.DurableOrchestrationClient) -> None:
         self._client = client
 
-    async def start(self, name: str, payload: dict[str, Any]) -> str:
-        return str(await self._client.start_new(name, client_input=payload))
+    async def start(
+        self, name: str, payload: dict[str, Any], instance_id: str | None = None
+    ) -> str:
+        return str(await self._client.start_new(name, instance_id, payload))
 
     async def poll(self, instance_id: str) -> tuple[str, Any]:
         status = await self._client.get_status(instance_id)
-        runtime_status = status.runtime_status
-        if runtime_status in _DONE:
-            return _DONE[runtime_status], status.output
-        if runtime_status in _FAILED:
-            return "failed", None
-        return "running", None
+        if status.runtime_status is None:
+            return "missing", None
+        state = _STATES.get(status.runtime_status, "running")
+        return state, status.output if state == "completed" else None
+
+    async def raise_event(self, instance_id: str, name: str, data: Any) -> None:
+        await self._client.raise_event(instance_id, name, data)

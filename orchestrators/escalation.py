@@ -17,30 +17,33 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared.escalation import CHANNELS, Escalation, RetryConfig
-from shared.escalations import deliver_one, record_audit
+from shared.escalations import ACK_EVENT, deliver_one, record_audit
 
 log = logging.getLogger(__name__)
 
 ORCHESTRATION = "escalation_orchestrator"
 DELIVER = "deliver_escalation"
 AUDIT = "audit_escalation"
-ACK_EVENT = "ack"
 
 bp = df.Blueprint()
-_AUDIT_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=5)
+AUDIT_ATTEMPTS = 5
 
 
 def _audit(
     context: df.DurableOrchestrationContext, escalation_id: str, event: str, fields: dict[str, Any]
 ) -> Generator[Any, Any, None]:
-    try:
-        yield context.call_activity_with_retry(
-            AUDIT,
-            _AUDIT_RETRY,
-            {"id": escalation_id, "event": event, "fields": fields},
-        )
-    except Exception:  # noqa: BLE001 - the audit write failed 5 times; the activity logged it
-        return
+    """Write one audit row, retrying on durable timers; the activity logs a row it cannot store."""
+    payload = {"id": escalation_id, "event": event, "fields": fields}
+    for attempt in range(AUDIT_ATTEMPTS):
+        try:
+            yield context.call_activity(AUDIT, payload, expected_type=bool)
+        except Exception:  # noqa: BLE001 - storage trouble: back off and try again
+            if attempt + 1 < AUDIT_ATTEMPTS:
+                yield context.create_timer(
+                    context.current_utc_datetime + timedelta(seconds=2.0**attempt)
+                )
+        else:
+            return
 
 
 def deliver(
@@ -119,7 +122,7 @@ def escalation_flow(context: df.DurableOrchestrationContext) -> Generator[Any, A
     acknowledged: bool | None = None
     ack_timeout_s = data.get("ack_timeout_s")
     if escalation.kind == "crisis" and ack_timeout_s:
-        ack = context.wait_for_external_event(ACK_EVENT)
+        ack = context.wait_for_external_event(ACK_EVENT, expected_type=dict)
         timer = context.create_timer(
             context.current_utc_datetime + timedelta(seconds=float(ack_timeout_s))
         )

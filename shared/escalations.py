@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from shared.channels import Delivery, SmtpSettings, send_email, send_teams
+from shared.errors import ApiError
 from shared.escalation import Audience, Escalation, email_message, teams_message
+from shared.ports import HttpReply, Orchestrations
 from shared.redact import excerpt as redacted_excerpt
 from shared.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 
 ORCHESTRATION = "escalation_orchestrator"
-
-
-class Starter(Protocol):
-    async def start(
-        self, name: str, payload: dict[str, Any], instance_id: str | None = None
-    ) -> str: ...
+ACK_EVENT = "ack"
+_ESCALATION_ID = re.compile(r"esc-[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +124,7 @@ class Escalator:
 
     async def crisis(
         self,
-        starter: Starter,
+        starter: Orchestrations,
         *,
         category: str,
         signals: tuple[str, ...],
@@ -155,7 +154,7 @@ class Escalator:
 
     async def alert(
         self,
-        starter: Starter,
+        starter: Orchestrations,
         *,
         title: str,
         facts: tuple[tuple[str, str], ...] = (),
@@ -176,7 +175,7 @@ class Escalator:
         return await self._start(starter, escalation, await_ack=False)
 
     async def _start(
-        self, starter: Starter, escalation: Escalation, *, await_ack: bool
+        self, starter: Orchestrations, escalation: Escalation, *, await_ack: bool
     ) -> EscalationOutcome:
         try:
             await starter.start(
@@ -201,3 +200,20 @@ async def _deliver_directly(escalation: Escalation) -> None:
     )
     if not any(r.ok for r in results):
         log.critical("escalation undeliverable without the orchestration: id=%s", escalation.id)
+
+
+async def acknowledge(escalation_id: str, orchestrations: Orchestrations) -> HttpReply:
+    """Record that a nurse has taken a crisis case; stops the supervisor reminder."""
+    if not _ESCALATION_ID.fullmatch(escalation_id):
+        error = ApiError(404, "no such escalation", "escalation_id", "not_found")
+        return HttpReply(404, error.to_body())
+    state, _ = await orchestrations.poll(escalation_id)
+    if state == "missing":
+        return HttpReply(
+            404, ApiError(404, "no such escalation", "escalation_id", "not_found").to_body()
+        )
+    late = state != "running"
+    if not late:
+        await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": _now_iso()})
+    await asyncio.to_thread(record_audit, escalation_id, "acknowledged", {"late": late})
+    return HttpReply(200, {"id": escalation_id, "acknowledged": True, "late": late})

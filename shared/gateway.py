@@ -16,10 +16,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from shared.errors import ApiError
-from shared.failover import ChatPlan, FailoverResult, build_plan, emergency_result
+from shared.escalations import Escalator
+from shared.failover import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
+from shared.models import ChatRequest
+from shared.ports import HttpReply, Orchestrations
 from shared.requests import RequestLimits, parse_request
 from shared.responses import ChatAnswer, completion_body, preapproved
 from shared.runtime import Runtime
@@ -27,23 +29,6 @@ from shared.runtime import Runtime
 log = logging.getLogger(__name__)
 
 ORCHESTRATION = "chat_orchestrator"
-
-
-class Orchestrations(Protocol):
-    """The slice of the Durable client that the chat path needs."""
-
-    async def start(self, name: str, payload: dict[str, Any]) -> str: ...
-
-    async def poll(self, instance_id: str) -> tuple[str, Any]:
-        """``(state, output)`` where state is ``running``, ``completed`` or ``failed``."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class HttpReply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -72,6 +57,12 @@ class ChatGateway:
             headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else {}
             return HttpReply(error.status, error.to_body(), headers)
 
+        match = self.runtime.detector.detect_request(request)
+        if match is not None:
+            return await self._crisis(
+                request, match.category, match.signals, orchestrations, received_at
+            )
+
         plan = build_plan(
             self.runtime.config.failover,
             request,
@@ -79,7 +70,50 @@ class ChatGateway:
             is_configured=self.runtime.is_configured,
         )
         result = await self._run(plan, orchestrations, started)
+        if result.provider == EMERGENCY:
+            await self._alert_all_tiers_failed(result, orchestrations)
         return self._reply(result, received_at)
+
+    async def _crisis(
+        self,
+        request: ChatRequest,
+        category: str,
+        signals: tuple[str, ...],
+        orchestrations: Orchestrations,
+        received_at: datetime,
+    ) -> HttpReply:
+        """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
+        latest = next(m.content for m in reversed(request.messages) if m.role == "user")
+        outcome = await Escalator(self.runtime).crisis(
+            orchestrations,
+            category=category,
+            signals=signals,
+            conversation_key=request.conversation_key,
+            latest_message=latest,
+        )
+        answer = ChatAnswer(
+            completion=preapproved(
+                self.runtime.config.safety.crisis_responses[category], crisis=True
+            ),
+            tier=len(self.runtime.config.failover.tiers) + 1,
+            provider=EMERGENCY,
+            crisis=True,
+            crisis_category=category,
+            escalated=outcome.escalated,
+            simulated=self.runtime.settings.simulated_providers,
+        )
+        return self._body(answer, received_at)
+
+    async def _alert_all_tiers_failed(
+        self, result: FailoverResult, orchestrations: Orchestrations
+    ) -> None:
+        facts = tuple((a.provider, a.outcome.value) for a in result.attempts)
+        await Escalator(self.runtime).alert(
+            orchestrations,
+            title="All LLM tiers failed for a chat request; emergency replies are being sent",
+            facts=facts,
+            dedup_key="all-tiers-failed",
+        )
 
     async def _run(
         self, plan: ChatPlan, orchestrations: Orchestrations, started: float
@@ -123,6 +157,9 @@ class ChatGateway:
             attempts=result.attempts,
             simulated=self.runtime.settings.simulated_providers,
         )
+        return self._body(answer, received_at)
+
+    def _body(self, answer: ChatAnswer, received_at: datetime) -> HttpReply:
         body = completion_body(
             answer, completion_id=f"chatcmpl-{self.new_id()}", created=int(received_at.timestamp())
         )

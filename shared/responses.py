@@ -27,8 +27,11 @@ class ChatAnswer:
 
     @property
     def degraded(self) -> bool:
-        """True when the answer did not come from tier 1."""
-        return self.tier != 1
+        """True when an ordinary answer did not come from tier 1.
+
+        A crisis reply is the intended path for a crisis message, not a degradation.
+        """
+        return self.tier != 1 and not self.crisis
 
 
 def preapproved(text: str, *, crisis: bool) -> Completion:

@@ -12,6 +12,8 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.config import AppConfig, load_config
 from shared.escalation import EscalationConfig, load_escalation_config
@@ -19,6 +21,9 @@ from shared.escalation_store import EscalationStore, MemoryEscalationStore, Tabl
 from shared.providers.base import Provider
 from shared.pseudonym import Pseudonymizer
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.crisis import CrisisDetector
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,22 @@ class Runtime:
         self.escalation = escalation or load_escalation_config(settings.config_dir or None)
         self.pseudonyms = Pseudonymizer(settings.pseudonym_key)
         self._escalation_store = escalation_store
+        self._detector: CrisisDetector | None = None
         self._lock = threading.Lock()
+
+    @property
+    def detector(self) -> CrisisDetector:
+        """The crisis detector, compiled from config on first use."""
+        if self._detector is None:
+            from shared.crisis import load_detector  # noqa: PLC0415 - compiled on first use
+
+            self._detector = load_detector(self._crisis_patterns_path())
+        return self._detector
+
+    def _crisis_patterns_path(self) -> Path | None:
+        if not self.settings.config_dir:
+            return None
+        return Path(self.settings.config_dir) / "crisis-patterns.json"
 
     def is_configured(self, tier: str) -> bool:
         provider = self.providers.get(tier)

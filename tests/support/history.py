@@ -23,6 +23,7 @@ TASK_COMPLETED = 5
 TASK_FAILED = 6
 TIMER_CREATED = 10
 TIMER_FIRED = 11
+EVENT_RAISED = 15
 
 
 def _iso(moment: datetime) -> str:
@@ -86,6 +87,10 @@ class History:
         self._open(fire_at)
         self._add(TIMER_FIRED, fire_at, TimerId=seq, FireAt=_iso(fire_at))
 
+    def raised(self, name: str, data: Any, at: datetime) -> None:
+        self._open(at)
+        self._add(EVENT_RAISED, at, Name=name, Input=json.dumps(data))
+
     def context_json(self) -> str:
         return json.dumps(
             {
@@ -123,3 +128,95 @@ def flat_actions(state: dict[str, Any]) -> list[dict[str, Any]]:
 
 def seconds_after(base: datetime, seconds: float) -> datetime:
     return base + timedelta(seconds=seconds)
+
+
+CALL, CALL_WITH_RETRY, TIMER = 0, 1, 5
+
+
+def _parse(moment: str) -> datetime:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+class Driver:
+    """Drives one orchestration episode by episode, as the Durable extension would.
+
+    After each replay, the actions not yet in history are recorded as scheduled (activities)
+    or created (timers), in the order the SDK numbers them.
+    """
+
+    def __init__(self, fn: Callable[..., Any], name: str, payload: Any, start: datetime) -> None:
+        self.fn = fn
+        self.history = History(name, payload, start)
+        self.seq = 0
+        self.state = self._episode(start)
+
+    def _episode(self, now: datetime) -> dict[str, Any]:
+        state = replay(self.fn, self.history)
+        scheduling = [
+            a for a in flat_actions(state) if a["actionType"] in (CALL, CALL_WITH_RETRY, TIMER)
+        ]
+        for action in scheduling[self.seq :]:
+            if action["actionType"] == TIMER:
+                self.history.timer_created(self.seq, _parse(action["fireAt"]), now)
+            else:
+                self.history.scheduled(self.seq, action["functionName"], now)
+            self.seq += 1
+        self.history.close(now)
+        return state
+
+    @property
+    def done(self) -> bool:
+        return bool(self.state["isDone"])
+
+    @property
+    def output(self) -> Any:
+        return self.state.get("output")
+
+    def calls(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Every activity call so far, with its decoded input and sequence number."""
+        out = []
+        seq = 0
+        for action in flat_actions(self.state):
+            if action["actionType"] in (CALL, CALL_WITH_RETRY, TIMER):
+                if action["actionType"] != TIMER and name in (None, action["functionName"]):
+                    out.append(
+                        {
+                            "seq": seq,
+                            "name": action["functionName"],
+                            "input": json.loads(action["input"]),
+                        }
+                    )
+                seq += 1
+        return out
+
+    def timers(self) -> list[dict[str, Any]]:
+        out = []
+        seq = 0
+        for action in flat_actions(self.state):
+            if action["actionType"] in (CALL, CALL_WITH_RETRY, TIMER):
+                if action["actionType"] == TIMER:
+                    out.append({"seq": seq, **action})
+                seq += 1
+        return out
+
+    def complete(self, seq: int, result: Any, now: datetime) -> dict[str, Any]:
+        self.history.completed(seq, result, now)
+        self.state = self._episode(now)
+        return self.state
+
+    def fail(self, seq: int, now: datetime) -> dict[str, Any]:
+        self.history.failed(seq, "boom", now)
+        self.state = self._episode(now)
+        return self.state
+
+    def fire(self, seq: int) -> dict[str, Any]:
+        timer = next(t for t in self.timers() if t["seq"] == seq)
+        fire_at = _parse(timer["fireAt"])
+        self.history.timer_fired(seq, fire_at)
+        self.state = self._episode(fire_at)
+        return self.state
+
+    def raise_event(self, name: str, data: Any, now: datetime) -> dict[str, Any]:
+        self.history.raised(name, data, now)
+        self.state = self._episode(now)
+        return self.state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,10 +12,10 @@ from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
 from shared.config import FailoverConfig, load_config
 from shared.failover import ChatPlan, build_plan
 from shared.models import ChatRequest, Message, Outcome
-from tests.support.history import History, flat_actions, replay
+from tests.support.history import Driver, flat_actions
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-CALL, TIMER, WHEN_ANY = 0, 5, 11
+CALL, WHEN_ANY = 0, 11
 
 
 def at(seconds: float) -> datetime:
@@ -50,51 +49,18 @@ def make_plan(config: FailoverConfig | None = None, configured: bool = True) -> 
     )
 
 
-class Run:
-    """Drives one orchestration episode by episode, as the Durable extension would."""
+class Run(Driver):
+    """The chat orchestration under the driver, with shortcuts for its single activity."""
 
     def __init__(self, plan: ChatPlan) -> None:
-        self.history = History(ORCHESTRATION, plan.to_json(), T0)
-        self.seq = 0
-        self.state = self._episode(T0)
-
-    def _episode(self, now: datetime) -> dict[str, Any]:
-        state = replay(failover, self.history)
-        new = [a for a in flat_actions(state) if a["actionType"] in (CALL, TIMER)]
-        for action in new[self.seq :]:
-            if action["actionType"] == CALL:
-                self.history.scheduled(self.seq, action["functionName"], now)
-            else:
-                fire_at = datetime.fromisoformat(action["fireAt"].replace("Z", "+00:00"))
-                self.history.timer_created(self.seq, fire_at, now)
-            self.seq += 1
-        self.history.close(now)
-        return state
+        super().__init__(failover, ORCHESTRATION, plan.to_json(), T0)
 
     def last_call(self) -> dict[str, Any]:
-        calls = [a for a in flat_actions(self.state) if a["actionType"] == CALL]
-        payload: dict[str, Any] = json.loads(calls[-1]["input"])
+        payload: dict[str, Any] = self.calls()[-1]["input"]
         return payload
 
     def timers(self) -> list[dict[str, Any]]:
-        return [a for a in flat_actions(self.state) if a["actionType"] == TIMER]
-
-    def complete(self, seq: int, result: dict[str, Any], now: datetime) -> dict[str, Any]:
-        self.history.completed(seq, result, now)
-        self.state = self._episode(now)
-        return self.state
-
-    def fail(self, seq: int, now: datetime) -> dict[str, Any]:
-        self.history.failed(seq, "boom", now)
-        self.state = self._episode(now)
-        return self.state
-
-    def fire(self, seq: int) -> dict[str, Any]:
-        timer = self.timers()[-1]
-        fire_at = datetime.fromisoformat(timer["fireAt"].replace("Z", "+00:00"))
-        self.history.timer_fired(seq, fire_at)
-        self.state = self._episode(fire_at)
-        return self.state
+        return super().timers()
 
 
 def test_first_episode_races_tier1_against_its_timer() -> None:
