@@ -3,6 +3,7 @@
 import azure.durable_functions as df
 import azure.functions as func
 
+from api.breakers import bp as breaker_http
 from api.chat import bp as chat_http
 from api.escalations import bp as escalation_http
 from orchestrators.chat import bp as chat_orchestration
@@ -13,3 +14,4 @@ app.register_functions(chat_http)
 app.register_functions(chat_orchestration)
 app.register_functions(escalation_http)
 app.register_functions(escalation_orchestration)
+app.register_functions(breaker_http)

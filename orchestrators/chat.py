@@ -7,6 +7,8 @@ happens in the ``call_provider`` activity.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
@@ -19,17 +21,25 @@ from shared.runtime import get_runtime
 
 ORCHESTRATION = "chat_orchestrator"
 CALL_PROVIDER = "call_provider"
+BREAKER_SNAPSHOT = "breaker_snapshot"
+_ADMIT_ALL = {"allowed": True, "probe": False}
 
+log = logging.getLogger(__name__)
 bp = df.Blueprint()
 
 
 def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Walk the plan; return the first tier's answer, or the emergency tier."""
     plan = ChatPlan.from_json(context.get_input(expected_type=dict))
+    admissions = yield from _breaker_snapshot(context, plan)
     attempts: list[Attempt] = []
     for step in plan.steps:
         if step.skip is not None:
             attempts.append(Attempt(step.name, step.skip, 0.0))
+            continue
+        admission = admissions.get(step.name, _ADMIT_ALL)
+        if not admission["allowed"]:
+            attempts.append(Attempt(step.name, Outcome.BREAKER_OPEN, 0.0))
             continue
         allowed = plan.time_for(step, context.current_utc_datetime)
         if allowed is None:
@@ -41,6 +51,7 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
                 "tier": step.name,
                 "request": plan.request.to_json(),
                 "timeout_s": plan.sdk_timeout_for(allowed),
+                "probe": admission["probe"],
             },
             expected_type=dict,
         )
@@ -63,6 +74,22 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
     return emergency_result(len(plan.steps), tuple(attempts)).to_json()
 
 
+def _breaker_snapshot(
+    context: df.DurableOrchestrationContext, plan: ChatPlan
+) -> Generator[Any, Any, dict[str, dict[str, bool]]]:
+    """One breaker snapshot per request. If it cannot be read, every tier is allowed."""
+    candidates = [step.name for step in plan.steps if step.skip is None]
+    if not candidates:
+        return {}
+    try:
+        snapshot: dict[str, dict[str, bool]] = yield context.call_activity(
+            BREAKER_SNAPSHOT, {"tiers": candidates}, expected_type=dict
+        )
+    except Exception:  # noqa: BLE001 - breakers must never block chat
+        return {}
+    return snapshot
+
+
 @bp.orchestration_trigger(context_name="context", orchestration=ORCHESTRATION)
 def chat_orchestrator(
     context: df.DurableOrchestrationContext,
@@ -70,9 +97,29 @@ def chat_orchestrator(
     return failover(context)
 
 
+@bp.activity_trigger(input_name="payload", activity=BREAKER_SNAPSHOT)
+def breaker_snapshot(payload: dict[str, Any]) -> dict[str, dict[str, bool]]:
+    """Which tiers this request may call, and whether it holds a half-open probe lease."""
+    admissions = get_runtime().breakers.admit_all(payload["tiers"])
+    return {
+        name: {"allowed": admission.allowed, "probe": admission.probe}
+        for name, admission in admissions.items()
+    }
+
+
+def _record(tier: str, result: ProviderResult, probe: bool) -> None:
+    try:
+        get_runtime().breakers.record(
+            tier, result.outcome, retry_after_s=result.retry_after_s, probe=probe
+        )
+    except Exception:
+        log.exception("breaker outcome not recorded for %s", tier)
+
+
 @bp.activity_trigger(input_name="payload", activity=CALL_PROVIDER)
 async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
-    """Call one provider once. Provider trouble comes back as a typed outcome, never raised."""
+    """Call one provider once, then report the outcome to its breaker. Never raises for
+    provider trouble: that comes back as a typed outcome."""
     runtime = get_runtime()
     request = ChatRequest.from_json(payload["request"])
     provider = runtime.providers[payload["tier"]]
@@ -85,4 +132,5 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
             temperature=request.temperature,
         )
     )
+    await asyncio.to_thread(_record, payload["tier"], result, bool(payload.get("probe", False)))
     return result.to_json()

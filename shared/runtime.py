@@ -23,6 +23,7 @@ from shared.pseudonym import Pseudonymizer
 from shared.settings import Settings
 
 if TYPE_CHECKING:
+    from shared.breakers import BreakerService
     from shared.crisis import CrisisDetector
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,27 @@ class Runtime:
         self.pseudonyms = Pseudonymizer(settings.pseudonym_key)
         self._escalation_store = escalation_store
         self._detector: CrisisDetector | None = None
+        self._breakers: BreakerService | None = None
         self._lock = threading.Lock()
+
+    @property
+    def breakers(self) -> BreakerService:
+        """This instance's breaker service, sharing state through the ``breakers`` table."""
+        with self._lock:
+            if self._breakers is None:
+                from shared.breaker_store import TableBreakerStore  # noqa: PLC0415 - lazy
+                from shared.breakers import BreakerService  # noqa: PLC0415 - lazy
+
+                store = TableBreakerStore.from_connection_string(
+                    self.settings.storage_connection, self.settings.breaker_table
+                )
+                self._breakers = BreakerService.for_config(store, self.config.failover)
+            return self._breakers
+
+    def use_breakers(self, service: BreakerService) -> None:
+        """Install a given breaker service (tests, benchmarks)."""
+        with self._lock:
+            self._breakers = service
 
     @property
     def detector(self) -> CrisisDetector:

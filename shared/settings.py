@@ -42,6 +42,7 @@ class Settings:
     anthropic_base_url: str = ""
     simulated_providers: bool = False
     storage_connection: str = DEV_STORAGE
+    breaker_table: str = "breakers"
     status_poll_interval_s: float = 0.1
     config_dir: str = ""
     pseudonym_key: str = ""
@@ -71,6 +72,7 @@ class Settings:
             storage_connection=env.get("BREAKER_STORAGE_CONNECTION", "")
             or env.get("AzureWebJobsStorage", "")
             or DEV_STORAGE,
+            breaker_table=env.get("BREAKER_TABLE_NAME", "") or "breakers",
             status_poll_interval_s=_float(env, "ASKEVE_STATUS_POLL_INTERVAL_MS", 100.0) / 1000.0,
             config_dir=env.get("ASKEVE_CONFIG_DIR", ""),
             pseudonym_key=env.get("PSEUDONYM_KEY", ""),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
+from orchestrators.chat import BREAKER_SNAPSHOT, CALL_PROVIDER, ORCHESTRATION, failover
 from shared.config import FailoverConfig, load_config
 from shared.failover import ChatPlan, build_plan
 from shared.models import ChatRequest, Message, Outcome
@@ -50,24 +50,41 @@ def make_plan(config: FailoverConfig | None = None, configured: bool = True) -> 
 
 
 class Run(Driver):
-    """The chat orchestration under the driver, with shortcuts for its single activity."""
+    """The chat orchestration under the driver, with shortcuts for its provider calls."""
 
-    def __init__(self, plan: ChatPlan) -> None:
+    def __init__(
+        self, plan: ChatPlan, admissions: dict[str, dict[str, bool]] | None = None
+    ) -> None:
         super().__init__(failover, ORCHESTRATION, plan.to_json(), T0)
+        snapshot = self.calls(BREAKER_SNAPSHOT)
+        if snapshot:
+            tiers = snapshot[0]["input"]["tiers"]
+            default = {t: {"allowed": True, "probe": False} for t in tiers}
+            self.complete(snapshot[0]["seq"], {**default, **(admissions or {})}, T0)
 
     def last_call(self) -> dict[str, Any]:
-        payload: dict[str, Any] = self.calls()[-1]["input"]
+        payload: dict[str, Any] = self.calls(CALL_PROVIDER)[-1]["input"]
         return payload
 
-    def timers(self) -> list[dict[str, Any]]:
-        return super().timers()
+    def answer(self, result: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """Complete the newest provider call."""
+        return self.complete(self.calls(CALL_PROVIDER)[-1]["seq"], result, now)
+
+    def crash(self, now: datetime) -> dict[str, Any]:
+        """Fail the newest provider call."""
+        return self.fail(self.calls(CALL_PROVIDER)[-1]["seq"], now)
+
+    def time_out(self) -> dict[str, Any]:
+        """Fire the newest tier timer."""
+        return self.fire(self.timers()[-1]["seq"])
 
 
 def test_first_episode_races_tier1_against_its_timer() -> None:
     """The first tier is scheduled together with a timer at its timeout, inside one task_any."""
     run = Run(make_plan())
-    groups = run.state["actions"]
-    assert groups[0][0]["actionType"] == WHEN_ANY
+    actions = run.state["actions"][0]
+    assert actions[0]["functionName"] == BREAKER_SNAPSHOT, "one breaker snapshot comes first"
+    assert actions[1]["actionType"] == WHEN_ANY
     assert run.last_call()["tier"] == "openai"
     assert run.timers()[0]["fireAt"].startswith("2026-01-01T12:00:03")
     assert run.last_call()["timeout_s"] < 3.0, "the SDK timeout sits below the tier timeout"
@@ -76,7 +93,7 @@ def test_first_episode_races_tier1_against_its_timer() -> None:
 def test_tier1_success_answers_and_cancels_the_timer() -> None:
     """When tier 1 answers, the orchestration completes and its timer is cancelled."""
     run = Run(make_plan())
-    state = run.complete(0, ok("openai"), at(0.2))
+    state = run.answer(ok("openai"), at(0.2))
     assert state["isDone"] is True
     assert state["output"]["tier"] == 1
     assert state["output"]["provider"] == "openai"
@@ -88,10 +105,10 @@ def test_tier1_success_answers_and_cancels_the_timer() -> None:
 def test_tier1_timeout_moves_to_tier2() -> None:
     """When the durable timer wins, tier 1 counts as a timeout and tier 2 is tried."""
     run = Run(make_plan())
-    state = run.fire(1)
+    state = run.time_out()
     assert state["isDone"] is False
     assert run.last_call()["tier"] == "azure_openai"
-    state = run.complete(2, ok("azure_openai"), at(3.3))
+    state = run.answer(ok("azure_openai"), at(3.3))
     assert state["output"]["tier"] == 2
     assert state["output"]["attempts"][0] == {
         "provider": "openai",
@@ -103,7 +120,7 @@ def test_tier1_timeout_moves_to_tier2() -> None:
 def test_tier1_fast_failure_moves_to_tier2_without_waiting() -> None:
     """A fast failure schedules tier 2 in the same episode, and tier 1's timer is cancelled."""
     run = Run(make_plan())
-    run.complete(0, failed("unavailable"), at(0.02))
+    run.answer(failed("unavailable"), at(0.02))
     assert run.last_call()["tier"] == "azure_openai"
     timers = run.timers()
     assert timers[0]["isCanceled"] is True
@@ -113,18 +130,18 @@ def test_tier1_fast_failure_moves_to_tier2_without_waiting() -> None:
 def test_failed_activity_is_treated_as_an_error_and_fails_over() -> None:
     """An activity that raises surfaces as an exception when re-yielded, then tier 2 is tried."""
     run = Run(make_plan())
-    run.fail(0, at(0.01))
+    run.crash(at(0.01))
     assert run.last_call()["tier"] == "azure_openai"
-    state = run.complete(2, ok("azure_openai"), at(0.2))
+    state = run.answer(ok("azure_openai"), at(0.2))
     assert state["output"]["attempts"][0]["outcome"] == "error"
 
 
 def test_all_tiers_failing_answers_from_the_emergency_tier() -> None:
     """With every LLM tier failing, the output is tier 4 with one attempt per tier."""
     run = Run(make_plan())
-    run.complete(0, failed("unavailable"), at(0.1))
-    run.complete(2, failed("rate_limited"), at(0.2))
-    state = run.complete(4, failed("auth_error"), at(0.3))
+    run.answer(failed("unavailable"), at(0.1))
+    run.answer(failed("rate_limited"), at(0.2))
+    state = run.answer(failed("auth_error"), at(0.3))
     assert state["isDone"] is True
     assert state["output"]["tier"] == 4
     assert state["output"]["provider"] == "emergency"
@@ -147,11 +164,11 @@ def test_a_tier_that_would_overrun_the_budget_gets_less_time() -> None:
     base = load_config().failover
     config = replace(base, budget_s=7.3, finish_reserve_s=0.3)  # deadline at +7.0 s
     run = Run(make_plan(config))
-    run.fire(1)  # tier 1 times out at +3 s
-    run.fire(3)  # tier 2 times out at +6 s
+    run.time_out()  # tier 1 times out at +3 s
+    run.time_out()  # tier 2 times out at +6 s
     assert run.last_call()["tier"] == "anthropic"
     assert run.timers()[-1]["fireAt"].startswith("2026-01-01T12:00:07"), "cut to the deadline"
-    state = run.fire(5)
+    state = run.time_out()
     assert state["output"]["tier"] == 4
     assert state["output"]["attempts"][2] == {
         "provider": "anthropic",
@@ -165,8 +182,8 @@ def test_no_tier_starts_once_the_budget_is_spent() -> None:
     base = load_config().failover
     config = replace(base, budget_s=6.4, finish_reserve_s=0.3, min_tier_time_s=0.25)
     run = Run(make_plan(config))
-    run.fire(1)
-    state = run.fire(3)  # +6.0 s; deadline +6.1 s leaves 0.1 s < 0.25 s
+    run.time_out()
+    state = run.time_out()  # +6.0 s; deadline +6.1 s leaves 0.1 s < 0.25 s
     assert state["isDone"] is True
     assert state["output"]["attempts"][2] == {
         "provider": "anthropic",
@@ -179,12 +196,45 @@ def test_no_tier_starts_once_the_budget_is_spent() -> None:
 def test_every_non_ok_outcome_moves_on(outcome: str) -> None:
     """Any outcome but ok moves on to the next tier."""
     run = Run(make_plan())
-    run.complete(0, failed(outcome), at(0.05))
+    run.answer(failed(outcome), at(0.05))
     assert run.last_call()["tier"] == "azure_openai"
 
 
 def test_activity_name_matches_the_registered_activity() -> None:
-    """The orchestrator calls the activity under the name the blueprint registers."""
+    """The orchestrator calls the activities under the names the blueprint registers."""
     run = Run(make_plan())
-    calls = [a for a in flat_actions(run.state) if a["actionType"] == CALL]
-    assert calls[0]["functionName"] == CALL_PROVIDER
+    calls = [a["functionName"] for a in flat_actions(run.state) if a["actionType"] == CALL]
+    assert calls == [BREAKER_SNAPSHOT, CALL_PROVIDER]
+
+
+def test_open_breaker_skips_the_tier_without_a_call() -> None:
+    """A tier whose breaker is open is recorded as breaker_open, takes no time, and is not called."""
+    run = Run(make_plan(), admissions={"openai": {"allowed": False, "probe": False}})
+    assert [c["input"]["tier"] for c in run.calls(CALL_PROVIDER)] == ["azure_openai"]
+    state = run.answer(ok("azure_openai"), at(0.1))
+    assert state["output"]["attempts"][0] == {
+        "provider": "openai",
+        "outcome": "breaker_open",
+        "ms": 0.0,
+    }
+    assert state["output"]["tier"] == 2
+
+
+def test_probe_lease_is_passed_to_the_provider_call() -> None:
+    """The request that holds a half-open probe tells the activity, so it reports as the probe."""
+    run = Run(make_plan(), admissions={"openai": {"allowed": True, "probe": True}})
+    assert run.last_call()["probe"] is True
+
+
+def test_snapshot_failure_allows_every_tier() -> None:
+    """If the breaker snapshot cannot be read, chat is not blocked: every tier is tried."""
+    run = Run.__new__(Run)
+    Driver.__init__(run, failover, ORCHESTRATION, make_plan().to_json(), T0)
+    run.fail(run.calls(BREAKER_SNAPSHOT)[0]["seq"], at(0.01))
+    assert run.last_call()["tier"] == "openai"
+
+
+def test_no_snapshot_when_no_tier_can_be_called() -> None:
+    """With every tier skipped by the plan, no breaker snapshot is read."""
+    run = Run(make_plan(configured=False))
+    assert run.calls(BREAKER_SNAPSHOT) == []

@@ -1,0 +1,28 @@
+"""Operator routes for the circuit breakers (ADMIN)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from api.http import to_response
+from shared.operators import list_breakers, operate_breaker
+from shared.runtime import get_runtime
+
+bp = func.Blueprint()
+
+
+@bp.route(route="breakers", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+async def breakers_list(req: func.HttpRequest) -> func.HttpResponse:
+    return to_response(await list_breakers(get_runtime()))
+
+
+@bp.route(route="breakers/{provider}/open", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
+async def breaker_open(req: func.HttpRequest) -> func.HttpResponse:
+    provider = req.route_params.get("provider", "")
+    return to_response(await operate_breaker(get_runtime(), provider, "open"))
+
+
+@bp.route(route="breakers/{provider}/close", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
+async def breaker_close(req: func.HttpRequest) -> func.HttpResponse:
+    provider = req.route_params.get("provider", "")
+    return to_response(await operate_breaker(get_runtime(), provider, "close"))
