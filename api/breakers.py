@@ -8,7 +8,7 @@ from api.http import to_response
 from shared.operators import list_breakers, operate_breaker
 from shared.runtime import get_runtime
 
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @bp.route(route="breakers", methods=["GET"], auth_level=func.AuthLevel.ADMIN)

@@ -28,3 +28,7 @@ class Provider(Protocol):
     async def complete(self, request: ProviderRequest) -> ProviderResult:
         """Call the provider once, with no retries, bounded by ``request.timeout_s``."""
         ...
+
+    async def aclose(self) -> None:
+        """Close the SDK clients this adapter opened on the running event loop."""
+        ...

@@ -56,9 +56,7 @@ class Flow(Driver):
             self.complete(call["seq"], results[call["input"]["channel"]], now)
 
     def _round_start(self) -> int:
-        completed = {
-            e["TaskScheduledId"] for e in self.history.events if e["EventType"] == 5
-        }
+        completed = {e["TaskScheduledId"] for e in self.history.events if e["EventType"] == 5}
         return min(c["seq"] for c in self.deliveries() if c["seq"] not in completed)
 
 
@@ -100,9 +98,7 @@ def test_nothing_delivered_within_the_window_alerts_operations() -> None:
     """When no channel delivers before the window ends, an operations notice is sent."""
     flow = Flow(crisis(ack_timeout_s=None))
     now = at(0.0)
-    while not any(
-        c["input"]["escalation"]["audience"] == "operations" for c in flow.deliveries()
-    ):
+    while not any(c["input"]["escalation"]["audience"] == "operations" for c in flow.deliveries()):
         flow.answer({"teams": refused(), "email": refused()}, now)
         timers = [t for t in flow.timers() if t["seq"] > max(c["seq"] for c in flow.deliveries())]
         if timers:
@@ -129,7 +125,9 @@ def test_acknowledged_crisis_completes_without_a_reminder() -> None:
         "acknowledged": True,
     }
     assert flow.timers()[-1]["isCanceled"] is True
-    assert not [c for c in flow.deliveries() if c["input"]["escalation"]["audience"] == "supervisor"]
+    assert not [
+        c for c in flow.deliveries() if c["input"]["escalation"]["audience"] == "supervisor"
+    ]
 
 
 def test_unacknowledged_crisis_alerts_the_supervisor() -> None:

@@ -1,0 +1,79 @@
+"""The Anthropic tier, through the official ``anthropic`` SDK (imported on first use)."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import TYPE_CHECKING, Any
+
+from shared.config import TierConfig
+from shared.models import ProviderRequest, ProviderResult
+from shared.providers.answers import anthropic_result
+from shared.providers.loops import Session
+from shared.providers.outcomes import SdkErrors
+from shared.providers.sdk_adapter import Clock, SdkProvider
+from shared.providers.translate import anthropic_prompt
+from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
+# The Messages API requires max_tokens; enough for a full, kind answer in plain English.
+DEFAULT_MAX_TOKENS = 1024
+
+
+@functools.cache
+def anthropic_errors() -> SdkErrors:
+    """The ``anthropic`` SDK's exception classes."""
+    import anthropic  # noqa: PLC0415 - heavy import, deferred to first use
+
+    return SdkErrors(
+        timeout=anthropic.APITimeoutError,
+        connection=anthropic.APIConnectionError,
+        status=anthropic.APIStatusError,
+    )
+
+
+class AnthropicProvider(SdkProvider["AsyncAnthropic"]):
+    """Anthropic Messages; the model comes from the tier config."""
+
+    def __init__(
+        self,
+        tier: TierConfig,
+        settings: Settings,
+        *,
+        default_max_tokens: int = DEFAULT_MAX_TOKENS,
+        clock: Clock = time.perf_counter,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        super().__init__(tier, clock=clock, wall_clock=wall_clock)
+        self._api_key = settings.anthropic_api_key
+        self._base_url = settings.anthropic_base_url or None
+        self._default_max_tokens = default_max_tokens
+
+    def _missing(self) -> str:
+        return "" if self._api_key else "ANTHROPIC_API_KEY"
+
+    def _open(self) -> Session[AsyncAnthropic]:
+        from anthropic import AsyncAnthropic  # noqa: PLC0415 - heavy import, deferred to first use
+
+        # Failover is the retry policy: the SDK's own retries would spend the tier's time budget.
+        client = AsyncAnthropic(api_key=self._api_key, base_url=self._base_url, max_retries=0)
+        return Session(client, client.close)
+
+    def _errors(self) -> SdkErrors:
+        return anthropic_errors()
+
+    async def _call(self, client: AsyncAnthropic, request: ProviderRequest) -> ProviderResult:
+        prompt = anthropic_prompt(request)
+        arguments: dict[str, Any] = {
+            "model": self.tier.model,
+            "max_tokens": request.max_tokens or self._default_max_tokens,
+            "messages": prompt.messages_json(),
+            "timeout": request.timeout_s,
+        }
+        if prompt.system:
+            arguments["system"] = prompt.system
+        # request.temperature is not sent: the pinned SDK's Messages API has no such parameter.
+        response = await client.messages.create(**arguments)
+        return anthropic_result(response, self.tier.model)

@@ -1,0 +1,125 @@
+"""The Azure OpenAI tier (UK West), through the ``openai`` SDK's Azure client.
+
+It authenticates with an API key or, when ``AZURE_OPENAI_USE_MANAGED_IDENTITY`` is set, with a
+Microsoft Entra token from the Function App's managed identity (``azure-identity``, imported on
+first use). The deployment name is ``AZURE_OPENAI_DEPLOYMENT`` when set, else the tier's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shared.config import TierConfig
+from shared.models import ProviderRequest, ProviderResult
+from shared.providers.answers import openai_result
+from shared.providers.loops import Session
+from shared.providers.openai_provider import chat_arguments, openai_errors
+from shared.providers.outcomes import SdkErrors
+from shared.providers.sdk_adapter import Clock, SdkProvider
+from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from openai import AsyncAzureOpenAI
+
+COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+class AsyncCredential(Protocol):
+    """The part of an ``azure.core`` async token credential that this adapter relies on."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
+CredentialFactory = Callable[[], AsyncCredential]
+
+
+def default_credential() -> AsyncCredential:
+    """The managed identity in Azure (``DefaultAzureCredential``, which also serves dev logins)."""
+    from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415 - heavy, lazy
+
+    credential: AsyncCredential = DefaultAzureCredential()
+    return credential
+
+
+class AzureOpenAIProvider(SdkProvider["AsyncAzureOpenAI"]):
+    """Azure OpenAI Chat Completions against one deployment."""
+
+    def __init__(
+        self,
+        tier: TierConfig,
+        settings: Settings,
+        *,
+        credential_factory: CredentialFactory = default_credential,
+        clock: Clock = time.perf_counter,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        super().__init__(tier, clock=clock, wall_clock=wall_clock)
+        self._endpoint = settings.azure_openai_endpoint
+        self._api_key = settings.azure_openai_api_key
+        self._managed_identity = settings.azure_openai_use_managed_identity
+        self._api_version = settings.azure_openai_api_version
+        self._credential_factory = credential_factory
+        self.deployment = settings.azure_openai_deployment or tier.deployment
+
+    def _missing(self) -> str:
+        missing = [] if self._endpoint else ["AZURE_OPENAI_ENDPOINT"]
+        if not (self._api_key or self._managed_identity):
+            missing.append("AZURE_OPENAI_API_KEY")
+        if not self.deployment:
+            missing.append("AZURE_OPENAI_DEPLOYMENT")
+        return ", ".join(missing)
+
+    def _open(self) -> Session[AsyncAzureOpenAI]:
+        from openai import AsyncAzureOpenAI  # noqa: PLC0415 - heavy import, deferred to first use
+
+        if not self._managed_identity:
+            client = AsyncAzureOpenAI(
+                azure_endpoint=self._endpoint,
+                api_version=self._api_version,
+                api_key=self._api_key,
+                max_retries=0,
+            )
+            return Session(client, client.close)
+        from azure.identity.aio import get_bearer_token_provider  # noqa: PLC0415 - lazy
+
+        credential = self._credential_factory()
+        token_provider: Callable[[], Awaitable[str]] = get_bearer_token_provider(
+            credential,  # type: ignore[arg-type]  # satisfies azure.core's AsyncTokenProvider
+            COGNITIVE_SERVICES_SCOPE,
+        )
+        client = AsyncAzureOpenAI(
+            azure_endpoint=self._endpoint,
+            api_version=self._api_version,
+            azure_ad_token_provider=token_provider,
+            max_retries=0,
+        )
+
+        async def close() -> None:
+            try:
+                await client.close()
+            finally:
+                await credential.close()
+
+        return Session(client, close)
+
+    def _errors(self) -> SdkErrors:
+        errors = openai_errors()
+        if not self._managed_identity:
+            return errors
+        from azure.core.exceptions import ClientAuthenticationError  # noqa: PLC0415 - lazy
+
+        return SdkErrors(
+            timeout=errors.timeout,
+            connection=errors.connection,
+            status=errors.status,
+            credential=(ClientAuthenticationError,),
+        )
+
+    async def _call(self, client: AsyncAzureOpenAI, request: ProviderRequest) -> ProviderResult:
+        # For Azure the model argument names the deployment (the SDK puts it in the URL).
+        response = await client.chat.completions.create(**chat_arguments(request, self.deployment))
+        return openai_result(response, self.tier.model)

@@ -1,0 +1,80 @@
+"""The OpenAI tier, through the official ``openai`` SDK (imported on first use)."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import TYPE_CHECKING, Any
+
+from shared.config import TierConfig
+from shared.models import ProviderRequest, ProviderResult
+from shared.providers.answers import openai_result
+from shared.providers.loops import Session
+from shared.providers.outcomes import SdkErrors
+from shared.providers.sdk_adapter import Clock, SdkProvider
+from shared.providers.translate import openai_messages
+from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+@functools.cache
+def openai_errors() -> SdkErrors:
+    """The ``openai`` SDK's exception classes (shared by the Azure OpenAI adapter)."""
+    import openai  # noqa: PLC0415 - heavy import, deferred to first use
+
+    return SdkErrors(
+        timeout=openai.APITimeoutError,
+        connection=openai.APIConnectionError,
+        status=openai.APIStatusError,
+    )
+
+
+def chat_arguments(request: ProviderRequest, model: str) -> dict[str, Any]:
+    """Keyword arguments of ``chat.completions.create`` shared by OpenAI and Azure OpenAI."""
+    arguments: dict[str, Any] = {
+        "model": model,
+        "messages": openai_messages(request),
+        "timeout": request.timeout_s,
+    }
+    if request.max_tokens is not None:
+        # max_tokens, not max_completion_tokens: the configured chat models accept it on both
+        # OpenAI and the Azure GA API version; reasoning models would need the newer name.
+        arguments["max_tokens"] = request.max_tokens
+    if request.temperature is not None:
+        arguments["temperature"] = request.temperature
+    return arguments
+
+
+class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
+    """OpenAI Chat Completions; the model comes from the tier config."""
+
+    def __init__(
+        self,
+        tier: TierConfig,
+        settings: Settings,
+        *,
+        clock: Clock = time.perf_counter,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        super().__init__(tier, clock=clock, wall_clock=wall_clock)
+        self._api_key = settings.openai_api_key
+        self._base_url = settings.openai_base_url or None
+
+    def _missing(self) -> str:
+        return "" if self._api_key else "OPENAI_API_KEY"
+
+    def _open(self) -> Session[AsyncOpenAI]:
+        from openai import AsyncOpenAI  # noqa: PLC0415 - heavy import, deferred to first use
+
+        # Failover is the retry policy: the SDK's own retries would spend the tier's time budget.
+        client = AsyncOpenAI(api_key=self._api_key, base_url=self._base_url, max_retries=0)
+        return Session(client, client.close)
+
+    def _errors(self) -> SdkErrors:
+        return openai_errors()
+
+    async def _call(self, client: AsyncOpenAI, request: ProviderRequest) -> ProviderResult:
+        response = await client.chat.completions.create(**chat_arguments(request, self.tier.model))
+        return openai_result(response, self.tier.model)

@@ -1,0 +1,44 @@
+"""Builds the provider adapters for the configured tiers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shared.config import AppConfig, TierConfig
+from shared.providers.anthropic_provider import AnthropicProvider
+from shared.providers.azure_openai_provider import AzureOpenAIProvider
+from shared.providers.base import Provider
+from shared.providers.openai_provider import OpenAIProvider
+from shared.providers.sdk_adapter import SdkProvider
+from shared.settings import Settings
+
+
+def build_provider(tier: TierConfig, settings: Settings) -> SdkProvider[Any]:
+    """The adapter for one tier, chosen by its ``kind``."""
+    if tier.kind == "openai":
+        return OpenAIProvider(tier, settings)
+    if tier.kind == "azure_openai":
+        return AzureOpenAIProvider(tier, settings)
+    if tier.kind == "anthropic":
+        return AnthropicProvider(tier, settings)
+    raise ValueError(f"tier {tier.name!r}: unknown kind {tier.kind!r}")
+
+
+def build_providers(config: AppConfig, settings: Settings) -> dict[str, Provider]:
+    """One adapter per configured tier (enabled or not), keyed by tier name."""
+    return {tier.name: build_provider(tier, settings) for tier in config.failover.tiers}
+
+
+async def close_providers(providers: Mapping[str, Provider]) -> None:
+    """Close the running loop's SDK clients of every adapter that holds any."""
+    for provider in providers.values():
+        if isinstance(provider, SdkProvider):
+            await provider.aclose()
+
+
+def preload_providers(providers: Mapping[str, Provider]) -> None:
+    """Import every adapter's SDK now, e.g. at worker start-up, instead of on the first request."""
+    for provider in providers.values():
+        if isinstance(provider, SdkProvider):
+            provider.preload()
