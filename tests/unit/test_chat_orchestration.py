@@ -208,7 +208,7 @@ def test_activity_name_matches_the_registered_activity() -> None:
 
 
 def test_open_breaker_skips_the_tier_without_a_call() -> None:
-    """A tier whose breaker is open is recorded as breaker_open, takes no time, and is not called."""
+    """A tier whose breaker is open is recorded as breaker_open, in no time, with no call."""
     run = Run(make_plan(), admissions={"openai": {"allowed": False, "probe": False}})
     assert [c["input"]["tier"] for c in run.calls(CALL_PROVIDER)] == ["azure_openai"]
     state = run.answer(ok("azure_openai"), at(0.1))
