@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from shared.errors import ApiError
 from shared.escalations import Escalator
@@ -25,6 +26,9 @@ from shared.ports import HttpReply, Orchestrations
 from shared.requests import RequestLimits, parse_request
 from shared.responses import ChatAnswer, completion_body, preapproved
 from shared.runtime import Runtime
+
+if TYPE_CHECKING:
+    from shared.crisis import CrisisMatch
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,7 @@ class ChatGateway:
             headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else {}
             return HttpReply(error.status, error.to_body(), headers)
 
-        match = self.runtime.detector.detect_request(request)
+        match = self._detect(request)
         if match is not None:
             return await self._crisis(
                 request, match.category, match.signals, orchestrations, received_at
@@ -73,6 +77,14 @@ class ChatGateway:
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
         return self._reply(result, received_at)
+
+    def _detect(self, request: ChatRequest) -> CrisisMatch | None:
+        try:
+            return self.runtime.detector.detect_request(request)
+        except Exception:
+            # A broken pattern file must not take chat down; it must be loud, though.
+            log.critical("crisis detection unavailable; answering without it", exc_info=True)
+            return None
 
     async def _crisis(
         self,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.config import load_config
+from shared.escalation_store import MemoryEscalationStore
 from shared.gateway import ChatGateway
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -57,6 +58,7 @@ def gateway(clock: Clock, simulated: bool = False) -> ChatGateway:
         config=load_config(),
         settings=Settings(simulated_providers=simulated, status_poll_interval_s=0.1),
         providers={},
+        escalation_store=MemoryEscalationStore(),
     )
     return ChatGateway(runtime=runtime, monotonic=clock.monotonic, sleep=clock.sleep)
 

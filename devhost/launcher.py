@@ -1,0 +1,140 @@
+"""``make run``: Azurite, the simulated providers when no keys are set, and the dev host.
+
+Settings come from the environment first, then ``local.settings.json``. When no provider key
+is set, every tier points at the loopback simulated providers and every answer is labelled
+``simulated``. When no alert channel is set, escalations go to a local inbox (a loopback
+webhook and SMTP server) that prints the title of each delivery, never its content.
+SIGINT or SIGTERM stops everything this process started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from devhost import azurite
+from devhost.settings import apply_local_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROVIDER_KEYS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY")
+SIM_KEY = "simulated-key-not-a-secret"
+EXAMPLE_QUESTION = "What are the symptoms of ovarian cancer?"
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devhost.launcher", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 7071))
+    parser.add_argument("--azurite-port", type=int, default=azurite.DEFAULT_TABLE_PORT)
+    return parser.parse_args(argv)
+
+
+def _uses_dev_storage() -> bool:
+    value = os.environ.get("AzureWebJobsStorage", "UseDevelopmentStorage=true")  # noqa: SIM112 - Azure's name
+    return "UseDevelopmentStorage=true" in value or "devstoreaccount1" in value
+
+
+def _no_provider_keys() -> bool:
+    managed = os.environ.get("AZURE_OPENAI_USE_MANAGED_IDENTITY", "").lower() == "true"
+    return not managed and not any(os.environ.get(name) for name in PROVIDER_KEYS)
+
+
+def _inbox_line(channel: str, where: str, title: str) -> None:
+    print(f"[local inbox] {channel} {where}: {title}", flush=True)
+
+
+@contextlib.contextmanager
+def _services(args: argparse.Namespace) -> Iterator[list[str]]:
+    """Start what the gateway needs; yield notes for the ready line; stop it all after."""
+    notes: list[str] = []
+    with contextlib.ExitStack() as stack:
+        if _uses_dev_storage():
+            storage = azurite.start(args.azurite_port)
+            stack.callback(storage.stop)
+            os.environ.setdefault("AzureWebJobsStorage", storage.connection_string)
+            owner = "started" if storage.process else "shared"
+            notes.append(f"Azurite tables on 127.0.0.1:{storage.port} ({owner})")
+        if _no_provider_keys():
+            from simulators.harness import SimulatedProviders  # noqa: PLC0415 - dev only
+
+            sims = stack.enter_context(SimulatedProviders(args.host))
+            os.environ.update(
+                {
+                    "OPENAI_API_KEY": SIM_KEY,
+                    "OPENAI_BASE_URL": sims.openai_base_url,
+                    "AZURE_OPENAI_ENDPOINT": sims.azure_endpoint,
+                    "AZURE_OPENAI_API_KEY": SIM_KEY,
+                    "ANTHROPIC_API_KEY": SIM_KEY,
+                    "ANTHROPIC_BASE_URL": sims.anthropic_base_url,
+                    "ASKEVE_SIMULATED_PROVIDERS": "true",
+                }
+            )
+            notes.append(f"simulated providers (fault control: {sims.control_url}/_sim/stats)")
+        if not os.environ.get("TEAMS_WEBHOOK_URL") and not os.environ.get("SMTP_HOST"):
+            from simulators.receivers import (  # noqa: PLC0415 - dev only
+                SmtpReceiver,
+                WebhookReceiver,
+                receiver_settings,
+            )
+
+            webhook = stack.enter_context(WebhookReceiver(args.host, listener=_inbox_line))
+            smtp = stack.enter_context(SmtpReceiver(args.host, listener=_inbox_line))
+            os.environ.update(receiver_settings(webhook, smtp))
+            notes.append("local inbox for escalations and alerts")
+        os.environ.setdefault("ASKEVE_STATUS_POLL_INTERVAL_MS", "5")
+        yield notes
+
+
+async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
+    from devhost.host import DevHost  # noqa: PLC0415 - imports the app after settings are set
+
+    host = DevHost("function_app:app", args.host, args.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await host.start()
+    try:
+        body = '{"messages":[{"role":"user","content":"' + EXAMPLE_QUESTION + '"}]}'
+        print(
+            f"Ask Eve gateway ready on {host.base_url} with {'; '.join(notes)}\n"
+            f"  function key: {host.function_key}   admin key: {host.admin_key}\n"
+            f"  try: curl -s {host.base_url}/api/chat -H 'x-functions-key: {host.function_key}'"
+            f" -H 'content-type: application/json' -d '{body}'",
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        await host.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    os.chdir(REPO_ROOT)
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    apply_local_settings(REPO_ROOT, os.environ)
+    # Until the event loop installs its handlers, SIGTERM stops start-up as Ctrl-C would.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with _services(args) as notes:
+            asyncio.run(_serve(args, notes))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
