@@ -1,0 +1,68 @@
+// The Key Vault that holds the provider keys and the other secrets the app reads through
+// Key Vault references. RBAC only (no access policies), soft delete and purge protection on.
+// UK South and UK West are a region pair, so Microsoft replicates the vault's contents to the
+// other UK region and serves it read-only there if UK South is lost.
+
+@description('UK region for the vault.')
+@allowed([
+  'uksouth'
+  'ukwest'
+])
+param location string
+
+@description('Key Vault name (3-24 characters).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Days a deleted secret or vault can be recovered.')
+@minValue(7)
+@maxValue(90)
+param softDeleteRetentionDays int
+
+@description('Log Analytics workspace that receives the vault audit log.')
+param workspaceId string
+
+@description('Tags for every resource.')
+param tags object
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    // checkov:skip=CKV_AZURE_109: the Flex apps have no VNet integration yet; access is Entra RBAC only (see README, private networking)
+    // checkov:skip=CKV_AZURE_189: as above, public endpoint kept until private endpoints land; no access policies or keys exist
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: softDeleteRetentionDays
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: 'Allow'
+    }
+  }
+}
+
+resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+  }
+}
+
+output name string = vault.name
+output uri string = vault.properties.vaultUri

@@ -1,0 +1,223 @@
+// The app stack of one UK region: its own storage (breakers, health, audit, escalations and
+// the Durable task hub), its own Function App, and that app's least-privilege role assignments.
+// main.bicep deploys one of these per entry in `regions`; Front Door sends traffic to them.
+
+@description('UK region of this stack.')
+@allowed([
+  'uksouth'
+  'ukwest'
+])
+param location string
+
+@description('Environment name (dev or prod).')
+@allowed([
+  'dev'
+  'prod'
+])
+param environmentName string
+
+@description('Short deterministic suffix that makes global names unique.')
+param nameSuffix string
+
+@description('Log Analytics workspace id.')
+param workspaceId string
+
+@description('Application Insights component name.')
+param appInsightsName string
+
+@description('Key Vault name.')
+param keyVaultName string
+
+@description('Key Vault URI (KEY_VAULT_URI).')
+param keyVaultUri string
+
+@description('Azure OpenAI account this region calls.')
+param openAiAccountName string
+
+@description('Endpoint of that account (AZURE_OPENAI_ENDPOINT).')
+param openAiEndpoint string
+
+@description('Model deployment name (AZURE_OPENAI_DEPLOYMENT).')
+param openAiDeploymentName string
+
+@description('Azure OpenAI API version (AZURE_OPENAI_API_VERSION).')
+param openAiApiVersion string
+
+@description('Whether the account accepts keys; if not, no key reference or rotation is set up.')
+param openAiKeyAuthEnabled bool
+
+@description('Key Vault secret holding the key copy of that account.')
+param openAiKeySecretName string
+
+@description('Whether this region owns the key rotation of its account (one region per account).')
+param runsSecretRotation bool
+
+@description('Resource id of the custom key-rotator role.')
+param rotatorRoleDefinitionId string
+
+@description('Durable task hub name.')
+param taskHubName string
+
+@description('Front Door profile id allowed to call the app.')
+param frontDoorId string
+
+@description('Always-ready instances for HTTP triggers.')
+param alwaysReadyHttpInstances int
+
+@description('Always-ready instances for the Durable group.')
+param alwaysReadyDurableInstances int
+
+@description('Maximum instances.')
+param maximumInstanceCount int
+
+@description('Memory per instance.')
+param instanceMemoryMB int
+
+@description('Concurrent HTTP requests per instance.')
+param httpPerInstanceConcurrency int
+
+@description('Where the app sends escalation e-mails (ALERT_EMAIL_TO).')
+param alertEmailTo string
+
+@description('SMTP relay host.')
+param smtpHost string
+
+@description('SMTP relay port.')
+param smtpPort string
+
+@description('SMTP user name (the password is a Key Vault secret).')
+param smtpUsername string
+
+@description('Sender address for escalation e-mails.')
+param smtpFrom string
+
+@description('Whether to use STARTTLS with the relay.')
+param smtpStartTls string
+
+@description('NCRONTAB schedule of the provider health checks.')
+param healthCheckSchedule string
+
+@description('NCRONTAB schedule of the secret rotation job.')
+param secretRotationSchedule string
+
+@description('Tags for every resource.')
+param tags object
+
+var regionCodes = {
+  uksouth: 'uks'
+  ukwest: 'ukw'
+}
+var regionCode = regionCodes[location]
+var tableNames = [
+  'breakers'
+  'health'
+  'audit'
+  'escalations'
+]
+var deploymentContainerName = 'app-package'
+var rotationEnabled = runsSecretRotation && openAiKeyAuthEnabled
+
+module storage 'storage.bicep' = {
+  name: 'storage-${location}'
+  params: {
+    location: location
+    name: take('stask${environmentName}${regionCode}${nameSuffix}', 24)
+    skuName: (location == 'uksouth') ? 'Standard_GZRS' : 'Standard_GRS'
+    tableNames: tableNames
+    deploymentContainerName: deploymentContainerName
+    workspaceId: workspaceId
+    tags: tags
+  }
+}
+
+module app 'functionapp.bicep' = {
+  name: 'functionapp-${location}'
+  params: {
+    location: location
+    planName: 'plan-askeve-${environmentName}-${regionCode}'
+    appName: 'func-askeve-${environmentName}-${regionCode}-${take(nameSuffix, 6)}'
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    alwaysReadyDurableInstances: alwaysReadyDurableInstances
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    httpPerInstanceConcurrency: httpPerInstanceConcurrency
+    frontDoorId: frontDoorId
+    workspaceId: workspaceId
+    tags: tags
+  }
+}
+
+module storageAccess 'access-storage.bicep' = {
+  name: 'access-storage-${location}'
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: app.outputs.principalId
+  }
+}
+
+module keyVaultAccess 'access-keyvault.bicep' = {
+  name: 'access-keyvault-${location}'
+  params: {
+    keyVaultName: keyVaultName
+    principalId: app.outputs.principalId
+    grantRotation: rotationEnabled
+    rotatedSecretName: openAiKeySecretName
+  }
+}
+
+module openAiAccess 'access-openai.bicep' = {
+  name: 'access-openai-${location}'
+  params: {
+    openAiAccountName: openAiAccountName
+    principalId: app.outputs.principalId
+    grantRotation: rotationEnabled
+    rotatorRoleDefinitionId: rotatorRoleDefinitionId
+  }
+}
+
+module settings 'functionapp-settings.bicep' = {
+  name: 'functionapp-settings-${location}'
+  dependsOn: [
+    storageAccess
+    keyVaultAccess
+    openAiAccess
+  ]
+  params: {
+    appName: app.outputs.name
+    appInsightsName: appInsightsName
+    settings: {
+      AzureWebJobsStorage__accountName: storage.outputs.name
+      DURABLE_TASK_HUB_NAME: taskHubName
+      OPENAI_API_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=openai-api-key)'
+      ANTHROPIC_API_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=anthropic-api-key)'
+      AZURE_OPENAI_ENDPOINT: openAiEndpoint
+      AZURE_OPENAI_USE_MANAGED_IDENTITY: 'true'
+      AZURE_OPENAI_API_KEY: openAiKeyAuthEnabled ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiKeySecretName})' : ''
+      AZURE_OPENAI_DEPLOYMENT: openAiDeploymentName
+      AZURE_OPENAI_API_VERSION: openAiApiVersion
+      AZURE_OPENAI_RESOURCE_ID: resourceId('Microsoft.CognitiveServices/accounts', openAiAccountName)
+      AZURE_OPENAI_KEY_SECRET_NAME: openAiKeySecretName
+      TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=teams-webhook-url)'
+      ALERT_EMAIL_TO: alertEmailTo
+      SMTP_HOST: smtpHost
+      SMTP_PORT: smtpPort
+      SMTP_USERNAME: smtpUsername
+      SMTP_PASSWORD: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=smtp-password)'
+      SMTP_FROM: smtpFrom
+      SMTP_STARTTLS: smtpStartTls
+      PSEUDONYM_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=pseudonym-key)'
+      DATA_RESIDENCY: 'uk'
+      KEY_VAULT_URI: keyVaultUri
+      ASKEVE_STATUS_POLL_INTERVAL_MS: '100'
+      HEALTH_CHECK_SCHEDULE: healthCheckSchedule
+      SECRET_ROTATION_SCHEDULE: secretRotationSchedule
+      SECRET_ROTATION_ENABLED: rotationEnabled ? 'true' : 'false'
+    }
+  }
+}
+
+output appName string = app.outputs.name
+output defaultHostName string = app.outputs.defaultHostName
+output storageAccountName string = storage.outputs.name

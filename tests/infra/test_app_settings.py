@@ -1,0 +1,103 @@
+"""The Function App settings match the names the app reads, with secrets in Key Vault only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.infra import _bicep
+
+REGION = _bicep.INFRA / "modules" / "region.bicep"
+CONTRACT = {
+    "AzureWebJobsStorage__accountName",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_USE_MANAGED_IDENTITY",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_DEPLOYMENT",
+    "AZURE_OPENAI_API_VERSION",
+    "TEAMS_WEBHOOK_URL",
+    "ALERT_EMAIL_TO",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_FROM",
+    "SMTP_STARTTLS",
+    "PSEUDONYM_KEY",
+    "DATA_RESIDENCY",
+    "KEY_VAULT_URI",
+    "ASKEVE_STATUS_POLL_INTERVAL_MS",
+    "HEALTH_CHECK_SCHEDULE",
+    "SECRET_ROTATION_SCHEDULE",
+}
+KEY_VAULT_SECRETS = {
+    "OPENAI_API_KEY": "openai-api-key",
+    "ANTHROPIC_API_KEY": "anthropic-api-key",
+    "TEAMS_WEBHOOK_URL": "teams-webhook-url",
+    "SMTP_PASSWORD": "smtp-password",
+    "PSEUDONYM_KEY": "pseudonym-key",
+}
+
+
+def _settings() -> dict[str, Any]:
+    settings: dict[str, Any] = _bicep.module("settings", REGION).params["settings"]
+    return settings
+
+
+def test_settings_cover_the_app_contract() -> None:
+    """Every setting the app reads is set."""
+    missing = CONTRACT - set(_settings())
+    assert not missing, sorted(missing)
+
+
+def test_secrets_are_key_vault_references() -> None:
+    """Provider keys and other secrets are Key Vault references, never values."""
+    settings = _settings()
+    for name, secret in KEY_VAULT_SECRETS.items():
+        assert settings[name] == (
+            f"@Microsoft.KeyVault(VaultName=${{keyVaultName}};SecretName={secret})"
+        ), name
+
+
+def test_azure_openai_key_fallback_is_a_key_vault_reference() -> None:
+    """The Azure OpenAI key fallback points at the key copy in Key Vault when keys are on."""
+    operands = _settings()["AZURE_OPENAI_API_KEY"]["operator"]["operands"]
+    assert operands["condition"] == "openAiKeyAuthEnabled"
+    assert operands["true_value"].startswith("@Microsoft.KeyVault(VaultName=${keyVaultName};")
+
+
+def test_fixed_values_match_the_contract() -> None:
+    """Managed identity for Azure OpenAI, UK residency and the 100 ms status poll."""
+    settings = _settings()
+    assert settings["AZURE_OPENAI_USE_MANAGED_IDENTITY"] == "true"
+    assert settings["DATA_RESIDENCY"] == "uk"
+    assert settings["ASKEVE_STATUS_POLL_INTERVAL_MS"] == "100"
+
+
+def test_storage_connection_is_identity_based() -> None:
+    """AzureWebJobsStorage is an account name for the identity, never a connection string."""
+    settings = _settings()
+    assert "AzureWebJobsStorage" not in settings
+    assert not any("ConnectionString" in str(v) for v in settings.values())
+
+
+def test_schedules_default_to_the_contract() -> None:
+    """Health checks every minute and secret rotation at 02:30, as NCRONTAB."""
+    declared = _bicep.params(_bicep.MAIN)
+    assert declared["healthCheckSchedule"]["default"] == "0 */1 * * * *"
+    assert declared["secretRotationSchedule"]["default"] == "0 30 2 * * *"
+
+
+def test_worker_telemetry_switch_is_never_set() -> None:
+    """The app configures OpenTelemetry itself, so the worker's own switch stays unset."""
+    for path in [*_bicep.bicep_files(), *(_bicep.INFRA / "params").glob("*.json")]:
+        assert "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY" not in path.read_text("utf-8")
+
+
+def test_flex_runtime_settings_are_not_set() -> None:
+    """Flex Consumption rejects the runtime settings; functionAppConfig sets the runtime."""
+    settings = _settings()
+    assert "FUNCTIONS_WORKER_RUNTIME" not in settings
+    assert "FUNCTIONS_EXTENSION_VERSION" not in settings
+    assert "WEBSITE_RUN_FROM_PACKAGE" not in settings
