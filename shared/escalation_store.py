@@ -14,6 +14,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from shared.settings import Settings
+from shared.storage import ensure_table, table_client
+
 log = logging.getLogger(__name__)
 
 DEDUP_PARTITION = "dedup"
@@ -66,15 +69,13 @@ class TableEscalationStore:
         self._clock_ns = clock_ns
 
     @classmethod
-    def from_connection_string(
-        cls, connection: str, table_name: str = "escalations", timeout_s: float = 2.0
+    def for_settings(
+        cls, settings: Settings, table_name: str = "escalations", timeout_s: float = 2.0
     ) -> TableEscalationStore:
-        from azure.data.tables import TableServiceClient  # noqa: PLC0415 - heavy, lazy
-
-        service = TableServiceClient.from_connection_string(
-            connection, connection_timeout=timeout_s, read_timeout=timeout_s
-        )
-        return cls(service.create_table_if_not_exists(table_name))
+        """The store on the app's storage account; creates the table if it is missing."""
+        client = table_client(settings, table_name, timeout_s=timeout_s)
+        ensure_table(client)
+        return cls(client)
 
     def claim(self, key: str, now: float, window_s: float) -> bool:
         from azure.core import MatchConditions  # noqa: PLC0415

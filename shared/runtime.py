@@ -21,6 +21,7 @@ from shared.escalation_store import EscalationStore, MemoryEscalationStore, Tabl
 from shared.providers.base import Provider
 from shared.pseudonym import Pseudonymizer
 from shared.settings import Settings
+from shared.storage import table_client
 
 if TYPE_CHECKING:
     from shared.breakers import BreakerService
@@ -56,9 +57,7 @@ class Runtime:
                 from shared.breaker_store import TableBreakerStore  # noqa: PLC0415 - lazy
                 from shared.breakers import BreakerService  # noqa: PLC0415 - lazy
 
-                store = TableBreakerStore.from_connection_string(
-                    self.settings.storage_connection, self.settings.breaker_table
-                )
+                store = TableBreakerStore(table_client(self.settings, self.settings.breaker_table))
                 self._breakers = BreakerService.for_config(store, self.config.failover)
             return self._breakers
 
@@ -91,9 +90,7 @@ class Runtime:
         with self._lock:
             if self._escalation_store is None:
                 try:
-                    self._escalation_store = TableEscalationStore.from_connection_string(
-                        self.settings.storage_connection
-                    )
+                    self._escalation_store = TableEscalationStore.for_settings(self.settings)
                 except Exception:  # noqa: BLE001 - storage down: degrade, retry on next use
                     log.warning("escalation store unavailable; using in-process fallback")
                     return _FALLBACK_ESCALATIONS

@@ -27,6 +27,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"app setting {name} must be a number, got {raw!r}") from exc
 
 
+def _table_endpoint(env: Mapping[str, str]) -> str:
+    """The table endpoint for identity-based storage, when no connection string is set."""
+    if env.get("BREAKER_STORAGE_CONNECTION") or env.get("AzureWebJobsStorage"):
+        return ""
+    endpoint = env.get("AzureWebJobsStorage__tableServiceUri", "").strip()
+    account = env.get("AzureWebJobsStorage__accountName", "").strip()
+    if not endpoint and account:
+        endpoint = f"https://{account}.table.core.windows.net"
+    return endpoint
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class Settings:
     """Endpoints, credentials and knobs. ``repr`` is suppressed so secrets never reach a log."""
@@ -42,6 +53,7 @@ class Settings:
     anthropic_base_url: str = ""
     simulated_providers: bool = False
     storage_connection: str = DEV_STORAGE
+    storage_table_endpoint: str = ""
     breaker_table: str = "breakers"
     status_poll_interval_s: float = 0.1
     config_dir: str = ""
@@ -72,6 +84,7 @@ class Settings:
             storage_connection=env.get("BREAKER_STORAGE_CONNECTION", "")
             or env.get("AzureWebJobsStorage", "")
             or DEV_STORAGE,
+            storage_table_endpoint=_table_endpoint(env),
             breaker_table=env.get("BREAKER_TABLE_NAME", "") or "breakers",
             status_poll_interval_s=_float(env, "ASKEVE_STATUS_POLL_INTERVAL_MS", 100.0) / 1000.0,
             config_dir=env.get("ASKEVE_CONFIG_DIR", ""),
