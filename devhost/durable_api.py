@@ -1,0 +1,344 @@
+"""The Durable extension's HTTP API, so the SDK's ``DurableOrchestrationClient`` runs unchanged.
+
+The client binding handed to functions is the same JSON document the Durable extension
+builds: public management URLs under ``/runtime/webhooks/durabletask/`` (which need the
+system or admin key, passed as ``code``) and ``rpcBaseUrl``, a loopback-only listener the
+SDK calls without a key, as the real host's local RPC endpoint. Both serve these routes:
+
+- ``POST orchestrators/{name}[/{instanceId}]``: start (202 with management URLs; 400 for an
+  unknown orchestrator; 500 when a live instance already has the id, as in Azure)
+- ``GET instances/{id}``: status (202 while pending or running, 200 once finished, 404)
+- ``GET instances/``: list, with ``runtimeStatus``, ``createdTimeFrom``/``To`` and
+  ``instanceIdPrefix`` filters
+- ``POST instances/{id}/terminate``, ``POST instances/{id}/raiseEvent/{name}`` (202, 404, 410)
+- ``DELETE instances/{id}`` and ``DELETE instances/?createdTimeFrom=...``: purge
+
+Every handler only reads or updates memory, so a status poll costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from devhost.durable import (
+    ControlOutcome,
+    DurableEngine,
+    InstanceExistsError,
+    UnknownOrchestratorError,
+)
+from devhost.history import parse_timestamp
+from devhost.orchestration import Orchestration, RuntimeStatus
+
+WEBHOOK_PATH = "/runtime/webhooks/durabletask"
+RPC_PATH = "/durabletask"
+_ID_PLACEHOLDER = "INSTANCEID"
+_STATUS_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Guard = Callable[[web.Request], web.StreamResponse | None]
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class BindingUrls:
+    """Where the API is served. ``repr`` is suppressed: the URLs carry the system key."""
+
+    public_base: str  # e.g. http://127.0.0.1:7071
+    rpc_base: str  # e.g. http://127.0.0.1:41234
+    system_key: str
+    task_hub: str
+
+    def __repr__(self) -> str:
+        return "BindingUrls(<redacted>)"
+
+    @property
+    def webhook_base(self) -> str:
+        """The public base URL of the API."""
+        return f"{self.public_base}{WEBHOOK_PATH}"
+
+    def management_urls(self, instance_id: str) -> dict[str, str]:
+        """The management payload for one instance (``create_check_status_response``)."""
+        base = f"{self.webhook_base}/instances/{quote(instance_id, safe='')}"
+        query = f"taskHub={self.task_hub}&connection=Storage&code={self.system_key}"
+        return {
+            "id": instance_id,
+            "statusQueryGetUri": f"{base}?{query}",
+            "sendEventPostUri": f"{base}/raiseEvent/{{eventName}}?{query}",
+            "terminatePostUri": f"{base}/terminate?reason={{text}}&{query}",
+            "rewindPostUri": f"{base}/rewind?reason={{text}}&{query}",
+            "purgeHistoryDeleteUri": f"{base}?{query}",
+            "restartPostUri": f"{base}/restart?{query}",
+            "suspendPostUri": f"{base}/suspend?reason={{text}}&{query}",
+            "resumePostUri": f"{base}/resume?reason={{text}}&{query}",
+        }
+
+    def client_binding(self) -> str:
+        """The durable client binding document (a JSON string, as the worker passes it)."""
+        start = f"{self.webhook_base}/orchestrators/{{functionName}}[/{{instanceId}}]"
+        return json.dumps(
+            {
+                "taskHubName": self.task_hub,
+                "creationUrls": {
+                    "createNewInstancePostUri": f"{start}?code={self.system_key}",
+                    "createAndWaitOnNewInstancePostUri": (
+                        f"{start}?timeout={{timeoutInSeconds}}"
+                        f"&pollingInterval={{intervalInSeconds}}&code={self.system_key}"
+                    ),
+                },
+                "managementUrls": self.management_urls(_ID_PLACEHOLDER),
+                "baseUrl": self.webhook_base,
+                "requiredQueryStringParameters": f"code={self.system_key}",
+                "rpcBaseUrl": f"{self.rpc_base}{RPC_PATH}/",
+                "httpBaseUrl": "",
+            }
+        )
+
+
+class DurableApi:
+    """HTTP handlers over a :class:`DurableEngine`."""
+
+    def __init__(self, engine: DurableEngine, urls: BindingUrls, clock: Callable[[], datetime]):
+        self._engine = engine
+        self._urls = urls
+        self._clock = clock
+
+    def routes(self, prefix: str, guard: Guard | None = None) -> list[web.RouteDef]:
+        """The API's routes below ``prefix`` (no trailing slash), each behind ``guard``."""
+
+        def route(method: str, path: str, handler: Handler) -> web.RouteDef:
+            return web.route(method, f"{prefix}{path}", _guarded(handler, guard))
+
+        return [
+            route("POST", "/orchestrators/{name}", self.start),
+            route("POST", "/orchestrators/{name}/{instance_id}", self.start),
+            route("GET", "/instances", self.list_instances),
+            route("GET", "/instances/", self.list_instances),
+            route("DELETE", "/instances", self.purge_where),
+            route("DELETE", "/instances/", self.purge_where),
+            route("GET", "/instances/{instance_id}", self.status),
+            route("DELETE", "/instances/{instance_id}", self.purge),
+            route("POST", "/instances/{instance_id}/terminate", self.terminate),
+            route("POST", "/instances/{instance_id}/raiseEvent/{event}", self.raise_event),
+        ]
+
+    async def start(self, request: web.Request) -> web.Response:
+        """Start an orchestration."""
+        try:
+            input_json = _json_text(await request.text())
+        except ValueError:
+            return _dotnet_error(400, "Invalid JSON content", "The request body is not JSON.")
+        try:
+            instance_id = self._engine.start(
+                request.match_info["name"], request.match_info.get("instance_id"), input_json
+            )
+        except UnknownOrchestratorError as exc:
+            return _dotnet_error(
+                400, "One or more of the arguments submitted is incorrect", str(exc)
+            )
+        except InstanceExistsError as exc:
+            return _dotnet_error(
+                500, "Something went wrong while processing your request", str(exc)
+            )
+        payload = self._urls.management_urls(instance_id)
+        return web.json_response(
+            payload, status=202, headers={"Location": payload["statusQueryGetUri"]}
+        )
+
+    async def status(self, request: web.Request) -> web.Response:
+        """One instance's status."""
+        instance = self._engine.get(request.match_info["instance_id"])
+        if instance is None:
+            return web.Response(status=404)
+        query = request.query
+        body = status_body(
+            instance,
+            show_input=_flag(query, "showInput", default=True),
+            show_history=_flag(query, "showHistory", default=False),
+            show_history_output=_flag(query, "showHistoryOutput", default=False),
+        )
+        running = instance.status in (RuntimeStatus.PENDING, RuntimeStatus.RUNNING)
+        return web.json_response(body, status=202 if running else 200)
+
+    async def list_instances(self, request: web.Request) -> web.Response:
+        """Every instance matching the query's filters."""
+        try:
+            matches = self._matching(request, default_to=None)
+        except ValueError as exc:
+            return _dotnet_error(
+                400, "One or more of the arguments submitted is incorrect", str(exc)
+            )
+        show_input = _flag(request.query, "showInput", default=True)
+        bodies = [status_body(o, show_input, False, False) for o in matches]
+        return web.json_response(bodies)
+
+    async def terminate(self, request: web.Request) -> web.Response:
+        """Terminate an instance."""
+        outcome = self._engine.terminate(
+            request.match_info["instance_id"], request.query.get("reason")
+        )
+        return web.Response(status=_CONTROL_STATUS[outcome])
+
+    async def raise_event(self, request: web.Request) -> web.Response:
+        """Raise an external event."""
+        instance = self._engine.get(request.match_info["instance_id"])
+        if instance is None:
+            return web.Response(status=404)
+        if instance.status.is_terminal:
+            return web.Response(status=410)
+        if request.content_type.lower() != "application/json":
+            return _dotnet_error(
+                400, "Only application/json request content is supported", "Bad content type."
+            )
+        try:
+            input_json = _json_text(await request.text())
+        except ValueError:
+            return _dotnet_error(400, "Invalid JSON content", "The request body is not JSON.")
+        outcome = self._engine.raise_event(
+            request.match_info["instance_id"], request.match_info["event"], input_json
+        )
+        return web.Response(status=_CONTROL_STATUS[outcome])
+
+    async def purge(self, request: web.Request) -> web.Response:
+        """Forget one finished instance."""
+        instance_id = request.match_info["instance_id"]
+        if self._engine.get(instance_id) is None:
+            return web.Response(status=404)
+        return web.json_response({"instancesDeleted": self._engine.purge(instance_id)})
+
+    async def purge_where(self, request: web.Request) -> web.Response:
+        """Forget the finished instances matching the filters (``createdTimeFrom`` required)."""
+        if "createdTimeFrom" not in request.query:
+            return _dotnet_error(
+                400, "Please provide value for 'createdTimeFrom' parameter.", "Missing filter."
+            )
+        try:
+            matches = self._matching(request, default_to=self._clock())
+        except ValueError as exc:
+            return _dotnet_error(
+                400, "One or more of the arguments submitted is incorrect", str(exc)
+            )
+        deleted = sum(self._engine.purge(o.instance_id) for o in matches)
+        if not deleted:
+            return web.Response(status=404)
+        return web.json_response({"instancesDeleted": deleted})
+
+    def _matching(self, request: web.Request, default_to: datetime | None) -> list[Orchestration]:
+        query = request.query
+        created_from = _time(query.get("createdTimeFrom"))
+        created_to = _time(query.get("createdTimeTo")) or default_to
+        prefix = query.get("instanceIdPrefix", "")
+        statuses = _statuses(query.getall("runtimeStatus", []))
+        return [
+            o
+            for o in self._engine.all()
+            if o.instance_id.startswith(prefix)
+            and (created_from is None or o.created >= created_from)
+            and (created_to is None or o.created <= created_to)
+            and (statuses is None or o.status in statuses)
+        ]
+
+
+def status_body(
+    instance: Orchestration, show_input: bool, show_history: bool, show_history_output: bool
+) -> dict[str, Any]:
+    """The status payload ``DurableOrchestrationStatus.from_json`` reads."""
+    body: dict[str, Any] = {
+        "name": instance.name,
+        "instanceId": instance.instance_id,
+        "runtimeStatus": str(instance.status),
+        "input": _parsed(instance.input_json) if show_input else None,
+        "customStatus": instance.custom_status,
+        "output": instance.output,
+        "createdTime": instance.created.strftime(_STATUS_TIME_FORMAT),
+        "lastUpdatedTime": instance.last_updated.strftime(_STATUS_TIME_FORMAT),
+    }
+    if show_history:
+        events = instance.history
+        if not show_history_output:
+            for event in events:
+                event.pop("Result", None)
+        body["historyEvents"] = events
+    return body
+
+
+_CONTROL_STATUS = {
+    ControlOutcome.ACCEPTED: 202,
+    ControlOutcome.NOT_FOUND: 404,
+    ControlOutcome.GONE: 410,
+}
+
+
+def _guarded(handler: Handler, guard: Guard | None) -> Handler:
+    if guard is None:
+        return handler
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        refused = guard(request)
+        return refused if refused is not None else await handler(request)
+
+    return guarded
+
+
+def _json_text(body: str) -> str | None:
+    """Normalise a request body to the JSON text of the value it carries.
+
+    The SDK client posts ``json.dumps`` of a string that is already JSON (the input
+    serialised by ``df_dumps``); other callers post the JSON value itself.
+    """
+    if not body.strip():
+        return None
+    value = json.loads(body)
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return json.dumps(value)
+        return value
+    return json.dumps(value)
+
+
+def _parsed(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _flag(query: Any, name: str, default: bool) -> bool:
+    raw = query.get(name)
+    return default if raw is None else str(raw).strip().lower() == "true"
+
+
+def _time(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return parse_timestamp(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a date and time") from None
+
+
+def _statuses(raw: list[str]) -> set[RuntimeStatus] | None:
+    names = [part.strip() for item in raw for part in item.split(",") if part.strip()]
+    if not names:
+        return None
+    by_name = {status.value.lower(): status for status in RuntimeStatus}
+    unknown = [name for name in names if name.lower() not in by_name]
+    if unknown:
+        raise ValueError(f"unknown runtimeStatus {', '.join(unknown)}")
+    return {by_name[name.lower()] for name in names}
+
+
+def _dotnet_error(status: int, message: str, exception_message: str) -> web.Response:
+    # The extension's error shape; the SDK reads ExceptionMessage from a 400.
+    return web.json_response(
+        {"Message": message, "ExceptionMessage": exception_message}, status=status
+    )

@@ -1,0 +1,165 @@
+"""Orchestrations end to end: the real DurableOrchestrationClient against the dev host."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from devhost.background import RunningDevHost
+from tests.devhost.conftest import FUNCTION_KEY, SYSTEM_KEY
+from tests.devhost.http_client import Reply, call, poll
+
+pytestmark = pytest.mark.integration
+
+KEY = {"x-functions-key": FUNCTION_KEY}
+
+
+def _run(host: RunningDevHost, orchestrator: str, orchestration_input: Any) -> tuple[Reply, float]:
+    started = time.monotonic()
+    reply = call(
+        "POST",
+        f"{host.base_url}/api/run/{orchestrator}",
+        headers=KEY,
+        json_body=orchestration_input,
+    )
+    return reply, time.monotonic() - started
+
+
+def _webhooks(host: RunningDevHost, path: str) -> str:
+    separator = "&" if "?" in path else "?"
+    return f"{host.base_url}/runtime/webhooks/durabletask/{path}{separator}code={SYSTEM_KEY}"
+
+
+def _is_finished(reply: Reply) -> bool:
+    return reply.status == 200
+
+
+def test_an_activity_that_beats_the_timer_completes_promptly(toy_host: RunningDevHost) -> None:
+    """The timer (5 s) is cancelled, so the instance completes as soon as the activity does."""
+    reply, elapsed = _run(toy_host, "race", {"delay_s": 0.01, "timeout_s": 5})
+    assert reply.status == 200
+    assert reply.json() == {"winner": "activity", "value": {"delay_s": 0.01, "timeout_s": 5}}
+    assert elapsed < 2.5
+
+
+def test_a_sub_second_timer_beats_a_slow_activity(toy_host: RunningDevHost) -> None:
+    """The durable timer fires first and the orchestrator returns without the result."""
+    reply, elapsed = _run(toy_host, "race", {"delay_s": 5, "timeout_s": 0.2})
+    assert reply.json() == {"winner": "timer"}
+    assert 0.2 <= elapsed < 2.5
+
+
+def test_a_failed_activity_raises_in_the_orchestrator(toy_host: RunningDevHost) -> None:
+    """The activity's exception reaches the orchestrator when it re-yields the task."""
+    reply, _ = _run(toy_host, "race", {"delay_s": 0, "timeout_s": 5, "fail": True})
+    assert reply.json() == {
+        "winner": "activity",
+        "error": "ValueError: activity failed on purpose ",
+    }
+
+
+def test_a_synchronous_activity_runs_in_the_thread_pool(toy_host: RunningDevHost) -> None:
+    """A plain def activity works and its result comes back."""
+    reply, _ = _run(toy_host, "doubler", 21)
+    assert (reply.status, reply.json()) == (200, 42)
+
+
+def test_an_external_event_resumes_the_orchestrator(toy_host: RunningDevHost) -> None:
+    """An event raised through the management URL is the awaited value."""
+    started = call("POST", f"{toy_host.base_url}/api/start/approval", headers=KEY)
+    assert started.status == 202
+    urls = started.json()
+    send = urls["sendEventPostUri"].replace("{eventName}", "approval")
+    assert call("POST", send, json_body={"ok": True}).status == 202
+    done = poll(urls["statusQueryGetUri"], _is_finished).json()
+    assert (done["runtimeStatus"], done["output"]) == ("Completed", {"decision": {"ok": True}})
+    assert done["customStatus"] == "decided"
+
+
+def test_status_shows_running_and_custom_status(toy_host: RunningDevHost) -> None:
+    """A waiting instance answers 202 with runtimeStatus Running and its custom status."""
+    urls = call("POST", f"{toy_host.base_url}/api/start/approval", headers=KEY).json()
+    status = poll(urls["statusQueryGetUri"], lambda r: r.json()["customStatus"] == "waiting")
+    assert (status.status, status.json()["runtimeStatus"]) == (202, "Running")
+
+
+def test_status_of_an_unknown_instance_is_404(toy_host: RunningDevHost) -> None:
+    """Nothing by that id."""
+    assert call("GET", _webhooks(toy_host, "instances/no-such-instance")).status == 404
+
+
+def test_history_is_shown_on_request(toy_host: RunningDevHost) -> None:
+    """showHistory=true lists the events, starting with the first episode."""
+    reply, _ = _run(toy_host, "doubler", 1)
+    assert reply.status == 200
+    instances = call("GET", _webhooks(toy_host, "instances/?runtimeStatus=Completed")).json()
+    instance_id = next(i["instanceId"] for i in instances if i["name"] == "doubler")
+    status = call("GET", _webhooks(toy_host, f"instances/{instance_id}?showHistory=true")).json()
+    assert [e["EventType"] for e in status["historyEvents"]][:2] == [12, 0]
+
+
+def test_starting_a_live_instance_id_again_is_refused(toy_host: RunningDevHost) -> None:
+    """As in Azure, a running instance cannot be replaced; the error says why."""
+    instance_id = f"fixed-{uuid.uuid4().hex}"
+    url = _webhooks(toy_host, f"orchestrators/sleeper/{instance_id}")
+    assert call("POST", url).status == 202
+    second = call("POST", url)
+    assert second.status == 500
+    assert "already exists" in second.json()["ExceptionMessage"]
+    call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=test"))
+
+
+def test_an_unknown_orchestrator_is_a_400(toy_host: RunningDevHost) -> None:
+    """The SDK reads ExceptionMessage from the 400."""
+    reply = call("POST", _webhooks(toy_host, "orchestrators/no_such_orchestrator"))
+    assert reply.status == 400
+    assert "doesn't exist" in reply.json()["ExceptionMessage"]
+
+
+def test_terminate_then_terminate_again(toy_host: RunningDevHost) -> None:
+    """Terminate is 202 for a live instance and 410 once it has finished."""
+    instance_id = call("POST", _webhooks(toy_host, "orchestrators/sleeper")).json()["id"]
+    terminate = _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=enough")
+    assert call("POST", terminate).status == 202
+    status = call("GET", _webhooks(toy_host, f"instances/{instance_id}")).json()
+    assert (status["runtimeStatus"], status["output"]) == ("Terminated", "enough")
+    assert call("POST", terminate).status == 410
+
+
+def test_purge_forgets_a_finished_instance(toy_host: RunningDevHost) -> None:
+    """DELETE on a finished instance removes it; a second DELETE finds nothing."""
+    instance_id = call("POST", _webhooks(toy_host, "orchestrators/sleeper")).json()["id"]
+    call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=x"))
+    purge = _webhooks(toy_host, f"instances/{instance_id}")
+    reply = call("DELETE", purge)
+    assert (reply.status, reply.json()) == (200, {"instancesDeleted": 1})
+    assert call("DELETE", purge).status == 404
+
+
+def test_raising_an_event_on_a_finished_instance_is_410(toy_host: RunningDevHost) -> None:
+    """Events for finished instances are gone."""
+    instance_id = call("POST", _webhooks(toy_host, "orchestrators/sleeper")).json()["id"]
+    call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=x"))
+    raise_url = _webhooks(toy_host, f"instances/{instance_id}/raiseEvent/approval")
+    assert call("POST", raise_url, json_body=1).status == 410
+
+
+def test_an_orchestrator_exception_fails_the_instance(toy_host: RunningDevHost) -> None:
+    """runtimeStatus Failed with the error as output; the SDK's wait answers 500."""
+    reply, _ = _run(toy_host, "broken", 0)
+    assert reply.status == 500
+    status = reply.json()
+    assert status["runtimeStatus"] == "Failed"
+    assert status["output"] == "Orchestrator function 'broken' failed: broken on purpose"
+
+
+def test_sub_orchestrations_return_results_and_failures(toy_host: RunningDevHost) -> None:
+    """A child's output comes back; a failed child raises in the parent."""
+    reply, _ = _run(toy_host, "parent", 4)
+    assert reply.json() == {
+        "doubled": 8,
+        "child_error": "Orchestrator function 'broken' failed: broken on purpose",
+    }

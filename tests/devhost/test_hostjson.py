@@ -1,0 +1,44 @@
+"""host.json: the route prefix and the task hub name (pure)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from devhost.hostjson import HostConfig, HostJsonError, read_host_json
+
+
+def _write(directory: Path, document: object) -> None:
+    (directory / "host.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    """No host.json: prefix 'api', hub 'TestHubName'."""
+    assert read_host_json(tmp_path, {}) == HostConfig("api", "TestHubName")
+
+
+def test_the_route_prefix_is_read_and_may_be_empty(tmp_path: Path) -> None:
+    """routePrefix '' serves the triggers at the root, as in Azure."""
+    _write(tmp_path, {"extensions": {"http": {"routePrefix": ""}}})
+    assert read_host_json(tmp_path, {}).route_prefix == ""
+
+
+def test_the_hub_name_resolves_setting_references(tmp_path: Path) -> None:
+    """'%HUB%' in hubName takes the app setting."""
+    _write(tmp_path, {"extensions": {"durableTask": {"hubName": "%HUB%"}}})
+    assert read_host_json(tmp_path, {"HUB": "askevelocal"}).task_hub == "askevelocal"
+
+
+def test_an_unset_hub_setting_falls_back_to_the_default(tmp_path: Path) -> None:
+    """The hub only names memory here, so a missing setting does not stop the host."""
+    _write(tmp_path, {"extensions": {"durableTask": {"hubName": "%HUB%"}}})
+    assert read_host_json(tmp_path, {}).task_hub == "TestHubName"
+
+
+def test_a_malformed_section_is_refused(tmp_path: Path) -> None:
+    """'http' must be an object."""
+    _write(tmp_path, {"extensions": {"http": "api"}})
+    with pytest.raises(HostJsonError, match="http must be a JSON object"):
+        read_host_json(tmp_path, {})
