@@ -101,12 +101,19 @@ _FALLBACK_ESCALATIONS = MemoryEscalationStore()
 _runtime: Runtime | None = None
 
 
-def build_runtime(env: Mapping[str, str]) -> Runtime:
-    from shared.providers.registry import build_providers  # noqa: PLC0415 - keeps import cheap
+def build_runtime(env: Mapping[str, str], *, warm_up: bool = True) -> Runtime:
+    """Build the runtime. With ``warm_up``, the provider SDKs are imported on a background
+    thread, so the first chat request does not pay for the import inside its tier timeout."""
+    from shared.providers.registry import build_providers, preload_providers  # noqa: PLC0415
 
     settings = Settings.from_env(env)
     config = load_config(settings.config_dir or None)
-    return Runtime(config=config, settings=settings, providers=build_providers(config, settings))
+    providers = build_providers(config, settings)
+    if warm_up:
+        threading.Thread(
+            target=preload_providers, args=(providers,), name="sdk-warm-up", daemon=True
+        ).start()
+    return Runtime(config=config, settings=settings, providers=providers)
 
 
 def get_runtime() -> Runtime:

@@ -1,0 +1,199 @@
+"""End-to-end fixtures: the real app on the dev host, with Azurite, the simulated providers
+and loopback alert receivers, all started by the tests themselves."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import openai
+import pytest
+
+from devhost.background import RunningDevHost, running_devhost
+from shared.breaker_store import TableBreakerStore
+from shared.breakers import BreakerService
+from shared.config import DEFAULT_CONFIG_DIR
+from shared.providers.registry import close_providers, preload_providers
+from shared.runtime import Runtime, configure_runtime
+from shared.settings import Settings
+from shared.storage import table_client
+from simulators.harness import SimulatedProviders
+from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
+
+FUNCTION_KEY = "test-function-key"
+ADMIN_KEY = "test-admin-key"
+SIM_KEY = "sk-simulated-test"
+
+
+@pytest.fixture(scope="session")
+def sims() -> Iterator[SimulatedProviders]:
+    with SimulatedProviders() as providers:
+        yield providers
+
+
+@pytest.fixture(scope="session")
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpReceiver]:
+    receiver = SmtpReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+class ManualClock:
+    """A wall clock the test moves by hand (thread-safe: the host runs on its own thread)."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+@dataclass
+class Gateway:
+    host: RunningDevHost
+    runtime: Runtime
+    sims: SimulatedProviders
+    webhook: WebhookReceiver
+    smtp: SmtpReceiver
+    breaker_clock: ManualClock
+
+    @property
+    def url(self) -> str:
+        return self.host.base_url
+
+    def client(self) -> openai.OpenAI:
+        """The unmodified openai SDK, pointed at the gateway."""
+        return openai.OpenAI(
+            base_url=f"{self.url}/api/v1",
+            api_key="not-used-by-the-gateway",
+            default_headers={"x-functions-key": FUNCTION_KEY},
+            max_retries=0,
+            timeout=30.0,
+        )
+
+    def post(
+        self, path: str, body: Any, key: str | None = FUNCTION_KEY, **kw: Any
+    ) -> requests.Response:
+        headers = {"x-functions-key": key} if key else {}
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return requests.post(
+            f"{self.url}{path}",
+            data=content,
+            headers={"content-type": "application/json", **headers, **kw.pop("headers", {})},
+            timeout=30.0,
+            **kw,
+        )
+
+    def get(self, path: str, key: str | None = FUNCTION_KEY) -> requests.Response:
+        headers = {"x-functions-key": key} if key else {}
+        return requests.get(f"{self.url}{path}", headers=headers, timeout=30.0)
+
+    def chat(self, text: str, conversation_id: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": [{"role": "user", "content": text}]}
+        if conversation_id:
+            body["metadata"] = {"conversation_id": conversation_id}
+        response = self.post("/api/chat", body)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+
+def write_config(directory: Path, *, tier_timeout_s: float, budget_s: float, open_s: float) -> Path:
+    for file in DEFAULT_CONFIG_DIR.glob("*.json"):
+        shutil.copy(file, directory / file.name)
+    path = directory / "failover-config.json"
+    data = json.loads(path.read_text())
+    data["budget_s"] = budget_s
+    data["breaker_defaults"]["open_s"] = open_s
+    for tier in data["tiers"]:
+        tier["timeout_s"] = tier_timeout_s
+    path.write_text(json.dumps(data))
+    escalation = directory / "escalation-config.json"
+    data = json.loads(escalation.read_text())
+    data["retry"].update(first_delay_s=0.2, max_delay_s=0.4, window_s=3.0, attempt_timeout_s=2.0)
+    data["ack_timeout_s"] = 2.0
+    escalation.write_text(json.dumps(data))
+    return directory
+
+
+@pytest.fixture
+def start_gateway(
+    tmp_path: Path,
+    sims: SimulatedProviders,
+    webhook: WebhookReceiver,
+    smtp: SmtpReceiver,
+    azurite_connection: str,
+) -> Iterator[Callable[..., Gateway]]:
+    """Start the real app on the dev host, configured for this test."""
+    stack: list[Any] = []
+
+    def start(
+        *,
+        tier_timeout_s: float = 0.6,
+        budget_s: float = 4.0,
+        open_s: float = 30.0,
+        extra: dict[str, str] | None = None,
+    ) -> Gateway:
+        sims.clear()
+        webhook.clear()
+        smtp.start()
+        smtp.clear()
+        config_dir = write_config(
+            tmp_path, tier_timeout_s=tier_timeout_s, budget_s=budget_s, open_s=open_s
+        )
+        env = {
+            "AzureWebJobsStorage": azurite_connection,
+            "BREAKER_TABLE_NAME": "breakers" + uuid.uuid4().hex[:12],
+            "ASKEVE_CONFIG_DIR": str(config_dir),
+            "ASKEVE_STATUS_POLL_INTERVAL_MS": "5",
+            "ASKEVE_SIMULATED_PROVIDERS": "true",
+            "PSEUDONYM_KEY": uuid.uuid4().hex,
+            "OPENAI_API_KEY": SIM_KEY,
+            "OPENAI_BASE_URL": sims.openai_base_url,
+            "AZURE_OPENAI_ENDPOINT": sims.azure_endpoint,
+            "AZURE_OPENAI_API_KEY": SIM_KEY,
+            "ANTHROPIC_API_KEY": SIM_KEY,
+            "ANTHROPIC_BASE_URL": sims.anthropic_base_url,
+            **receiver_settings(webhook, smtp),
+            **(extra or {}),
+        }
+        runtime = configure_runtime(env)
+        preload_providers(runtime.providers)  # as the worker's warm-up thread would have
+        clock = ManualClock()
+        settings = Settings.from_env(env)
+        store = TableBreakerStore(table_client(settings, settings.breaker_table))
+        runtime.use_breakers(BreakerService.for_config(store, runtime.config.failover, clock=clock))
+        context = running_devhost(
+            "function_app:app",
+            settings={"DEVHOST_FUNCTION_KEY": FUNCTION_KEY, "DEVHOST_ADMIN_KEY": ADMIN_KEY},
+        )
+        host = context.__enter__()
+        stack.append((context, host, runtime))
+        return Gateway(host, runtime, sims, webhook, smtp, clock)
+
+    yield start
+    for context, host, runtime in reversed(stack):
+        # SDK clients belong to the host's event loop: close them there, before it stops.
+        host.call(close_providers(runtime.providers))
+        context.__exit__(None, None, None)
