@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 import openai
 import pytest
+import requests
 
 from devhost.background import RunningDevHost, running_devhost
 from shared.breaker_store import TableBreakerStore
