@@ -17,7 +17,7 @@ QUESTION = "Is bloating a symptom of ovarian cancer?"
 def test_failing_tier1_trips_then_probes_once_then_closes(
     start_gateway: Callable[..., Gateway],
 ) -> None:
-    """After N failures tier 1 is no longer called; after the break one probe goes; healthy closes."""
+    """N failures stop calls to tier 1; after the break one probe goes; recovery closes it."""
     gateway = start_gateway(open_s=30.0)
     sims = gateway.sims
     sims.set_fault("openai", Fault(kind=FaultKind.STATUS, status=503))
