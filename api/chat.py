@@ -17,7 +17,10 @@ async def _handle(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     reply = await ChatGateway(runtime=get_runtime()).handle(
-        req.get_body(), req.headers.get("content-type"), DurableOrchestrations(client)
+        req.get_body(),
+        req.headers.get("content-type"),
+        DurableOrchestrations(client),
+        forwarded_for=req.headers.get("x-forwarded-for"),
     )
     return to_response(reply)
 

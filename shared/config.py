@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared.ratelimit import BucketConfig, RateLimitConfig
+
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 TIER_KINDS = ("openai", "azure_openai", "anthropic")
 CRISIS_CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
@@ -60,6 +62,8 @@ class FailoverConfig:
     finish_reserve_s: float = 0.3
     min_tier_time_s: float = 0.25
     sdk_timeout_margin_s: float = 0.2
+    uk_regions: tuple[str, ...] = ("uksouth", "ukwest")
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
 
     def tier(self, name: str) -> TierConfig:
         for tier in self.tiers:
@@ -216,6 +220,33 @@ def parse_failover(data: object) -> FailoverConfig:
         finish_reserve_s=root.number("finish_reserve_s", 0.3),
         min_tier_time_s=root.number("min_tier_time_s", 0.25),
         sdk_timeout_margin_s=root.number("sdk_timeout_margin_s", 0.2),
+        uk_regions=tuple(r.lower() for r in root.strings("uk_regions"))
+        if root.has("uk_regions")
+        else ("uksouth", "ukwest"),
+        rate_limits=_rate_limits(root.obj("rate_limits"))
+        if root.has("rate_limits")
+        else RateLimitConfig(),
+    )
+
+
+def _bucket(reader: ConfigReader, default: BucketConfig) -> BucketConfig:
+    return BucketConfig(
+        rate_per_s=reader.number("rate_per_s", default.rate_per_s, minimum=0.001),
+        burst=reader.integer("burst", default.burst, minimum=1),
+    )
+
+
+def _rate_limits(reader: ConfigReader) -> RateLimitConfig:
+    base = RateLimitConfig()
+    return RateLimitConfig(
+        per_conversation=_bucket(reader.obj("per_conversation"), base.per_conversation)
+        if reader.has("per_conversation")
+        else base.per_conversation,
+        per_ip=_bucket(reader.obj("per_ip"), base.per_ip) if reader.has("per_ip") else base.per_ip,
+        first_delay_s=reader.number("first_delay_s", base.first_delay_s, minimum=1.0),
+        max_delay_s=reader.number("max_delay_s", base.max_delay_s, minimum=1.0),
+        forgive_after_s=reader.number("forgive_after_s", base.forgive_after_s, minimum=0.0),
+        max_keys=reader.integer("max_keys", base.max_keys, minimum=100),
     )
 
 

@@ -133,6 +133,14 @@ def build_plan(
     )
 
 
+def residency_policy(config: FailoverConfig, residency: str) -> Callable[[str], Outcome | None]:
+    """With ``residency == "uk"``, tiers that declare a non-UK processing region are blocked."""
+    if residency.lower() != "uk":
+        return lambda _name: None
+    blocked = {t.name for t in config.tiers if t.region not in config.uk_regions}
+    return lambda name: Outcome.RESIDENCY_BLOCKED if name in blocked else None
+
+
 @dataclass(frozen=True, slots=True)
 class FailoverResult:
     """The orchestration output: which tier answered, and every attempt on the way."""

@@ -23,6 +23,7 @@ from shared.escalations import Escalator
 from shared.failover import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
 from shared.models import ChatRequest
 from shared.ports import HttpReply, Orchestrations
+from shared.ratelimit import client_ip
 from shared.requests import RequestLimits, parse_request
 from shared.responses import ChatAnswer, completion_body, preapproved
 from shared.runtime import Runtime
@@ -39,6 +40,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _error_reply(error: ApiError) -> HttpReply:
+    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else {}
+    return HttpReply(error.status, error.to_body(), headers)
+
+
 @dataclass
 class ChatGateway:
     """Answers chat requests. Clock, sleep and ids are injectable for tests."""
@@ -51,20 +57,39 @@ class ChatGateway:
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
 
     async def handle(
-        self, raw: bytes, content_type: str | None, orchestrations: Orchestrations
+        self,
+        raw: bytes,
+        content_type: str | None,
+        orchestrations: Orchestrations,
+        *,
+        forwarded_for: str | None = None,
     ) -> HttpReply:
         started = self.monotonic()
         received_at = self.clock()
         try:
             request = parse_request(raw, content_type, self.limits)
         except ApiError as error:
-            headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else {}
-            return HttpReply(error.status, error.to_body(), headers)
+            return _error_reply(error)
 
         match = self._detect(request)
-        if match is not None:
+        if match is not None:  # crisis messages are never rate-limited
             return await self._crisis(
                 request, match.category, match.signals, orchestrations, received_at
+            )
+        verdict = self.runtime.rate_limiter.check(
+            conversation=self.runtime.pseudonyms.reference(request.conversation_key),
+            client_ip=client_ip(forwarded_for),
+        )
+        if not verdict.allowed:
+            return _error_reply(
+                ApiError(
+                    429,
+                    f"too many requests for this {verdict.limited_by}; retry later",
+                    None,
+                    "rate_limited",
+                    type="rate_limit_error",
+                    retry_after_s=verdict.retry_after_s,
+                )
             )
 
         plan = build_plan(
@@ -72,6 +97,7 @@ class ChatGateway:
             request,
             received_at,
             is_configured=self.runtime.is_configured,
+            blocked=self.runtime.residency_block,
         )
         result = await self._run(plan, orchestrations, started)
         if result.provider == EMERGENCY:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +19,11 @@ from typing import TYPE_CHECKING
 from shared.config import AppConfig, load_config
 from shared.escalation import EscalationConfig, load_escalation_config
 from shared.escalation_store import EscalationStore, MemoryEscalationStore, TableEscalationStore
+from shared.failover import residency_policy
+from shared.models import Outcome
 from shared.providers.base import Provider
 from shared.pseudonym import Pseudonymizer
+from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 from shared.storage import table_client
 
@@ -47,6 +51,8 @@ class Runtime:
         self._escalation_store = escalation_store
         self._detector: CrisisDetector | None = None
         self._breakers: BreakerService | None = None
+        self._rate_limiter: RateLimiter | None = None
+        self._residency = residency_policy(config.failover, settings.data_residency)
         self._lock = threading.Lock()
 
     @property
@@ -79,6 +85,18 @@ class Runtime:
         if not self.settings.config_dir:
             return None
         return Path(self.settings.config_dir) / "crisis-patterns.json"
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        """This instance's rate limiter (per instance by design: see shared.ratelimit)."""
+        with self._lock:
+            if self._rate_limiter is None:
+                self._rate_limiter = RateLimiter(self.config.failover.rate_limits, time.monotonic)
+            return self._rate_limiter
+
+    def residency_block(self, tier: str) -> Outcome | None:
+        """``residency_blocked`` for a tier outside the UK when ``DATA_RESIDENCY=uk``."""
+        return self._residency(tier)
 
     def is_configured(self, tier: str) -> bool:
         provider = self.providers.get(tier)

@@ -157,20 +157,22 @@ class SmtpReceiver:
         self.host = host
         self._inbox = _Inbox(listener)
         self.port = port or _free_port(host)
-        self._controller = Controller(self._inbox, hostname=host, port=self.port)
-        self._running = False
+        self._controller_type = Controller
+        self._controller: Any = None
         self.start()
 
     def start(self) -> None:
-        if not self._running:
-            self._controller.start()
-            self._running = True
+        """Listen (again) on the same port."""
+        if self._controller is None:
+            controller = self._controller_type(self._inbox, hostname=self.host, port=self.port)
+            controller.start()
+            self._controller = controller
 
     def stop(self) -> None:
         """Stop listening: connections are refused until :meth:`start`."""
-        if self._running:
+        if self._controller is not None:
             self._controller.stop()
-            self._running = False
+            self._controller = None
 
     @property
     def messages(self) -> list[EmailMessage]:

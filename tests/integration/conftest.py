@@ -109,6 +109,16 @@ class Gateway:
         headers = {"x-functions-key": key} if key else {}
         return requests.get(f"{self.url}{path}", headers=headers, timeout=30.0)
 
+    def instances(self, name: str) -> list[dict[str, Any]]:
+        """Durable instances of one orchestration, from the Durable HTTP API."""
+        response = requests.get(
+            f"{self.url}/runtime/webhooks/durabletask/instances",
+            headers={"x-functions-key": ADMIN_KEY},
+            timeout=30.0,
+        )
+        response.raise_for_status()
+        return [i for i in response.json() if i.get("name") == name]
+
     def chat(self, text: str, conversation_id: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"messages": [{"role": "user", "content": text}]}
         if conversation_id:
@@ -119,7 +129,14 @@ class Gateway:
         return data
 
 
-def write_config(directory: Path, *, tier_timeout_s: float, budget_s: float, open_s: float) -> Path:
+def write_config(
+    directory: Path,
+    *,
+    tier_timeout_s: float,
+    budget_s: float,
+    open_s: float,
+    rate_limits: dict[str, Any] | None = None,
+) -> Path:
     for file in DEFAULT_CONFIG_DIR.glob("*.json"):
         shutil.copy(file, directory / file.name)
     path = directory / "failover-config.json"
@@ -128,6 +145,8 @@ def write_config(directory: Path, *, tier_timeout_s: float, budget_s: float, ope
     data["breaker_defaults"]["open_s"] = open_s
     for tier in data["tiers"]:
         tier["timeout_s"] = tier_timeout_s
+    if rate_limits is not None:
+        data["rate_limits"] = rate_limits
     path.write_text(json.dumps(data))
     escalation = directory / "escalation-config.json"
     data = json.loads(escalation.read_text())
@@ -154,13 +173,18 @@ def start_gateway(
         budget_s: float = 4.0,
         open_s: float = 30.0,
         extra: dict[str, str] | None = None,
+        rate_limits: dict[str, Any] | None = None,
     ) -> Gateway:
         sims.clear()
         webhook.clear()
         smtp.start()
         smtp.clear()
         config_dir = write_config(
-            tmp_path, tier_timeout_s=tier_timeout_s, budget_s=budget_s, open_s=open_s
+            tmp_path,
+            tier_timeout_s=tier_timeout_s,
+            budget_s=budget_s,
+            open_s=open_s,
+            rate_limits=rate_limits,
         )
         env = {
             "AzureWebJobsStorage": azurite_connection,

@@ -10,7 +10,7 @@ import pytest
 
 from orchestrators.chat import BREAKER_SNAPSHOT, CALL_PROVIDER, ORCHESTRATION, failover
 from shared.config import FailoverConfig, load_config
-from shared.failover import ChatPlan, build_plan
+from shared.failover import ChatPlan, build_plan, residency_policy
 from shared.models import ChatRequest, Message, Outcome
 from tests.support.history import Driver, flat_actions
 
@@ -238,3 +238,29 @@ def test_no_snapshot_when_no_tier_can_be_called() -> None:
     """With every tier skipped by the plan, no breaker snapshot is read."""
     run = Run(make_plan(configured=False))
     assert run.calls(BREAKER_SNAPSHOT) == []
+
+
+def test_uk_residency_blocks_tiers_outside_the_uk() -> None:
+    """With DATA_RESIDENCY=uk, tiers declared outside the UK are skipped as residency_blocked."""
+    config = load_config().failover
+    policy = residency_policy(config, "uk")
+    plan = build_plan(
+        config,
+        ChatRequest(messages=(Message("user", "hi"),)),
+        T0,
+        is_configured=lambda _n: True,
+        blocked=policy,
+    )
+    assert [s.skip for s in plan.steps] == [
+        Outcome.RESIDENCY_BLOCKED,
+        None,
+        Outcome.RESIDENCY_BLOCKED,
+    ]
+    run = Run(plan)
+    assert [c["input"]["tier"] for c in run.calls(CALL_PROVIDER)] == ["azure_openai"]
+
+
+def test_residency_is_off_unless_set_to_uk() -> None:
+    """Without the setting, every tier is eligible."""
+    policy = residency_policy(load_config().failover, "")
+    assert policy("openai") is None

@@ -1,0 +1,114 @@
+"""Per-instance rate limiting with token buckets and progressive delays.
+
+Each key (a conversation, a client IP) has a token bucket. A request that finds the bucket empty
+is refused with a ``Retry-After`` that grows while the client keeps exceeding its limit: 1, 2,
+4, 8 ... seconds, capped, and forgotten after a spell of good behaviour. The limiter lives in
+one instance's memory: a scaled-out app multiplies the limits by its instance count, so the
+global limit belongs to the WAF rate-limit rule in front of the app. Crisis messages are never
+passed through here. The clock is injected; the number of keys held is bounded.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BucketConfig:
+    rate_per_s: float
+    burst: int
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitConfig:
+    per_conversation: BucketConfig = BucketConfig(rate_per_s=0.5, burst=10)
+    per_ip: BucketConfig = BucketConfig(rate_per_s=5.0, burst=60)
+    first_delay_s: float = 1.0
+    max_delay_s: float = 60.0
+    forgive_after_s: float = 60.0
+    max_keys: int = 50_000
+
+
+@dataclass
+class _Entry:
+    tokens: float
+    updated: float
+    strikes: int = 0
+    last_strike: float = -math.inf
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    retry_after_s: int = 0
+    limited_by: str | None = None
+
+
+class RateLimiter:
+    def __init__(self, config: RateLimitConfig, clock: Callable[[], float]) -> None:
+        self._config = config
+        self._clock = clock
+        self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, *, conversation: str | None, client_ip: str | None) -> Verdict:
+        """Take one token from each applicable bucket, or refuse with a growing delay."""
+        now = self._clock()
+        keys: list[tuple[str, str, BucketConfig]] = []
+        if conversation:
+            keys.append(("conversation", conversation, self._config.per_conversation))
+        if client_ip:
+            keys.append(("ip", client_ip, self._config.per_ip))
+        with self._lock:
+            entries = [
+                (kind, self._entry(kind, key, bucket, now), bucket) for kind, key, bucket in keys
+            ]
+            for _, entry, bucket in entries:
+                self._refill(entry, bucket, now)
+            for kind, entry, _ in entries:
+                if entry.tokens < 1.0:
+                    return Verdict(False, self._strike(entry, now), kind)
+            for _, entry, _ in entries:
+                entry.tokens -= 1.0
+            return Verdict(True)
+
+    def _entry(self, kind: str, key: str, bucket: BucketConfig, now: float) -> _Entry:
+        entry = self._entries.get((kind, key))
+        if entry is None:
+            entry = _Entry(tokens=float(bucket.burst), updated=now)
+            self._entries[(kind, key)] = entry
+            while len(self._entries) > self._config.max_keys:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end((kind, key))
+        return entry
+
+    @staticmethod
+    def _refill(entry: _Entry, bucket: BucketConfig, now: float) -> None:
+        elapsed = max(0.0, now - entry.updated)
+        entry.tokens = min(float(bucket.burst), entry.tokens + elapsed * bucket.rate_per_s)
+        entry.updated = now
+
+    def _strike(self, entry: _Entry, now: float) -> int:
+        if now - entry.last_strike >= self._config.forgive_after_s:
+            entry.strikes = 0
+        entry.strikes += 1
+        entry.last_strike = now
+        delay = self._config.first_delay_s * 2 ** (entry.strikes - 1)
+        return int(min(delay, self._config.max_delay_s))
+
+
+def client_ip(forwarded_for: str | None) -> str | None:
+    """The client address from ``X-Forwarded-For`` (first entry), without a port."""
+    if not forwarded_for:
+        return None
+    first = forwarded_for.split(",", 1)[0].strip()
+    if first.startswith("["):  # [IPv6]:port
+        return first[1:].split("]", 1)[0] or None
+    if first.count(":") == 1:  # IPv4:port
+        first = first.split(":", 1)[0]
+    return first or None
