@@ -22,6 +22,7 @@ from shared.errors import ApiError
 from shared.escalations import Escalator
 from shared.failover import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
 from shared.models import ChatRequest
+from shared.observe import ChatRecord
 from shared.ports import HttpReply, Orchestrations
 from shared.ratelimit import client_ip
 from shared.requests import RequestLimits, parse_request
@@ -38,6 +39,15 @@ ORCHESTRATION = "chat_orchestrator"
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Per-request facts the answer and its observers need."""
+
+    received_at: datetime
+    started: float
+    conversation_ref: str | None
 
 
 def _error_reply(error: ApiError) -> HttpReply:
@@ -71,13 +81,16 @@ class ChatGateway:
         except ApiError as error:
             return _error_reply(error)
 
+        context = _Context(
+            received_at, started, self.runtime.pseudonyms.reference(request.conversation_key)
+        )
         match = self._detect(request)
         if match is not None:  # crisis messages are never rate-limited
             return await self._crisis(
-                request, match.category, match.signals, orchestrations, received_at
+                request, match.category, match.signals, orchestrations, context
             )
         verdict = self.runtime.rate_limiter.check(
-            conversation=self.runtime.pseudonyms.reference(request.conversation_key),
+            conversation=context.conversation_ref,
             client_ip=client_ip(forwarded_for),
         )
         if not verdict.allowed:
@@ -102,7 +115,7 @@ class ChatGateway:
         result = await self._run(plan, orchestrations, started)
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
-        return self._reply(result, received_at)
+        return self._reply(result, context)
 
     def _detect(self, request: ChatRequest) -> CrisisMatch | None:
         try:
@@ -118,7 +131,7 @@ class ChatGateway:
         category: str,
         signals: tuple[str, ...],
         orchestrations: Orchestrations,
-        received_at: datetime,
+        context: _Context,
     ) -> HttpReply:
         """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
         latest = next(m.content for m in reversed(request.messages) if m.role == "user")
@@ -140,7 +153,7 @@ class ChatGateway:
             escalated=outcome.escalated,
             simulated=self.runtime.settings.simulated_providers,
         )
-        return self._body(answer, received_at)
+        return self._body(answer, context)
 
     async def _alert_all_tiers_failed(
         self, result: FailoverResult, orchestrations: Orchestrations
@@ -184,7 +197,7 @@ class ChatGateway:
                 log.error("chat orchestration failed; answering from the emergency tier")
                 return emergency_result(len(plan.steps))
 
-    def _reply(self, result: FailoverResult, received_at: datetime) -> HttpReply:
+    def _reply(self, result: FailoverResult, context: _Context) -> HttpReply:
         completion = result.completion
         if completion is None:
             completion = preapproved(self.runtime.config.safety.emergency_general, crisis=False)
@@ -195,10 +208,27 @@ class ChatGateway:
             attempts=result.attempts,
             simulated=self.runtime.settings.simulated_providers,
         )
-        return self._body(answer, received_at)
+        return self._body(answer, context)
 
-    def _body(self, answer: ChatAnswer, received_at: datetime) -> HttpReply:
+    def _body(self, answer: ChatAnswer, context: _Context) -> HttpReply:
+        request_id = f"chatcmpl-{self.new_id()}"
         body = completion_body(
-            answer, completion_id=f"chatcmpl-{self.new_id()}", created=int(received_at.timestamp())
+            answer, completion_id=request_id, created=int(context.received_at.timestamp())
+        )
+        self.runtime.observers.chat_completed(
+            ChatRecord(
+                at=context.received_at,
+                request_id=request_id,
+                conversation_ref=context.conversation_ref,
+                tier=answer.tier,
+                provider=answer.provider,
+                attempts=answer.attempts,
+                crisis=answer.crisis,
+                crisis_category=answer.crisis_category,
+                escalated=answer.escalated,
+                degraded=answer.degraded,
+                simulated=answer.simulated,
+                latency_ms=(self.monotonic() - context.started) * 1000.0,
+            )
         )
         return HttpReply(200, body)

@@ -21,6 +21,7 @@ from shared.escalation import EscalationConfig, load_escalation_config
 from shared.escalation_store import EscalationStore, MemoryEscalationStore, TableEscalationStore
 from shared.failover import residency_policy
 from shared.models import Outcome
+from shared.observe import Observers
 from shared.providers.base import Provider
 from shared.pseudonym import Pseudonymizer
 from shared.ratelimit import RateLimiter
@@ -48,6 +49,7 @@ class Runtime:
         self.providers = providers
         self.escalation = escalation or load_escalation_config(settings.config_dir or None)
         self.pseudonyms = Pseudonymizer(settings.pseudonym_key)
+        self.observers = Observers()
         self._escalation_store = escalation_store
         self._detector: CrisisDetector | None = None
         self._breakers: BreakerService | None = None

@@ -159,3 +159,47 @@ async def test_plan_carries_the_deadline_and_the_tiers() -> None:
     assert [s["name"] for s in steps] == ["openai", "azure_openai", "anthropic"]
     assert [s["skip"] for s in steps] == ["not_configured"] * 3
     assert "deadline" in engine.started[0]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.records: list[Any] = []
+
+    def chat_completed(self, record: Any) -> None:
+        self.records.append(record)
+
+
+async def test_each_answer_is_reported_once_to_observers_without_content() -> None:
+    """Observers get one record per answer: tier, attempts, latency; no text, no raw ids."""
+    clock = Clock()
+    gw = gateway(clock)
+    recorder = Recorder()
+    gw.runtime.observers.add(recorder)
+    engine = FakeEngine(states=[("running", None), ("completed", tier_output(2, "azure_openai"))])
+    body = json.dumps(
+        {
+            "messages": [{"role": "user", "content": "secret-marker question"}],
+            "metadata": {"conversation_id": "raw-conversation-id"},
+        }
+    ).encode()
+    await gw.handle(body, None, engine)
+    (record,) = recorder.records
+    assert (record.tier, record.provider, record.degraded) == (2, "azure_openai", True)
+    assert record.latency_ms == pytest.approx(200.0)
+    assert record.conversation_ref.startswith("ref-")
+    assert "secret-marker" not in repr(record)
+    assert "raw-conversation-id" not in repr(record)
+
+
+async def test_a_failing_observer_does_not_affect_the_answer() -> None:
+    """An observer that raises is logged; the bot still gets its answer."""
+
+    class Broken:
+        def chat_completed(self, record: Any) -> None:
+            raise RuntimeError("observer bug")
+
+    gw = gateway(Clock())
+    gw.runtime.observers.add(Broken())
+    engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
+    reply = await gw.handle(REQUEST, None, engine)
+    assert reply.status == 200
