@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (figures), `make drill` (chaos scenario), `make soak`."""

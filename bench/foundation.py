@@ -1,0 +1,118 @@
+"""The foundation figures: gateway latency next to a direct SDK call, failover after a hang,
+and the import time of the function app.
+
+    python -m bench.foundation [--samples 60]
+
+The load generator is this process (sequential requests, one at a time, so that each figure is
+a latency, not a queueing effect); the dev host, the simulated providers and Azurite each run in
+their own process. Direct and gateway calls alternate, so machine noise affects both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import openai
+
+from bench.stack import FUNCTION_KEY, REPO, SIM_KEY, stack
+
+QUESTION = [{"role": "user", "content": "What are the symptoms of ovarian cancer?"}]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def import_time_ms() -> tuple[float, list[tuple[str, float]]]:
+    """Total and top-5 cumulative import times of function_app, from -X importtime."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import function_app"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows: list[tuple[str, float]] = []
+    for line in result.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if match:
+            rows.append((match.group(4), int(match.group(2)) / 1000))
+    total = next(ms for name, ms in rows if name == "function_app")
+    top = sorted((r for r in rows if r[0] != "function_app"), key=lambda r: -r[1])[:5]
+    return total, top
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=60)
+    args = parser.parse_args()
+
+    with stack(tier_timeout_s=3.0) as running:
+        host = running.start_host(POLL_MS="5")
+        running.sims.fault("openai", kind="ok", latency_ms=200)
+        direct = openai.OpenAI(
+            base_url=running.sims.urls["openai_base_url"], api_key=SIM_KEY, max_retries=0
+        )
+        gateway = openai.OpenAI(
+            base_url=f"{host.base_url}/api/v1",
+            api_key="unused",
+            default_headers={"x-functions-key": FUNCTION_KEY},
+            max_retries=0,
+        )
+        for _ in range(5):  # warm both paths: connections, SDK imports, caches
+            direct.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+            gateway.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+        direct_ms: list[float] = []
+        gateway_ms: list[float] = []
+        for _ in range(args.samples):
+            started = time.perf_counter()
+            direct.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+            direct_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            reply = gateway.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+            gateway_ms.append((time.perf_counter() - started) * 1000)
+            assert (reply.model_extra or {})["failover"]["tier"] == 1
+
+        running.sims.fault("openai", kind="hang")
+        running.sims.fault("azure_openai", kind="ok", latency_ms=200)
+        hang_ms: list[float] = []
+        for _ in range(5):
+            started = time.perf_counter()
+            reply = gateway.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+            hang_ms.append((time.perf_counter() - started) * 1000)
+            assert (reply.model_extra or {})["failover"]["provider"] == "azure_openai"
+
+    total, top = import_time_ms()
+    print(f"samples: {args.samples} sequential pairs; poll interval 5 ms; provider latency 200 ms")
+    print(
+        f"direct SDK call:   p50 {statistics.median(direct_ms):7.1f} ms   "
+        f"p99 {percentile(direct_ms, 99):7.1f} ms"
+    )
+    print(
+        f"through gateway:   p50 {statistics.median(gateway_ms):7.1f} ms   "
+        f"p99 {percentile(gateway_ms, 99):7.1f} ms"
+    )
+    added = [g - d for g, d in zip(gateway_ms, direct_ms, strict=True)]
+    print(
+        f"added by gateway:  p50 {statistics.median(added):7.1f} ms   "
+        f"p99 {percentile(added, 99):7.1f} ms"
+    )
+    print(
+        f"tier 1 hung (3 s timeout), tier 2 at 200 ms: "
+        f"median {statistics.median(hang_ms):.0f} ms, max {max(hang_ms):.0f} ms (n=5)"
+    )
+    print(
+        f"import function_app: {total:.0f} ms; top: "
+        + ", ".join(f"{n} {ms:.0f} ms" for n, ms in top)
+    )
+
+
+if __name__ == "__main__":
+    main()
