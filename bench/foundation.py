@@ -18,10 +18,13 @@ import sys
 import time
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from bench.stack import FUNCTION_KEY, REPO, SIM_KEY, stack
 
-QUESTION = [{"role": "user", "content": "What are the symptoms of ovarian cancer?"}]
+QUESTION: list[ChatCompletionMessageParam] = [
+    {"role": "user", "content": "What are the symptoms of ovarian cancer?"}
+]
 
 
 def percentile(values: list[float], q: float) -> float:
