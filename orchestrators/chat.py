@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Generator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import azure.durable_functions as df
 
+from shared.config import SafetyConfig
 from shared.failover import Attempt, ChatPlan, FailoverResult, emergency_result
 from shared.models import ChatRequest, Outcome, ProviderRequest, ProviderResult
+from shared.output_guard import guard_answer
 from shared.runtime import get_runtime
 
 ORCHESTRATION = "chat_orchestrator"
@@ -132,5 +135,22 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
             temperature=request.temperature,
         )
     )
+    result = guarded(result, runtime.config.safety)
     await asyncio.to_thread(_record, payload["tier"], result, bool(payload.get("probe", False)))
     return result.to_json()
+
+
+def guarded(result: ProviderResult, safety: SafetyConfig) -> ProviderResult:
+    """The same output check for every tier: links outside the allowlist are removed, and an
+    answer with diagnosis or prescription language is content_filtered (the next tier is tried).
+    """
+    if result.outcome is not Outcome.OK or result.completion is None:
+        return result
+    verdict = guard_answer(result.completion.text, safety)
+    if not verdict.ok:
+        return ProviderResult(
+            outcome=Outcome.CONTENT_FILTERED, ms=result.ms, detail=f"output guard: {verdict.reason}"
+        )
+    if verdict.text == result.completion.text:
+        return result
+    return replace(result, completion=replace(result.completion, text=verdict.text))
