@@ -16,11 +16,13 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from bench.stack import FUNCTION_KEY, REPO, SIM_KEY, stack
+from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
 
 QUESTION: list[ChatCompletionMessageParam] = [
     {"role": "user", "content": "What are the symptoms of ovarian cancer?"}
@@ -57,8 +59,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60)
     args = parser.parse_args()
 
+    webhook = WebhookReceiver()
+    smtp = SmtpReceiver()
     with stack(tier_timeout_s=3.0) as running:
-        host = running.start_host(POLL_MS="5")
+        host = running.start_host(POLL_MS="5", **receiver_settings(webhook, smtp))
         running.sims.fault("openai", kind="ok", latency_ms=200)
         direct = openai.OpenAI(
             base_url=running.sims.urls["openai_base_url"], api_key=SIM_KEY, max_retries=0
@@ -92,6 +96,10 @@ def main() -> None:
             hang_ms.append((time.perf_counter() - started) * 1000)
             assert (reply.model_extra or {})["failover"]["provider"] == "azure_openai"
 
+        crisis_ms, teams_ms, email_ms = crisis_figures(running, gateway, webhook, smtp)
+    webhook.stop()
+    smtp.stop()
+
     total, top = import_time_ms()
     print(f"samples: {args.samples} sequential pairs; poll interval 5 ms; provider latency 200 ms")
     print(
@@ -112,9 +120,49 @@ def main() -> None:
         f"median {statistics.median(hang_ms):.0f} ms, max {max(hang_ms):.0f} ms (n=5)"
     )
     print(
+        f"crisis reply, every provider hung: p50 {statistics.median(crisis_ms):.1f} ms, "
+        f"p99 {percentile(crisis_ms, 99):.1f} ms (n={len(crisis_ms)}, sequential)"
+    )
+    print(
+        f"crisis request -> delivered: Teams median {statistics.median(teams_ms):.0f} ms "
+        f"(max {max(teams_ms):.0f}), email median {statistics.median(email_ms):.0f} ms "
+        f"(max {max(email_ms):.0f}) (n={len(teams_ms)})"
+    )
+    print(
         f"import function_app: {total:.0f} ms; top: "
         + ", ".join(f"{n} {ms:.0f} ms" for n, ms in top)
     )
+
+
+def crisis_figures(
+    running: Any, gateway: openai.OpenAI, webhook: WebhookReceiver, smtp: SmtpReceiver
+) -> tuple[list[float], list[float], list[float]]:
+    """Crisis reply latency with every provider hung, and request-to-delivery times."""
+    for provider in ("openai", "azure_openai", "anthropic"):
+        running.sims.fault(provider, kind="hang")
+    crisis: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": "I don't want to be here anymore, I want to end it all"}
+    ]
+    reply_ms: list[float] = []
+    teams_ms: list[float] = []
+    email_ms: list[float] = []
+    for index in range(40):
+        webhook.clear()
+        smtp.clear()
+        started = time.perf_counter()
+        mono_start = time.monotonic()
+        reply = gateway.chat.completions.create(
+            model="gpt-4o-mini", messages=crisis, metadata={"conversation_id": f"bench-{index}"}
+        )
+        reply_ms.append((time.perf_counter() - started) * 1000)
+        assert (reply.model_extra or {})["failover"]["crisis"] is True
+        if index < 10:  # delivery times: wait for the receivers to get this escalation
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not (webhook.received and smtp.received_at):
+                time.sleep(0.002)
+            teams_ms.append((webhook.received[0].at - mono_start) * 1000)
+            email_ms.append((smtp.received_at[0] - mono_start) * 1000)
+    return reply_ms, teams_ms, email_ms
 
 
 if __name__ == "__main__":
