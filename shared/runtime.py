@@ -100,6 +100,16 @@ class Runtime:
         """``residency_blocked`` for a tier outside the UK when ``DATA_RESIDENCY=uk``."""
         return self._residency(tier)
 
+    def warm_up(self) -> None:
+        """Import the provider SDKs and compile the crisis patterns ahead of the first request."""
+        from shared.providers.registry import preload_providers  # noqa: PLC0415
+
+        preload_providers(self.providers)
+        try:
+            _ = self.detector
+        except Exception:
+            log.critical("crisis patterns failed to load; crisis detection is OFF", exc_info=True)
+
     def is_configured(self, tier: str) -> bool:
         provider = self.providers.get(tier)
         return provider is not None and provider.configured
@@ -122,18 +132,16 @@ _runtime: Runtime | None = None
 
 
 def build_runtime(env: Mapping[str, str], *, warm_up: bool = True) -> Runtime:
-    """Build the runtime. With ``warm_up``, the provider SDKs are imported on a background
-    thread, so the first chat request does not pay for the import inside its tier timeout."""
-    from shared.providers.registry import build_providers, preload_providers  # noqa: PLC0415
+    """Build the runtime. With ``warm_up``, the provider SDKs are imported and the crisis
+    patterns compiled on a background thread, so the first chat request pays for neither."""
+    from shared.providers.registry import build_providers  # noqa: PLC0415 - keeps import cheap
 
     settings = Settings.from_env(env)
     config = load_config(settings.config_dir or None)
-    providers = build_providers(config, settings)
+    runtime = Runtime(config=config, settings=settings, providers=build_providers(config, settings))
     if warm_up:
-        threading.Thread(
-            target=preload_providers, args=(providers,), name="sdk-warm-up", daemon=True
-        ).start()
-    return Runtime(config=config, settings=settings, providers=providers)
+        threading.Thread(target=runtime.warm_up, name="warm-up", daemon=True).start()
+    return runtime
 
 
 def get_runtime() -> Runtime:
