@@ -13,10 +13,10 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.errors import ApiError
 from shared.escalations import Escalator
@@ -35,6 +35,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ORCHESTRATION = "chat_orchestrator"
+# How long a reply waits for an escalation to *start* (never for delivery). Past this, the
+# start carries on in the background and the reply goes out, so slow storage cannot delay it.
+ESCALATION_START_WAIT_S = 0.5
+_T = TypeVar("_T")
+_DETACHED: set[asyncio.Task[Any]] = set()
+
+
+async def _bounded(work: Coroutine[Any, Any, _T], wait_s: float) -> _T | None:
+    """Wait up to ``wait_s`` for ``work``; if it takes longer, leave it running, return None."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=wait_s)
+    if task in done:
+        return task.result()
+    log.warning("escalation start is slow; continuing in the background")
+    _DETACHED.add(task)
+    task.add_done_callback(_DETACHED.discard)
+    return None
 
 
 def _now() -> datetime:
@@ -135,12 +152,15 @@ class ChatGateway:
     ) -> HttpReply:
         """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
         latest = next(m.content for m in reversed(request.messages) if m.role == "user")
-        outcome = await Escalator(self.runtime).crisis(
-            orchestrations,
-            category=category,
-            signals=signals,
-            conversation_key=request.conversation_key,
-            latest_message=latest,
+        outcome = await _bounded(
+            Escalator(self.runtime).crisis(
+                orchestrations,
+                category=category,
+                signals=signals,
+                conversation_key=request.conversation_key,
+                latest_message=latest,
+            ),
+            ESCALATION_START_WAIT_S,
         )
         answer = ChatAnswer(
             completion=preapproved(
@@ -150,7 +170,7 @@ class ChatGateway:
             provider=EMERGENCY,
             crisis=True,
             crisis_category=category,
-            escalated=outcome.escalated,
+            escalated=outcome is not None and outcome.escalated,
             simulated=self.runtime.settings.simulated_providers,
         )
         return self._body(answer, context)
@@ -159,11 +179,14 @@ class ChatGateway:
         self, result: FailoverResult, orchestrations: Orchestrations
     ) -> None:
         facts = tuple((a.provider, a.outcome.value) for a in result.attempts)
-        await Escalator(self.runtime).alert(
-            orchestrations,
-            title="All LLM tiers failed for a chat request; emergency replies are being sent",
-            facts=facts,
-            dedup_key="all-tiers-failed",
+        await _bounded(
+            Escalator(self.runtime).alert(
+                orchestrations,
+                title="All LLM tiers failed for a chat request; emergency replies are being sent",
+                facts=facts,
+                dedup_key="all-tiers-failed",
+            ),
+            ESCALATION_START_WAIT_S,
         )
 
     async def _run(

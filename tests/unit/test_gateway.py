@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,9 @@ class FakeEngine:
     started: list[dict[str, Any]] = field(default_factory=list)
     polls: int = 0
 
-    async def start(self, name: str, payload: dict[str, Any]) -> str:
+    async def start(
+        self, name: str, payload: dict[str, Any], instance_id: str | None = None
+    ) -> str:
         if self.start_error:
             raise self.start_error
         self.started.append(payload)
@@ -203,3 +206,28 @@ async def test_a_failing_observer_does_not_affect_the_answer() -> None:
     engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
     reply = await gw.handle(REQUEST, None, engine)
     assert reply.status == 200
+
+
+async def test_slow_escalation_start_does_not_hold_the_crisis_reply() -> None:
+    """If starting the escalation stalls, the crisis reply goes out; the start carries on."""
+    release = asyncio.Event()
+
+    class StalledEngine(FakeEngine):
+        async def start(
+            self, name: str, payload: dict[str, Any], instance_id: str | None = None
+        ) -> str:
+            await release.wait()
+            return await super().start(name, payload, instance_id)
+
+    engine = StalledEngine()
+    body = json.dumps({"messages": [{"role": "user", "content": "I want to kill myself"}]})
+    reply = await gateway(Clock()).handle(body.encode(), None, engine)
+    assert reply.body["failover"]["crisis"] is True
+    assert reply.body["failover"]["escalated"] is False
+    assert engine.started == []
+    release.set()
+    for _ in range(100):
+        if engine.started:
+            break
+        await asyncio.sleep(0.01)
+    assert len(engine.started) == 1, "the escalation still started, in the background"
