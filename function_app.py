@@ -6,8 +6,10 @@ import azure.functions as func
 from api.breakers import bp as breaker_http
 from api.chat import bp as chat_http
 from api.escalations import bp as escalation_http
+from api.health import bp as health_http
 from orchestrators.chat import bp as chat_orchestration
 from orchestrators.escalation import bp as escalation_orchestration
+from orchestrators.timers import bp as timers
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(chat_http)
@@ -15,3 +17,5 @@ app.register_functions(chat_orchestration)
 app.register_functions(escalation_http)
 app.register_functions(escalation_orchestration)
 app.register_functions(breaker_http)
+app.register_functions(health_http)
+app.register_functions(timers)

@@ -89,6 +89,8 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             os.environ.update(receiver_settings(webhook, smtp))
             notes.append("local inbox for escalations and alerts")
         os.environ.setdefault("ASKEVE_STATUS_POLL_INTERVAL_MS", "5")
+        os.environ.setdefault("HEALTH_CHECK_SCHEDULE", "0 */1 * * * *")
+        os.environ.setdefault("SECRET_ROTATION_SCHEDULE", "0 30 2 * * *")
         yield notes
 
 

@@ -69,11 +69,9 @@ class TableEscalationStore:
         self._clock_ns = clock_ns
 
     @classmethod
-    def for_settings(
-        cls, settings: Settings, table_name: str = "escalations", timeout_s: float = 2.0
-    ) -> TableEscalationStore:
+    def for_settings(cls, settings: Settings, timeout_s: float = 2.0) -> TableEscalationStore:
         """The store on the app's storage account; creates the table if it is missing."""
-        client = table_client(settings, table_name, timeout_s=timeout_s)
+        client = table_client(settings, settings.escalation_table, timeout_s=timeout_s)
         ensure_table(client)
         return cls(client)
 

@@ -55,6 +55,7 @@ class Settings:
     storage_connection: str = DEV_STORAGE
     storage_table_endpoint: str = ""
     breaker_table: str = "breakers"
+    escalation_table: str = "escalations"
     status_poll_interval_s: float = 0.1
     config_dir: str = ""
     pseudonym_key: str = ""
@@ -87,6 +88,7 @@ class Settings:
             or DEV_STORAGE,
             storage_table_endpoint=_table_endpoint(env),
             breaker_table=env.get("BREAKER_TABLE_NAME", "") or "breakers",
+            escalation_table=env.get("ESCALATION_TABLE_NAME", "") or "escalations",
             status_poll_interval_s=_float(env, "ASKEVE_STATUS_POLL_INTERVAL_MS", 100.0) / 1000.0,
             config_dir=env.get("ASKEVE_CONFIG_DIR", ""),
             pseudonym_key=env.get("PSEUDONYM_KEY", ""),

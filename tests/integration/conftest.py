@@ -30,6 +30,15 @@ from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_setting
 FUNCTION_KEY = "test-function-key"
 ADMIN_KEY = "test-admin-key"
 SIM_KEY = "sk-simulated-test"
+# What the dev host itself reads: keys, timer schedules, and timers off unless a test runs them.
+HOST_SETTINGS = {
+    "DEVHOST_FUNCTION_KEY": FUNCTION_KEY,
+    "DEVHOST_ADMIN_KEY": ADMIN_KEY,
+    "HEALTH_CHECK_SCHEDULE": "0 */1 * * * *",
+    "SECRET_ROTATION_SCHEDULE": "0 30 2 * * *",
+    "AzureWebJobs.health_check.Disabled": "true",
+    "AzureWebJobs.secret_rotation.Disabled": "true",
+}
 
 
 @pytest.fixture(scope="session")
@@ -174,6 +183,7 @@ def start_gateway(
         open_s: float = 30.0,
         extra: dict[str, str] | None = None,
         rate_limits: dict[str, Any] | None = None,
+        host_settings: dict[str, str] | None = None,
     ) -> Gateway:
         sims.clear()
         webhook.clear()
@@ -189,6 +199,7 @@ def start_gateway(
         env = {
             "AzureWebJobsStorage": azurite_connection,
             "BREAKER_TABLE_NAME": "breakers" + uuid.uuid4().hex[:12],
+            "ESCALATION_TABLE_NAME": "escalations" + uuid.uuid4().hex[:12],
             "ASKEVE_CONFIG_DIR": str(config_dir),
             "ASKEVE_STATUS_POLL_INTERVAL_MS": "5",
             "ASKEVE_SIMULATED_PROVIDERS": "true",
@@ -210,7 +221,7 @@ def start_gateway(
         runtime.use_breakers(BreakerService.for_config(store, runtime.config.failover, clock=clock))
         context = running_devhost(
             "function_app:app",
-            settings={"DEVHOST_FUNCTION_KEY": FUNCTION_KEY, "DEVHOST_ADMIN_KEY": ADMIN_KEY},
+            settings={**HOST_SETTINGS, **(host_settings or {})},
         )
         host = context.__enter__()
         stack.append((context, host, runtime))

@@ -29,6 +29,8 @@ HTTP_ROUTES = {
     "breakers_list": ("breakers", ["GET"], "ADMIN"),
     "breaker_open": ("breakers/{provider}/open", ["POST"], "ADMIN"),
     "breaker_close": ("breakers/{provider}/close", ["POST"], "ADMIN"),
+    "health": ("health", ["GET"], "FUNCTION"),
+    "health_live": ("health/live", ["GET"], "ANONYMOUS"),
 }
 
 
@@ -68,3 +70,22 @@ def test_chat_routes_get_the_durable_client() -> None:
 def test_durable_functions_are_registered(name: str, kind: str) -> None:
     """Orchestrators and activities are registered under the names the code calls."""
     assert trigger(name)["type"] == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule"),
+    [
+        ("health_check", "%HEALTH_CHECK_SCHEDULE%"),
+        ("secret_rotation", "%SECRET_ROTATION_SCHEDULE%"),
+    ],
+)
+def test_timers_run_on_schedules_from_app_settings(name: str, schedule: str) -> None:
+    """The timer jobs take their NCRONTAB schedules from app settings."""
+    binding = trigger(name)
+    assert binding["type"] == "timerTrigger"
+    assert binding["schedule"] == schedule
+
+
+def test_secret_rotation_can_raise_alerts() -> None:
+    """The rotation timer gets the durable client, so it can start alert escalations."""
+    assert any(b["type"] == "durableClient" for b in index()["secret_rotation"])

@@ -1,0 +1,31 @@
+"""``GET /api/health`` (function key): the service's health; ``GET /api/health/live``
+(anonymous): liveness for load balancers, touching nothing but this worker's event loop."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from api.http import to_response
+from shared.health import health_report
+from shared.health_store import store_for
+from shared.runtime import get_runtime
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+async def health(req: func.HttpRequest) -> func.HttpResponse:
+    runtime = get_runtime()
+    reply = await health_report(
+        runtime.config.failover.tiers,
+        runtime.providers,
+        runtime.settings,
+        runtime.breakers,
+        store_for(runtime),
+    )
+    return to_response(reply)
+
+
+@bp.route(route="health/live", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def health_live(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("ok", status_code=200, mimetype="text/plain")

@@ -1,0 +1,93 @@
+"""Fakes for the health tests: scripted providers, a hand-moved clock, a breaker service."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+
+from shared.breaker_store import InMemoryBreakerStore
+from shared.breakers import BreakerService
+from shared.config import BreakerSettings, FailoverConfig, TierConfig
+from shared.models import Outcome, ProviderRequest, ProviderResult
+
+T0 = 1_800_000_000.0
+SETTINGS = BreakerSettings(failure_threshold=3, open_s=30.0, max_open_s=300.0)
+TIERS = (
+    TierConfig("openai", "openai", "gpt-4o-mini", "us", timeout_s=3.0, breaker=SETTINGS),
+    TierConfig(
+        "azure_openai",
+        "azure_openai",
+        "gpt-4o-mini",
+        "ukwest",
+        timeout_s=3.0,
+        deployment="gpt-4o-mini",
+        breaker=SETTINGS,
+    ),
+    TierConfig("anthropic", "anthropic", "claude-sonnet-5", "us", timeout_s=3.0, breaker=SETTINGS),
+)
+NAMES = [t.name for t in TIERS]
+
+
+@dataclass
+class FakeClock:
+    """A wall clock that only moves when a test moves it."""
+
+    now: float = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+Behaviour = Callable[[ProviderRequest], Awaitable[ProviderResult]]
+
+
+async def answers_ok(request: ProviderRequest) -> ProviderResult:
+    return ProviderResult(Outcome.OK)
+
+
+def answers(outcome: Outcome, **fields: object) -> Behaviour:
+    async def behave(request: ProviderRequest) -> ProviderResult:
+        return replace(ProviderResult(outcome), **fields)  # type: ignore[arg-type]
+
+    return behave
+
+
+async def hangs(request: ProviderRequest) -> ProviderResult:
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class FakeProvider:
+    """A provider whose answer a test sets; it records every request."""
+
+    name: str
+    configured: bool = True
+    behaviour: Behaviour = answers_ok
+    requests: list[ProviderRequest] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return len(self.requests)
+
+    async def complete(self, request: ProviderRequest) -> ProviderResult:
+        self.requests.append(request)
+        return await self.behaviour(request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def fake_providers() -> dict[str, FakeProvider]:
+    return {name: FakeProvider(name) for name in NAMES}
+
+
+def breaker_service(clock: FakeClock) -> BreakerService:
+    """The real breaker service on the in-memory store, on ``clock``."""
+    return BreakerService.for_config(
+        InMemoryBreakerStore(), FailoverConfig(tiers=TIERS), clock=clock, sleep=lambda _s: None
+    )

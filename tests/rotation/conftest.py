@@ -1,0 +1,150 @@
+"""Fixtures for the rotation tests: fake Azure services on a hand-moved clock, and the job
+wired to them through the real Azure SDK clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from shared.config import TierConfig
+from shared.keyvault import azure_key_stores
+from shared.rotation import (
+    AgeAlertRule,
+    Alert,
+    MemoryRotationAudit,
+    RotationConfig,
+    RotationReport,
+    RotationSettings,
+    SecretRotation,
+    adapter_verifier,
+)
+from shared.settings import Settings
+
+from .fakes import (
+    DEPLOYMENT,
+    RESOURCE_ID,
+    VAULT_URL,
+    FakeAzure,
+    FakeCredential,
+    FakeOpenAIEndpoint,
+    FakeTransport,
+)
+
+T0 = 1_800_000_000.0
+AZURE_SECRET = "azure-openai-api-key"
+AZURE_TIER = TierConfig(
+    "azure_openai", "azure_openai", "gpt-4o-mini", "ukwest", 3.0, deployment=DEPLOYMENT
+)
+CONFIG = RotationConfig(
+    rotate_after_days=90.0,
+    secret_expiry_days=180.0,
+    verify_attempts=2,
+    verify_delay_s=5.0,
+    verify_timeout_s=2.0,
+    age_alerts=(
+        AgeAlertRule("openai", "openai-api-key", warning_days=80.0, critical_days=90.0),
+        AgeAlertRule("anthropic", "anthropic-api-key", warning_days=80.0, critical_days=90.0),
+    ),
+)
+ENABLED = RotationSettings(
+    enabled=True,
+    key_vault_uri=VAULT_URL,
+    resource_id=RESOURCE_ID,
+    azure_openai_secret=AZURE_SECRET,
+)
+
+
+@dataclass
+class FakeClock:
+    now: float = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance_days(self, days: float) -> None:
+        self.now += days * 86_400
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def azure(clock: FakeClock) -> FakeAzure:
+    """Key1 is active and 91 days old; the other providers' keys are 10 days old."""
+    fake = FakeAzure(clock)
+    fake.put_secret(AZURE_SECRET, fake.keys["Key1"], age_days=91)
+    fake.put_secret("openai-api-key", "FAKE-KEY-openai-not-real", age_days=10)
+    fake.put_secret("anthropic-api-key", "FAKE-KEY-anthropic-not-real", age_days=10)
+    return fake
+
+
+@pytest.fixture
+async def endpoint(azure: FakeAzure) -> AsyncIterator[FakeOpenAIEndpoint]:
+    server = FakeOpenAIEndpoint(azure)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@dataclass
+class RunResult:
+    """What one run left behind."""
+
+    report: RotationReport
+    audit: MemoryRotationAudit
+    alerts: list[Alert] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Rotation:
+    """Runs the job against the fakes, through the real SDK clients and adapter."""
+
+    azure: FakeAzure
+    endpoint: FakeOpenAIEndpoint
+    clock: FakeClock
+
+    async def run(
+        self, settings: RotationSettings = ENABLED, config: RotationConfig = CONFIG
+    ) -> RunResult:
+        outcome = RunResult(RotationReport((), ()), MemoryRotationAudit())
+
+        async def alert(raised: Alert) -> None:
+            outcome.alerts.append(raised)
+
+        async def sleep(seconds: float) -> None:
+            outcome.sleeps.append(seconds)
+
+        app_settings = Settings(
+            azure_openai_endpoint=self.endpoint.url, azure_openai_deployment=DEPLOYMENT
+        )
+        async with azure_key_stores(
+            VAULT_URL,
+            RESOURCE_ID,
+            credential=FakeCredential(),
+            transport=FakeTransport(self.azure),
+        ) as stores:
+            job = SecretRotation(
+                config,
+                settings,
+                secrets=stores.secrets,
+                account=stores.account,
+                verify=adapter_verifier(AZURE_TIER, app_settings, config.verify_timeout_s),
+                alert=alert,
+                audit=outcome.audit,
+                clock=self.clock,
+                sleep=sleep,
+            )
+            outcome.report = await job.run()
+        return outcome
+
+
+@pytest.fixture
+def rotation(azure: FakeAzure, endpoint: FakeOpenAIEndpoint, clock: FakeClock) -> Rotation:
+    return Rotation(azure, endpoint, clock)
