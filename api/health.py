@@ -22,6 +22,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         runtime.settings,
         runtime.breakers,
         store_for(runtime),
+        residency_blocked=runtime.residency_block,
     )
     return to_response(reply)
 

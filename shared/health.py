@@ -339,11 +339,17 @@ class TierHealth:
     simulated: bool
     breaker: BreakerView
     last_check: CheckResult | None
+    residency_blocked: bool = False
 
     @property
     def usable(self) -> bool:
         """Whether a chat request would call this tier now."""
-        return self.config.enabled and self.configured and self.breaker.state is BreakerState.CLOSED
+        return (
+            self.config.enabled
+            and self.configured
+            and not self.residency_blocked
+            and self.breaker.state is BreakerState.CLOSED
+        )
 
     def to_json(self) -> dict[str, Any]:
         last = self.last_check
@@ -356,6 +362,7 @@ class TierHealth:
             "configured": self.configured,
             "simulated": self.simulated,
             "usable": self.usable,
+            "residency_blocked": self.residency_blocked,
             "breaker": {
                 "state": self.breaker.state.value,
                 "reason": self.breaker.reason,
@@ -415,6 +422,7 @@ async def health_report(
     store: HealthStore,
     *,
     clock: Clock = time.time,
+    residency_blocked: Callable[[str], object] = lambda _name: None,
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks."""
     names = [t.name for t in tiers]
@@ -436,6 +444,7 @@ async def health_report(
                 simulated=configured and settings.simulated_providers,
                 breaker=views[tier.name],
                 last_check=latest.get(tier.name),
+                residency_blocked=residency_blocked(tier.name) is not None,
             )
         )
     body = report_body(

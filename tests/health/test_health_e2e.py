@@ -124,3 +124,15 @@ def test_the_rotation_timer_runs_and_does_nothing_when_disabled(
     gateway = start_health_gateway()
     gateway.host.run_timer("secret_rotation")
     assert [gateway.sims.count(p) for p in PROVIDERS] == [0, 0, 0]
+
+
+def test_health_shows_residency_blocked_tiers(
+    start_health_gateway: Callable[..., Gateway],
+) -> None:
+    """With DATA_RESIDENCY=uk, tiers outside the UK are shown as blocked and not usable."""
+    gateway = start_health_gateway(extra={"DATA_RESIDENCY": "uk"})
+    body = health(gateway)
+    blocked = {t["name"]: t["residency_blocked"] for t in body["tiers"]}
+    assert blocked == {"openai": True, "azure_openai": False, "anthropic": True}
+    assert body["status"] == "degraded"
+    assert body["serving"]["name"] == "azure_openai"
