@@ -46,7 +46,9 @@ unit: venv
 integration: setup
 	$(PY) -m pytest -m integration
 
-test: lint typecheck pytest infra-check
+test: lint typecheck scan pytest infra-check
+
+include scanners.mk
 
 ifneq ($(wildcard infra/infra.mk),)
 include infra/infra.mk

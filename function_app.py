@@ -7,6 +7,7 @@ from api.breakers import bp as breaker_http
 from api.chat import bp as chat_http
 from api.escalations import bp as escalation_http
 from api.health import bp as health_http
+from api.openapi import bp as openapi_http
 from orchestrators.chat import bp as chat_orchestration
 from orchestrators.escalation import bp as escalation_orchestration
 from orchestrators.timers import bp as timers
@@ -19,3 +20,4 @@ app.register_functions(escalation_orchestration)
 app.register_functions(breaker_http)
 app.register_functions(health_http)
 app.register_functions(timers)
+app.register_functions(openapi_http)

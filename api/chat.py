@@ -16,7 +16,8 @@ bp = df.Blueprint()
 async def _handle(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    reply = await ChatGateway(runtime=get_runtime()).handle(
+    runtime = get_runtime()
+    reply = await ChatGateway(runtime=runtime, limits=runtime.request_limits).handle(
         req.get_body(),
         req.headers.get("content-type"),
         DurableOrchestrations(client),

@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 
 _MAX_BODY_BYTES = 100 * 1024 * 1024  # Azure's request size limit
 _THREAD_COUNT_SETTING = "PYTHON_THREADPOOL_THREAD_COUNT"
-_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not bindings
+# Host names compared against a configured bind address; nothing binds to them here.
+_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104  # nosec B104
 
 
 @dataclass(slots=True)
@@ -192,7 +193,7 @@ class DevHost:
         main_app = web.Application(client_max_size=_MAX_BODY_BYTES)
         main_app.add_routes(api.routes(WEBHOOK_PATH, guard=self._system_guard))
         main_app.router.add_route("*", "/admin/functions/{name}", admin_invoke)
-        main_app.router.add_route("*", "/{tail:.*}", dispatch)
+        main_app.router.add_route("*", "/{tail:[\\s\\S]*}", dispatch)  # any path, newlines too
         rpc_app = web.Application(client_max_size=_MAX_BODY_BYTES)
         rpc_app.add_routes(api.routes(RPC_PATH))
         for app, sock in ((rpc_app, rpc_socket), (main_app, main_socket)):

@@ -46,6 +46,19 @@ def _content(value: object, param: str, limits: RequestLimits) -> str:
         raise invalid(
             f"content is longer than {limits.max_content_chars} characters", param, "too_long"
         )
+    return _sendable(value, param)
+
+
+def _sendable(value: str, param: str) -> str:
+    """Refuse text that cannot be encoded as UTF-8 (a lone surrogate such as ``\\ud800``).
+
+    Such text would make every provider call fail, count against every breaker, and so let
+    one malformed request open them all.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid("text must be valid Unicode (no unpaired surrogates)", param) from None
     return value
 
 
@@ -68,7 +81,7 @@ def _optional_text(body: Mapping[str, Any], key: str, limits: RequestLimits) -> 
         return None
     if not isinstance(value, str) or not value or len(value) > limits.max_id_chars:
         raise invalid(f"{key} must be a non-empty string of at most {limits.max_id_chars}", key)
-    return value
+    return _sendable(value, key)
 
 
 def _number(body: Mapping[str, Any], key: str, low: float, high: float) -> float | None:
@@ -90,7 +103,7 @@ def parse_body(body: Mapping[str, Any], limits: RequestLimits = RequestLimits())
     parsed = tuple(_message(item, i, limits) for i, item in enumerate(messages))
     if not any(m.role == "user" for m in parsed):
         raise invalid("at least one user message is required", "messages")
-    if body.get("stream") not in (None, False):
+    if body.get("stream") is not None and body.get("stream") is not False:
         raise invalid("streaming is not supported by this gateway", "stream", "unsupported")
     max_tokens = body.get("max_tokens")
     if max_tokens is not None and (
@@ -130,7 +143,7 @@ def parse_request(
         raise invalid("Content-Type must be application/json", None, "invalid_content_type")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad UTF-8, bad JSON, or a huge integer literal
         raise invalid("the request body is not valid JSON", None, "invalid_json") from None
     if not isinstance(body, dict):
         raise invalid("the request body must be a JSON object", None, "invalid_json")

@@ -25,6 +25,7 @@ from shared.observe import Observers
 from shared.providers.base import Provider
 from shared.pseudonym import Pseudonymizer
 from shared.ratelimit import RateLimiter
+from shared.requests import RequestLimits
 from shared.settings import Settings
 from shared.storage import table_client
 
@@ -50,6 +51,7 @@ class Runtime:
         self.escalation = escalation or load_escalation_config(settings.config_dir or None)
         self.pseudonyms = Pseudonymizer(settings.pseudonym_key)
         self.observers = Observers()
+        self.request_limits = RequestLimits(max_body_bytes=settings.max_body_bytes)
         self._escalation_store = escalation_store
         self._detector: CrisisDetector | None = None
         self._breakers: BreakerService | None = None

@@ -59,6 +59,7 @@ class Settings:
     status_poll_interval_s: float = 0.1
     config_dir: str = ""
     pseudonym_key: str = ""
+    max_body_bytes: int = 2 * 1024 * 1024
     data_residency: str = ""
     escalation_include_excerpt: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
@@ -92,6 +93,7 @@ class Settings:
             status_poll_interval_s=_float(env, "ASKEVE_STATUS_POLL_INTERVAL_MS", 100.0) / 1000.0,
             config_dir=env.get("ASKEVE_CONFIG_DIR", ""),
             pseudonym_key=env.get("PSEUDONYM_KEY", ""),
+            max_body_bytes=int(_float(env, "MAX_REQUEST_BODY_BYTES", 2 * 1024 * 1024)),
             data_residency=env.get("DATA_RESIDENCY", "").strip().lower(),
             escalation_include_excerpt=_flag(env.get("ESCALATION_INCLUDE_EXCERPT")),
             env=dict(env),

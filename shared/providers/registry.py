@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,8 +26,15 @@ def build_provider(tier: TierConfig, settings: Settings) -> SdkProvider[Any]:
     raise ValueError(f"tier {tier.name!r}: unknown kind {tier.kind!r}")
 
 
+# The SDKs log each request's options, messages included, at DEBUG. Message content must never
+# reach a log, whatever level the host is set to.
+_SDK_LOGGERS = ("openai", "anthropic")
+
+
 def build_providers(config: AppConfig, settings: Settings) -> dict[str, Provider]:
     """One adapter per configured tier (enabled or not), keyed by tier name."""
+    for name in _SDK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     return {tier.name: build_provider(tier, settings) for tier in config.failover.tiers}
 
 

@@ -185,3 +185,12 @@ def test_chat_needs_the_function_key(start_gateway: Callable[..., Gateway]) -> N
     )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_body_limit_is_configurable(start_gateway: Callable[..., Gateway]) -> None:
+    """MAX_REQUEST_BODY_BYTES lowers the 2 MB default; a larger body is a 413."""
+    gateway = start_gateway(extra={"MAX_REQUEST_BODY_BYTES": "1000"})
+    body = {"messages": [{"role": "user", "content": "x" * 2000}]}
+    response = gateway.post("/api/chat", body)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"

@@ -31,6 +31,7 @@ HTTP_ROUTES = {
     "breaker_close": ("breakers/{provider}/close", ["POST"], "ADMIN"),
     "health": ("health", ["GET"], "FUNCTION"),
     "health_live": ("health/live", ["GET"], "ANONYMOUS"),
+    "openapi_document": ("openapi.json", ["GET"], "FUNCTION"),
 }
 
 

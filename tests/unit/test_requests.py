@@ -132,3 +132,33 @@ def test_too_many_messages_and_too_long_content_are_refused() -> None:
     long = body(messages=[{"role": "user", "content": "a" * 11}])
     with pytest.raises(ApiError, match="longer than 10"):
         parse_request(long, None, limits)
+
+
+@pytest.mark.parametrize(
+    ("body_text", "param"),
+    [
+        ('{"messages": [{"role": "user", "content": "a\\ud800b"}]}', "messages[0].content"),
+        ('{"messages": [{"role": "user", "content": "hi"}], "user": "\\udfff"}', "user"),
+        (
+            '{"messages": [{"role": "user", "content": "hi"}], '
+            '"metadata": {"conversation_id": "\\ud800"}}',
+            "conversation_id",
+        ),
+    ],
+)
+def test_unpaired_surrogates_are_a_400(body_text: str, param: str) -> None:
+    """Text that cannot be sent on as UTF-8 is refused, naming the field, never a 500."""
+    error = error_of(body_text.encode())
+    assert error.status == 400
+    assert error.param == param
+
+
+def test_a_huge_integer_literal_is_a_400() -> None:
+    """A number too long for Python's int parser is invalid JSON, not a 500."""
+    raw = b'{"messages": [{"role": "user", "content": "hi"}], "max_tokens": ' + b"9" * 5000 + b"}"
+    assert error_of(raw).code == "invalid_json"
+
+
+def test_stream_zero_is_not_false() -> None:
+    """Only a JSON false (or absence) turns streaming off; 0 is refused like true."""
+    assert error_of(body(stream=0)).param == "stream"
