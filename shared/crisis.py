@@ -22,6 +22,8 @@ The pattern file (``config/crisis-patterns.json``, explained for reviewers in
       "terms": {"PILLS": "(?:pills?|tablets?)"},    # reusable pieces, written {PILLS}
       "negation": {"cues": [...], "fillers": [...], "scope_breakers": [...]},
       "guards": [{"name": "...", "pattern": "..."}],             # apply to every category
+      "context_guards": [{"name": "...", "pattern": "...",       # a topic anywhere in a
+                          "families": ["goodbye_message"]}],     # message mutes families
       "categories": {
         "self_harm": {
           "guards": [...],                                       # apply to this category
@@ -44,7 +46,12 @@ overlaps it ("my back *is killing me*"), or by a negation: a cue ("not", "never"
 before it, optionally with fillers between ("i am *not really feeling* suicidal"), in the same
 clause, unless a scope breaker follows it ("never suicidal *until now*"). Only the words before
 a match are read for negation, so "i do not want to live" still fires: its "not" is inside the
-pattern.
+pattern. A filler may run into the match's first words ("no thoughts *of ending my life*"), but
+the cue itself must come before the match.
+
+A context guard is a topic that, anywhere in a message, makes some families' phrasing ordinary
+in that message: goodbyes and arrangements in a message about hospice care are end-of-life
+talk. It mutes only the families it lists, and only in that message.
 
 How turns combine (the context rule):
 
@@ -100,6 +107,8 @@ _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _OPENING = re.compile(r"[a-z0-9@$]+(?: [a-z0-9@$]+)?")
 _SEPARATOR = f" {SENTENCE} "
+# How many of a match's first words may complete a negation filler ("no thoughts | of ending").
+_FILLER_OVERLAP = 2
 
 
 class _UnreadableError(Exception):
@@ -285,12 +294,43 @@ class Negation:
         """Whether the match ``text[start:end]`` (``start`` is its leading space) is negated."""
         separator = text.rfind(_SEPARATOR, 0, start + 1)
         sentence_start = 0 if separator < 0 else separator + len(_SEPARATOR) - 1
-        if not self.prefix.search(text, sentence_start, start + 1):
+        if not self._cue_before(text, sentence_start, start, end):
             return False
         if self.breakers is None:
             return True
         sentence_end = text.find(_SEPARATOR, end)
         return not self.breakers.search(text, end, len(text) if sentence_end < 0 else sentence_end)
+
+    def _cue_before(self, text: str, sentence_start: int, start: int, end: int) -> bool:
+        """A cue before ``start``, its fillers ending there or running into the match.
+
+        A match may begin with the last word of a filler: in "no thoughts *of ending my life*"
+        the filler is "thoughts of". So the window may also end after one or two of the match's
+        own words, but the cue itself must come before the match: a cue inside it ("i do *not*
+        want to live") is part of the signal, not a negation of it.
+        """
+        limit = start + 1
+        for _ in range(_FILLER_OVERLAP + 1):
+            found = self.prefix.search(text, sentence_start, limit)
+            if found is not None and found.start() < start:
+                return True
+            limit = text.find(" ", limit) + 1
+            if limit <= 0 or limit > end:
+                return False
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ContextGuard:
+    """A topic anywhere in a message that makes some families' phrasing ordinary there.
+
+    Goodbyes, arrangements and "not long now" are end-of-life talk in a message about a
+    hospice; a family guard cannot see that, because the topic is often in another clause.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    families: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +348,7 @@ class CrisisPatterns:
     # patterns whose openings cannot be listed are in ``unindexed`` and always tried.
     index: Mapping[str, tuple[tuple[int, int], ...]]
     unindexed: tuple[tuple[int, int], ...]
+    context_guards: tuple[ContextGuard, ...] = ()
 
     @property
     def keys(self) -> tuple[tuple[int, int], ...]:
@@ -352,10 +393,16 @@ class CrisisDetector:
         fired: set[str] = set()
         for variant in patterns.normaliser.variants(text):
             padded = f" {variant}"
+            muted = {
+                name
+                for guard in patterns.context_guards
+                if guard.pattern.search(padded)
+                for name in guard.families
+            }
             guard_spans: dict[re.Pattern[str], list[tuple[int, int]]] = {}
             for (f, p), positions in sorted(self._starts(variant, exhaustive=exhaustive).items()):
                 family = patterns.families[f]
-                if family.name in fired:
+                if family.name in fired or family.name in muted:
                     continue
                 regex = family.patterns[p]
                 found = [m for m in map(regex.match, repeat(padded), positions) if m]
@@ -640,6 +687,19 @@ def _categories(
     return tuple(families.values()), tuple(combinations.values())
 
 
+def _context_guard(field: _Field, compiler: _Compiler, families: Sequence[Family]) -> ContextGuard:
+    known = {family.name for family in families}
+    names = field.child("families").strings(allow_empty=False)
+    for i, name in enumerate(names):
+        if name not in known:
+            raise field.child("families").items()[i].fail(f"unknown family {name!r}")
+    return ContextGuard(
+        name=field.child("name").name(),
+        pattern=_word_regex([compiler.compile_one(field.child("pattern"))]),
+        families=frozenset(names),
+    )
+
+
 def _index(
     families: Sequence[Family],
 ) -> tuple[Mapping[str, tuple[tuple[int, int], ...]], tuple[tuple[int, int], ...]]:
@@ -683,6 +743,10 @@ def parse_patterns(data: object) -> CrisisPatterns:
     if unknown:
         raise categories.fail(f"unknown category {sorted(unknown)[0]!r}")
     families, combinations = _categories(root.child("categories"), compiler, global_guards)
+    context_guards = tuple(
+        _context_guard(item, compiler, families)
+        for item in root.child("context_guards", []).items(allow_empty=True)
+    )
     index, unindexed = _index(families)
     return CrisisPatterns(
         version=root.child("version").text(),
@@ -694,6 +758,7 @@ def parse_patterns(data: object) -> CrisisPatterns:
         combinations=combinations,
         index=index,
         unindexed=unindexed,
+        context_guards=context_guards,
     )
 
 

@@ -81,6 +81,16 @@ EDITS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "normalisation.fuzzy_terms",
     ),
     ("guard without a name", lambda d: d["guards"][0].pop("name"), "guards[0].name"),
+    (
+        "context guard of an unknown family",
+        lambda d: d["context_guards"][0]["families"].append("no_such_family"),
+        "unknown family 'no_such_family'",
+    ),
+    (
+        "context guard without families",
+        lambda d: d["context_guards"][0].pop("families"),
+        "context_guards[0].families: required",
+    ),
 ]
 
 

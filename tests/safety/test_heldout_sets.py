@@ -1,0 +1,134 @@
+"""Held-out sets: recall and quiet rate stay above floors, and the known misses stay honest.
+
+Each round was written before it was scored, and scored before any change made because of it.
+Figures are right category / messages; "quiet" counts ordinary messages that did not fire.
+"Original" is the detector as committed before this work, on the same sets.
+
+======  =========  ===========  =============  ========  =======
+round   when       self_harm    medical        safeg.    quiet
+======  =========  ===========  =============  ========  =======
+A       original   58/72        41/43          28/32     106/111
+A       final      72/72        43/43          32/32     111/111
+B       original   14/35        9/17           10/13     53/57
+B       first run  14/35        10/17          10/13     54/57
+B       final      33/35        17/17          13/13     57/57
+C       original   12/30        12/15          7/12      58/63
+C       first run  12/30        13/15          7/12      58/63
+C       final      24/30        15/15          12/12     63/63
+D       original   8/20         5/5            5/5       58/60
+D       first run  9/20         5/5            5/5       58/60
+D       final      20/20        5/5            5/5       60/60
+======  =========  ===========  =============  ========  =======
+
+The first runs of B, C and D barely beat the original detector: fixes made for one round
+carried over little to the next round's fresh indirect self-harm messages. Expect recall on
+new indirect self-harm phrasing to be well below the final figures here.
+
+The floors sit a little under the final figures, so that a reviewer's edit can trade a case
+for a better general rule; anything lost shows up as a failing floor, not a silent change.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+from shared.crisis import CrisisDetector, load_detector
+from tests.safety import heldout_round_a, heldout_round_b, heldout_round_c, heldout_round_d
+
+CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
+ROUNDS: dict[str, ModuleType] = {
+    "a": heldout_round_a,
+    "b": heldout_round_b,
+    "c": heldout_round_c,
+    "d": heldout_round_d,
+}
+# Lowest acceptable share of each category answered with the right category, per round.
+RECALL_FLOORS: dict[str, dict[str, float]] = {
+    "a": {"self_harm": 0.95, "medical_emergency": 0.95, "safeguarding": 0.95},
+    "b": {"self_harm": 0.9, "medical_emergency": 0.9, "safeguarding": 0.9},
+    "c": {"self_harm": 0.75, "medical_emergency": 0.9, "safeguarding": 0.9},
+    "d": {"self_harm": 0.9, "medical_emergency": 0.8, "safeguarding": 0.8},
+}
+QUIET_FLOOR = 0.97
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return load_detector()
+
+
+def crisis_cases(data: ModuleType, category: str) -> tuple[str, ...]:
+    cases: tuple[str, ...] = getattr(data, category.upper())
+    return cases
+
+
+def answered_as(detector: CrisisDetector, text: str) -> str | None:
+    match = detector.detect([text])
+    return match.category if match else None
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_recall_stays_above_its_floor(detector: CrisisDetector, name: str, category: str) -> None:
+    """Each round's crisis messages get the right reply at least as often as its floor."""
+    cases = crisis_cases(ROUNDS[name], category)
+    right = sum(answered_as(detector, text) == category for text in cases)
+    assert right / len(cases) >= RECALL_FLOORS[name][category], f"{right}/{len(cases)}"
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+def test_ordinary_messages_stay_quiet(detector: CrisisDetector, name: str) -> None:
+    """Idioms, cancer facts, health questions and negations rarely fire."""
+    cases = ROUNDS[name].NOT_CRISIS
+    quiet = sum(detector.detect([text]) is None for text in cases)
+    assert quiet / len(cases) >= QUIET_FLOOR, f"{quiet}/{len(cases)}"
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+def test_known_misses_are_crisis_messages_of_the_set(name: str) -> None:
+    """A listed miss is one of the set's own crisis messages, so the list cannot drift."""
+    data = ROUNDS[name]
+    crisis = {text for category in CATEGORIES for text in crisis_cases(data, category)}
+    assert set(data.KNOWN_MISSES) <= crisis
+    assert set(data.KNOWN_FALSE_ALARMS) <= set(data.NOT_CRISIS)
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+def test_every_unlisted_crisis_message_fires(detector: CrisisDetector, name: str) -> None:
+    """Messages not listed as known misses fire, in some category: a new miss gets noticed."""
+    data = ROUNDS[name]
+    missed = [
+        text
+        for category in CATEGORIES
+        for text in crisis_cases(data, category)
+        if text not in data.KNOWN_MISSES and detector.detect([text]) is None
+    ]
+    assert missed == []
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+def test_the_word_index_loses_nothing_on_held_out_messages(
+    detector: CrisisDetector, name: str
+) -> None:
+    """Trying only indexed patterns finds the same families as trying every pattern."""
+    data = ROUNDS[name]
+    texts = [t for c in CATEGORIES for t in crisis_cases(data, c)] + list(data.NOT_CRISIS)
+    for text in texts:
+        assert detector.families_in(text) == detector.families_in(text, exhaustive=True), text
+
+
+def test_sets_are_big_enough_and_do_not_overlap() -> None:
+    """Round A has 60/40/30/100 messages, later rounds 40 crisis and 40 ordinary at least."""
+    a = heldout_round_a
+    sizes = (len(a.SELF_HARM), len(a.MEDICAL_EMERGENCY), len(a.SAFEGUARDING), len(a.NOT_CRISIS))
+    assert all(size >= least for size, least in zip(sizes, (60, 40, 30, 100), strict=True))
+    for data in (heldout_round_b, heldout_round_c):
+        assert sum(len(crisis_cases(data, c)) for c in CATEGORIES) >= 40
+        assert len(data.NOT_CRISIS) >= 40
+    seen: set[str] = set()
+    for data in ROUNDS.values():
+        texts = [t for c in CATEGORIES for t in crisis_cases(data, c)] + list(data.NOT_CRISIS)
+        assert not seen & set(texts)
+        seen |= set(texts)
