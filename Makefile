@@ -37,7 +37,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-pytest: setup
+pytest: setup chromium
 	$(PY) -m pytest
 
 unit: venv
@@ -49,6 +49,7 @@ integration: setup
 test: lint typecheck scan pytest infra-check
 
 include scanners.mk
+include observability.mk
 
 ifneq ($(wildcard infra/infra.mk),)
 include infra/infra.mk

@@ -8,8 +8,10 @@ from api.chat import bp as chat_http
 from api.escalations import bp as escalation_http
 from api.health import bp as health_http
 from api.openapi import bp as openapi_http
+from api.status import bp as status_http
 from orchestrators.chat import bp as chat_orchestration
 from orchestrators.escalation import bp as escalation_orchestration
+from orchestrators.retention import bp as audit_retention
 from orchestrators.timers import bp as timers
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -21,3 +23,5 @@ app.register_functions(breaker_http)
 app.register_functions(health_http)
 app.register_functions(timers)
 app.register_functions(openapi_http)
+app.register_functions(status_http)
+app.register_functions(audit_retention)

@@ -78,9 +78,44 @@ class Host:
     process: subprocess.Popen[str]
     base_url: str
     port: int
+    banner: dict[str, Any] = field(default_factory=dict)  # JSON lines before the ready line
 
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def probe_url(self) -> str:
+        """The CPU ledger of a host started with ``probe=True`` (see bench.hostprobe)."""
+        return str(self.banner["probe_url"])
+
+    def rss_kb(self) -> int:
+        """Resident set size of the host process, from /proc."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS line")
+
+    def cpu_s(self) -> float:
+        """User plus system CPU seconds the host process has used, from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOptions:
+    """How bench.hostprobe runs a dev host."""
+
+    ledger: bool = True  # wrap the app's entry points to count their CPU time
+    max_finished: int | None = None  # bound the dev host's in-memory instance store
+    sdk_fast_path: bool = False  # the sdk_fast_path experiment
+
+
+@dataclass
+class Service:
+    """A helper process (table proxy, inbox) and its ready line."""
+
+    process: subprocess.Popen[str]
+    ready: dict[str, Any]
 
 
 @dataclass
@@ -113,13 +148,38 @@ class Stack:
             "DEVHOST_FUNCTION_KEY": FUNCTION_KEY,
             "DEVHOST_ADMIN_KEY": ADMIN_KEY,
             "PYTHONUNBUFFERED": "1",
+            # Timer functions would call providers and tables on their own schedule, which
+            # would blur per-request counts; the benchmark measures the chat path only.
+            "HEALTH_CHECK_SCHEDULE": "0 0 0 1 1 *",
+            "SECRET_ROTATION_SCHEDULE": "0 0 0 1 1 *",
+            "AzureWebJobs.health_check.Disabled": "true",
+            "AzureWebJobs.secret_rotation.Disabled": "true",
+            "AUDIT_RETENTION_SCHEDULE": "0 0 0 1 1 *",
+            "AzureWebJobs.audit_retention.Disabled": "true",
             **extra,
         }
 
     def start_host(self, **extra: str) -> Host:
+        """A dev host process with the stack's settings, overridden by ``extra``."""
         port = azurite.free_port()
+        return self._launch([sys.executable, "-m", "devhost", "--port", str(port)], port, extra)
+
+    def start_probe_host(self, options: ProbeOptions | None = None, /, **extra: str) -> Host:
+        """A dev host process run by bench.hostprobe (CPU ledger, experiments; see there)."""
+        options = options or ProbeOptions()
+        port = azurite.free_port()
+        command = [sys.executable, "-m", "bench.hostprobe"]
+        if not options.ledger:
+            command.append("--no-ledger")
+        if options.max_finished is not None:
+            command += ["--max-finished", str(options.max_finished)]
+        if options.sdk_fast_path:
+            command.append("--sdk-fast-path")
+        return self._launch([*command, "--", "--port", str(port)], port, extra)
+
+    def _launch(self, command: list[str], port: int, extra: dict[str, str]) -> Host:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [sys.executable, "-m", "devhost", "--port", str(port)],
+            command,
             cwd=REPO,
             env=self.env(**extra),
             stdout=subprocess.PIPE,
@@ -129,18 +189,44 @@ class Stack:
         )
         self._processes.append(process)
         deadline = time.monotonic() + 60
+        banner: dict[str, Any] = {}
         assert process.stdout is not None
         while time.monotonic() < deadline:
             line = process.stdout.readline()
             if "devhost ready" in line:
                 break
+            if line.startswith("{"):
+                banner.update(json.loads(line))
             if not line and process.poll() is not None:
                 raise RuntimeError("dev host exited during start-up")
         # drain stdout so the pipe never fills
         threading_drain(process)
-        host = Host(process, f"http://127.0.0.1:{port}", port)
+        host = Host(process, f"http://127.0.0.1:{port}", port, banner)
         self.hosts.append(host)
         return host
+
+    def config_variant(self, **failover: Any) -> str:
+        """Another config directory (removed on close), for a host that needs other settings;
+        pass it to :meth:`start_host` as ``ASKEVE_CONFIG_DIR``."""
+        directory = Path(tempfile.mkdtemp(prefix="askeve-bench-", dir=self.config_dir))
+        write_config(directory, **failover)
+        return str(directory)
+
+    def start_service(self, module: str, *args: str) -> Service:
+        """A helper process (``python -m module``) that prints one JSON ready line."""
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [sys.executable, "-m", module, *args],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        self._processes.append(process)
+        ready = _read_json_line(process)
+        threading_drain(process)
+        return Service(process, ready)
 
     def close(self) -> None:
         for process in reversed(self._processes):
@@ -151,6 +237,7 @@ class Stack:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=10)
         self.azurite.stop()
         shutil.rmtree(self.config_dir, ignore_errors=True)
 
@@ -160,8 +247,9 @@ def threading_drain(process: subprocess.Popen[str]) -> None:
 
     def drain() -> None:
         assert process.stdout is not None
-        for _ in process.stdout:
-            pass
+        with process.stdout:  # closed at EOF, i.e. once the process has exited
+            for _ in process.stdout:
+                pass
 
     threading.Thread(target=drain, daemon=True).start()
 
@@ -178,8 +266,15 @@ def write_config(directory: Path, **failover: Any) -> None:
     breaker = failover.pop("breaker", None)
     if breaker:
         data["breaker_defaults"].update(breaker)
+    escalation = failover.pop("escalation", None)
     data.update(failover)
     path.write_text(json.dumps(data))
+    if escalation:
+        path = directory / "escalation-config.json"
+        settings = json.loads(path.read_text())
+        settings["retry"].update(escalation.pop("retry", {}))
+        settings.update(escalation)
+        path.write_text(json.dumps(settings))
 
 
 @contextlib.contextmanager

@@ -33,7 +33,10 @@ bp = df.Blueprint()
 
 def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     """Walk the plan; return the first tier's answer, or the emergency tier."""
-    plan = ChatPlan.from_json(context.get_input(expected_type=dict))
+    data = context.get_input(expected_type=dict)
+    plan = ChatPlan.from_json(data)
+    # The HTTP trigger's trace context, handed on so each provider call is a child span.
+    trace = data.get("trace") or {}
     admissions = yield from _breaker_snapshot(context, plan)
     attempts: list[Attempt] = []
     for step in plan.steps:
@@ -55,6 +58,8 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
                 "request": plan.request.to_json(),
                 "timeout_s": plan.sdk_timeout_for(allowed),
                 "probe": admission["probe"],
+                "tier_number": step.tier,
+                "trace": trace,
             },
             expected_type=dict,
         )
@@ -123,19 +128,25 @@ def _record(tier: str, result: ProviderResult, probe: bool) -> None:
 async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
     """Call one provider once, then report the outcome to its breaker. Never raises for
     provider trouble: that comes back as a typed outcome."""
+    from shared import observability  # noqa: PLC0415 - loaded on first use, not at app import
+
     runtime = get_runtime()
     request = ChatRequest.from_json(payload["request"])
     provider = runtime.providers[payload["tier"]]
-    result = await provider.complete(
-        ProviderRequest(
-            system_prompt=runtime.config.safety.system_prompt,
-            messages=request.messages,
-            timeout_s=float(payload["timeout_s"]),
-            max_tokens=request.max_tokens,
-            temperature=request.temperature,
+    with observability.attempt_span(
+        runtime, payload.get("trace"), provider=payload["tier"], tier=payload.get("tier_number")
+    ) as span:
+        result = await provider.complete(
+            ProviderRequest(
+                system_prompt=runtime.config.safety.system_prompt,
+                messages=request.messages,
+                timeout_s=float(payload["timeout_s"]),
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+            )
         )
-    )
-    result = guarded(result, runtime.config.safety)
+        result = guarded(result, runtime.config.safety)
+        span.outcome(result.outcome.value)
     await asyncio.to_thread(_record, payload["tier"], result, bool(payload.get("probe", False)))
     return result.to_json()
 

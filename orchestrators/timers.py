@@ -11,6 +11,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.durable import DurableOrchestrations
+from shared import alerts, observability
 from shared.health import HealthChecker, HealthSettings
 from shared.health_store import store_for
 from shared.rotation import run_secret_rotation
@@ -21,7 +22,8 @@ bp = df.Blueprint()
 
 # A missed minute is not worth catching up after a restart, so no schedule monitor.
 @bp.timer_trigger(schedule="%HEALTH_CHECK_SCHEDULE%", arg_name="timer", use_monitor=False)
-async def health_check(timer: func.TimerRequest) -> None:
+@bp.durable_client_input(client_name="client")
+async def health_check(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
     runtime = get_runtime()
     checker = HealthChecker(
         runtime.config.failover.tiers,
@@ -30,7 +32,10 @@ async def health_check(timer: func.TimerRequest) -> None:
         store_for(runtime),
         timeout_s=HealthSettings.from_settings(runtime.settings).timeout_s,
     )
-    await checker.run()
+    run = await checker.run()
+    observability.health_checked(runtime, run.results)
+    # A breaker a check has opened is alerted now, even when nobody is chatting.
+    await alerts.flush(runtime, DurableOrchestrations(client))
 
 
 # A daily job missed during a restart runs when the app is back (the schedule monitor).

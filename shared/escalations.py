@@ -78,6 +78,9 @@ async def deliver_one(escalation: Escalation, channel: str, attempt: int) -> Del
     else:
         result = Delivery(channel, ok=False, detail="unknown channel", skipped=True)
     event = "delivered" if result.ok else ("skipped" if result.skipped else "delivery_failed")
+    from shared import observability  # noqa: PLC0415 - not at app import
+
+    observability.escalation_sent(runtime, escalation.audience, channel, event)
     await asyncio.to_thread(
         record_audit,
         escalation.id,

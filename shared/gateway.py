@@ -58,6 +58,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _trace_context() -> dict[str, str]:
+    from shared.observability import orchestration_trace  # noqa: PLC0415 - see handle
+
+    return orchestration_trace()
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     """Per-request facts the answer and its observers need."""
@@ -90,6 +96,26 @@ class ChatGateway:
         orchestrations: Orchestrations,
         *,
         forwarded_for: str | None = None,
+    ) -> HttpReply:
+        # Loaded with the first request, not with the app: cold-start imports stay small.
+        from shared import alerts, observability  # noqa: PLC0415
+
+        with observability.chat_span(self.runtime):
+            reply = await self._answer(
+                raw, content_type, orchestrations, forwarded_for=forwarded_for
+            )
+        # Alerts raised while answering (SLA rules, breakers) go out after the answer, in the
+        # background: nothing slow is awaited before the reply is returned.
+        alerts.flush_soon(self.runtime, orchestrations)
+        return reply
+
+    async def _answer(
+        self,
+        raw: bytes,
+        content_type: str | None,
+        orchestrations: Orchestrations,
+        *,
+        forwarded_for: str | None,
     ) -> HttpReply:
         started = self.monotonic()
         received_at = self.clock()
@@ -194,7 +220,9 @@ class ChatGateway:
     ) -> FailoverResult:
         budget_end = started + self.runtime.config.failover.budget_s
         try:
-            instance_id = await orchestrations.start(ORCHESTRATION, plan.to_json())
+            # The trace context rides in the input, so the provider activities join this trace.
+            payload = {**plan.to_json(), "trace": _trace_context()}
+            instance_id = await orchestrations.start(ORCHESTRATION, payload)
         except Exception:
             log.exception("chat orchestration could not start; answering from the emergency tier")
             return emergency_result(len(plan.steps))

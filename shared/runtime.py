@@ -75,6 +75,10 @@ class Runtime:
         """Install a given breaker service (tests, benchmarks)."""
         with self._lock:
             self._breakers = service
+        from shared.observability import installed  # noqa: PLC0415
+
+        if (found := installed(self)) is not None:
+            found.attach_breakers()
 
     @property
     def detector(self) -> CrisisDetector:
@@ -141,6 +145,9 @@ def build_runtime(env: Mapping[str, str], *, warm_up: bool = True) -> Runtime:
     settings = Settings.from_env(env)
     config = load_config(settings.config_dir or None)
     runtime = Runtime(config=config, settings=settings, providers=build_providers(config, settings))
+    from shared.observability import install  # noqa: PLC0415 - loaded with the runtime, not the app
+
+    install(runtime)
     if warm_up:
         threading.Thread(target=runtime.warm_up, name="warm-up", daemon=True).start()
     return runtime

@@ -180,6 +180,7 @@ resource allTiersDown 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 customMetrics
 | where name == "askeve.chat.requests"
 | where tostring(customDimensions.provider) == "emergency"
+| where tostring(customDimensions.crisis) != "true"
 | summarize emergencyReplies = sum(valueSum)
 '''
           timeAggregation: 'Total'

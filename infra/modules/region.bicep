@@ -213,6 +213,7 @@ module settings 'functionapp-settings.bicep' = {
       ASKEVE_STATUS_POLL_INTERVAL_MS: '100'
       HEALTH_CHECK_SCHEDULE: healthCheckSchedule
       SECRET_ROTATION_SCHEDULE: secretRotationSchedule
+      AUDIT_RETENTION_SCHEDULE: '0 45 2 * * *'
       SECRET_ROTATION_ENABLED: rotationEnabled ? 'true' : 'false'
     }
   }

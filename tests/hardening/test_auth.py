@@ -23,6 +23,8 @@ EXPECTED = {
     "health": ("health", ["GET"], "FUNCTION"),
     "health_live": ("health/live", ["GET"], "ANONYMOUS"),
     "openapi_document": ("openapi.json", ["GET"], "FUNCTION"),
+    "status_page": ("status", ["GET"], "ADMIN"),
+    "status_json": ("status.json", ["GET"], "ADMIN"),
 }
 
 

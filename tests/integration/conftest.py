@@ -37,7 +37,9 @@ HOST_SETTINGS = {
     "HEALTH_CHECK_SCHEDULE": "0 */1 * * * *",
     "SECRET_ROTATION_SCHEDULE": "0 30 2 * * *",
     "AzureWebJobs.health_check.Disabled": "true",
+    "AUDIT_RETENTION_SCHEDULE": "0 45 2 * * *",
     "AzureWebJobs.secret_rotation.Disabled": "true",
+    "AzureWebJobs.audit_retention.Disabled": "true",
 }
 
 

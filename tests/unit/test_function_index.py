@@ -32,6 +32,8 @@ HTTP_ROUTES = {
     "health": ("health", ["GET"], "FUNCTION"),
     "health_live": ("health/live", ["GET"], "ANONYMOUS"),
     "openapi_document": ("openapi.json", ["GET"], "FUNCTION"),
+    "status_page": ("status", ["GET"], "ADMIN"),
+    "status_json": ("status.json", ["GET"], "ADMIN"),
 }
 
 
@@ -78,6 +80,7 @@ def test_durable_functions_are_registered(name: str, kind: str) -> None:
     [
         ("health_check", "%HEALTH_CHECK_SCHEDULE%"),
         ("secret_rotation", "%SECRET_ROTATION_SCHEDULE%"),
+        ("audit_retention", "%AUDIT_RETENTION_SCHEDULE%"),
     ],
 )
 def test_timers_run_on_schedules_from_app_settings(name: str, schedule: str) -> None:

@@ -1,0 +1,137 @@
+"""Builders and fakes shared by the observability tests."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.config import load_config
+from shared.escalation_store import MemoryEscalationStore
+from shared.failover import EMERGENCY, Attempt
+from shared.models import Outcome
+from shared.observe import ChatRecord
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+START = 1_800_000_000.0
+
+
+class ManualClock:
+    """Epoch seconds that a test moves by hand (thread-safe)."""
+
+    def __init__(self, start: float = START) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+def attempt(provider: str, outcome: str = "ok", ms: float = 100.0) -> Attempt:
+    return Attempt(provider, Outcome(outcome), ms)
+
+
+def record(
+    *,
+    at: float = START,
+    tier: int = 1,
+    provider: str = "openai",
+    attempts: tuple[Attempt, ...] | None = None,
+    crisis: bool = False,
+    category: str | None = None,
+    latency_ms: float = 250.0,
+    status: int = 200,
+    conversation_ref: str | None = "ref-0123456789abcdef",
+) -> ChatRecord:
+    """A chat record; by default tier 1 answered at once."""
+    if attempts is None:
+        attempts = () if crisis or provider == EMERGENCY else (attempt(provider),)
+    return ChatRecord(
+        at=datetime.fromtimestamp(at, UTC),
+        request_id=f"chatcmpl-{int(at * 1000)}",
+        conversation_ref=conversation_ref,
+        tier=tier,
+        provider=provider,
+        attempts=attempts,
+        crisis=crisis,
+        crisis_category=category,
+        escalated=crisis,
+        degraded=tier != 1 and not crisis,
+        simulated=True,
+        latency_ms=latency_ms,
+        status=status,
+    )
+
+
+def failover_record(at: float = START, switch_ms: float = 600.0) -> ChatRecord:
+    """Tier 1 timed out; tier 2 answered."""
+    return record(
+        at=at,
+        tier=2,
+        provider="azure_openai",
+        attempts=(attempt("openai", "timeout", switch_ms), attempt("azure_openai", "ok", 300.0)),
+        latency_ms=switch_ms + 300.0,
+    )
+
+
+def emergency_record(at: float = START) -> ChatRecord:
+    """Every tier failed: the emergency text."""
+    return record(
+        at=at,
+        tier=4,
+        provider=EMERGENCY,
+        attempts=(
+            attempt("openai", "unavailable", 10.0),
+            attempt("azure_openai", "timeout", 3000.0),
+            attempt("anthropic", "breaker_open", 0.0),
+        ),
+        latency_ms=3100.0,
+    )
+
+
+def crisis_record(at: float = START, latency_ms: float = 40.0) -> ChatRecord:
+    return record(
+        at=at, tier=4, provider=EMERGENCY, crisis=True, category="self_harm", latency_ms=latency_ms
+    )
+
+
+def unit_runtime(**settings: Any) -> Runtime:
+    """A runtime with no providers, in-memory escalations and the repo's config."""
+    return Runtime(
+        config=load_config(),
+        settings=Settings(**settings),
+        providers={},
+        escalation_store=MemoryEscalationStore(),
+    )
+
+
+@dataclass
+class FakeOrchestrations:
+    """The orchestration port: records what was started."""
+
+    started: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
+    fail: bool = False
+
+    async def start(
+        self, name: str, payload: dict[str, Any], instance_id: str | None = None
+    ) -> str:
+        if self.fail:
+            raise RuntimeError("engine down")
+        self.started.append((name, payload, instance_id))
+        return instance_id or f"instance-{len(self.started)}"
+
+    async def poll(self, instance_id: str) -> tuple[str, Any]:
+        return "running", None
+
+    async def raise_event(self, instance_id: str, name: str, data: Any) -> None:
+        return None
+
+    def titles(self) -> list[str]:
+        return [payload["escalation"]["title"] for _, payload, _ in self.started]
