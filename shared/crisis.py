@@ -30,7 +30,11 @@ The pattern file (``config/crisis-patterns.json``, explained for reviewers in
           "families": [{"name": "suicidal_ideation", "strength": "strong",
                         "negatable": true, "patterns": [...], "guards": [...]}],
           "combinations": [{"name": "...", "all_of": [["a"], ["b", "c"]]},
-                           {"name": "...", "any_of": ["a", "b", "c"], "at_least": 2}]
+                           {"name": "...", "any_of": ["a", "b", "c"], "at_least": 2}],
+          "concepts": [{"name": "ending_state", "patterns": [...], "guards": [...],
+                        "negatable": true, "blocked_by": ["fear"], "unblocked_by": ["self"]}],
+          "concept_rules": [{"name": "...", "all_of": [["ending_state"], ["desire"]],
+                             "clauses": 2}]
         }, ...
       }
     }
@@ -69,6 +73,14 @@ How turns combine (the context rule):
   medical reply is about an immediate risk to life, and the safeguarding reply covers danger
   from another person, which both other replies also send to 999.
 
+Concepts (the compositional layer). A family is a list of phrasings; a concept is a class of
+words with one meaning ("ending", "desire", "method"), and a concept rule fires, as a strong
+signal, when one concept of each of its groups stands within ``clauses`` consecutive clauses.
+A concept match stands unless guarded, negated, or blocked: a ``blocked_by`` match before it in
+its clause ("*she* wants to die", "*scared* the cancer will take me"), with no ``unblocked_by``
+match ("i") in between. Concepts generalise where phrase lists did not, because a new sentence
+usually reuses the words even when it does not reuse the phrasing.
+
 :class:`CrisisMatch` names the category and the signals (family and combination names, never
 message text): the chosen category's first, then those of any other category that matched.
 
@@ -83,6 +95,7 @@ from __future__ import annotations
 import json
 import re
 import re._parser as sre_parse  # only to read patterns' first words; see _first_words
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -107,6 +120,7 @@ _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _OPENING = re.compile(r"[a-z0-9@$]+(?: [a-z0-9@$]+)?")
 _SEPARATOR = f" {SENTENCE} "
+_CLAUSE_BREAK = re.compile(re.escape(_SEPARATOR))
 # How many of a match's first words may complete a negation filler ("no thoughts | of ending").
 _FILLER_OVERLAP = 2
 
@@ -243,6 +257,31 @@ def _word_regex(sources: Sequence[str]) -> re.Pattern[str]:
     return re.compile(f" (?:{alternatives}){_WORD_END}")
 
 
+def _blocked(
+    concept: Concept,
+    matches: Mapping[str, list[tuple[int, int]]],
+    breaks: Sequence[int],
+    clause: int,
+    start: int,
+) -> bool:
+    """Whether a blocker precedes ``start`` in its clause with no unblocker after it."""
+    clause_start = breaks[clause - 1] if clause else 0
+    blockers = [
+        be
+        for name in concept.blocked_by
+        for bs, be in matches.get(name, ())
+        if clause_start <= bs and be <= start
+    ]
+    if not blockers:
+        return False
+    last = max(blockers)
+    return not any(
+        last <= us and ue <= start
+        for name in concept.unblocked_by
+        for us, ue in matches.get(name, ())
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CrisisMatch:
     """A crisis was detected: which reply to send, and which signals matched (names only)."""
@@ -334,6 +373,53 @@ class ContextGuard:
 
 
 @dataclass(frozen=True, slots=True)
+class Concept:
+    """A reviewable class of words with one meaning, e.g. ``ending`` (die, disappear, ...).
+
+    Alone a concept is never a signal: only a :class:`ConceptRule` combining several is. A match
+    is dropped when a guard overlaps it, when it is negated (if ``negatable``), or when a match
+    of a ``blocked_by`` concept comes before it in its clause with no ``unblocked_by`` match in
+    between: "my friend says *she* wants to die" is about her, "*scared* the cancer will kill
+    me" is fear, but in "scared *i* will do something to myself" the writer is the subject again.
+    """
+
+    name: str
+    negatable: bool
+    regex: re.Pattern[str]
+    guards: tuple[re.Pattern[str], ...]
+    blocked_by: frozenset[str]
+    unblocked_by: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptRule:
+    """Concepts that together are a strong signal when found within ``clauses`` clauses.
+
+    The rule fires when every group has at least one of its concepts within a run of
+    ``clauses`` consecutive clauses (1: the same clause; 2: the same or the next one).
+    """
+
+    name: str
+    category: str
+    groups: tuple[frozenset[str], ...]
+    clauses: int
+
+    @property
+    def members(self) -> frozenset[str]:
+        return frozenset().union(*self.groups)
+
+    def satisfied_in(self, by_clause: Mapping[int, set[str]]) -> bool:
+        """Whether the concepts found per clause (clause number -> names) satisfy the rule."""
+        for first in by_clause:
+            found: set[str] = set()
+            for clause in range(first, first + self.clauses):
+                found |= by_clause.get(clause, set())
+            if all(group & found for group in self.groups):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
 class CrisisPatterns:
     """The validated, compiled pattern file."""
 
@@ -349,6 +435,8 @@ class CrisisPatterns:
     index: Mapping[str, tuple[tuple[int, int], ...]]
     unindexed: tuple[tuple[int, int], ...]
     context_guards: tuple[ContextGuard, ...] = ()
+    concepts: tuple[Concept, ...] = ()
+    concept_rules: tuple[ConceptRule, ...] = ()
 
     @property
     def keys(self) -> tuple[tuple[int, int], ...]:
@@ -408,7 +496,55 @@ class CrisisDetector:
                 found = [m for m in map(regex.match, repeat(padded), positions) if m]
                 if any(self._counts(family, padded, *m.span(), guard_spans) for m in found):
                     fired.add(family.name)
+            if patterns.concept_rules:
+                by_clause = self._concepts_by_clause(padded, guard_spans)
+                fired.update(
+                    rule.name
+                    for rule in patterns.concept_rules
+                    if rule.name not in muted and rule.satisfied_in(by_clause)
+                )
         return frozenset(fired)
+
+    def _concepts_by_clause(
+        self, text: str, guard_spans: dict[re.Pattern[str], list[tuple[int, int]]]
+    ) -> dict[int, set[str]]:
+        """The concepts that stand in ``text`` (space-padded), by clause number."""
+        # Guards and negation first, so that a negated blocker ("*not scared* of death") or a
+        # guarded one blocks nothing; then blocking, which only reads the standing matches.
+        standing = {
+            c.name: [
+                m.span()
+                for m in c.regex.finditer(text)
+                if self._concept_stands(c, text, *m.span(), guard_spans)
+            ]
+            for c in self._patterns.concepts
+        }
+        breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+        by_clause: dict[int, set[str]] = {}
+        for concept in self._patterns.concepts:
+            for start, _ in standing[concept.name]:
+                clause = bisect_right(breaks, start)
+                if concept.name not in by_clause.get(clause, ()) and not _blocked(
+                    concept, standing, breaks, clause, start
+                ):
+                    by_clause.setdefault(clause, set()).add(concept.name)
+        return by_clause
+
+    def _concept_stands(
+        self,
+        concept: Concept,
+        text: str,
+        start: int,
+        end: int,
+        guard_spans: dict[re.Pattern[str], list[tuple[int, int]]],
+    ) -> bool:
+        if concept.negatable and self._patterns.negation.cancels(text, start, end):
+            return False
+        return not any(
+            gs + 1 < end and start + 1 < ge
+            for guard in concept.guards
+            for gs, ge in _spans(guard, text, guard_spans)
+        )
 
     def _starts(self, variant: str, *, exhaustive: bool) -> dict[tuple[int, int], list[int]]:
         """Where in ``" " + variant`` to try each (family, pattern)."""
@@ -457,6 +593,11 @@ class CrisisDetector:
                 signals.setdefault(family.category, []).append(family.name)
                 if family.name in latest:
                     current.add(family.category)
+        for rule in self._patterns.concept_rules:
+            if rule.name in anywhere:
+                signals.setdefault(rule.category, []).append(rule.name)
+                if rule.name in latest:
+                    current.add(rule.category)
         if not signals:
             return None
         priority = self._patterns.priority
@@ -687,11 +828,70 @@ def _categories(
     return tuple(families.values()), tuple(combinations.values())
 
 
-def _context_guard(field: _Field, compiler: _Compiler, families: Sequence[Family]) -> ContextGuard:
-    known = {family.name for family in families}
+def _concept(
+    item: _Field, compiler: _Compiler, guards: Sequence[re.Pattern[str]], known: Sequence[str]
+) -> Concept:
+    def names(key: str) -> frozenset[str]:
+        listed = item.child(key, []).strings()
+        for i, name in enumerate(listed):
+            if name not in known:
+                raise item.child(key).items()[i].fail(f"unknown concept {name!r}")
+        return frozenset(listed)
+
+    return Concept(
+        name=item.child("name").name(),
+        negatable=item.child("negatable", True).flag(),
+        regex=_word_regex(compiler.compile_all(item.child("patterns").items())),
+        guards=(*compiler.compile_guards(item.child("guards", [])), *guards),
+        blocked_by=names("blocked_by"),
+        unblocked_by=names("unblocked_by"),
+    )
+
+
+def _concept_rule(field: _Field, category: str, known: Sequence[str]) -> ConceptRule:
+    groups = tuple(frozenset(g.strings(allow_empty=False)) for g in field.child("all_of").items())
+    for member in sorted(frozenset().union(*groups)):
+        if member not in known:
+            raise field.child("all_of").fail(f"unknown concept {member!r} in category {category}")
+    return ConceptRule(
+        name=field.child("name").name(),
+        category=category,
+        groups=groups,
+        clauses=field.child("clauses", 1).integer(minimum=1),
+    )
+
+
+def _concept_layer(
+    field: _Field,
+    compiler: _Compiler,
+    global_guards: Sequence[re.Pattern[str]],
+    taken: frozenset[str],
+) -> tuple[tuple[Concept, ...], tuple[ConceptRule, ...]]:
+    """Each category's optional ``concepts`` and the ``concept_rules`` that combine them."""
+    concepts: list[Concept] = []
+    rules: list[ConceptRule] = []
+    names = set(taken)
+    for category in CRISIS_CATEGORIES:
+        section = field.child(category)
+        items = section.child("concepts", []).items(allow_empty=True)
+        known = [item.child("name").name() for item in items]
+        if len(set(known)) != len(known):
+            raise section.child("concepts").fail("duplicate concept name")
+        guards = (*compiler.compile_guards(section.child("guards", [])), *global_guards)
+        concepts.extend(_concept(item, compiler, guards, known) for item in items)
+        for item in section.child("concept_rules", []).items(allow_empty=True):
+            rule = _concept_rule(item, category, known)
+            if rule.name in names:
+                raise item.child("name").fail(f"duplicate signal name {rule.name!r}")
+            names.add(rule.name)
+            rules.append(rule)
+    return tuple(concepts), tuple(rules)
+
+
+def _context_guard(field: _Field, compiler: _Compiler, signals: frozenset[str]) -> ContextGuard:
     names = field.child("families").strings(allow_empty=False)
     for i, name in enumerate(names):
-        if name not in known:
+        if name not in signals:
             raise field.child("families").items()[i].fail(f"unknown family {name!r}")
     return ContextGuard(
         name=field.child("name").name(),
@@ -743,8 +943,12 @@ def parse_patterns(data: object) -> CrisisPatterns:
     if unknown:
         raise categories.fail(f"unknown category {sorted(unknown)[0]!r}")
     families, combinations = _categories(root.child("categories"), compiler, global_guards)
+    taken = frozenset(f.name for f in families) | frozenset(c.name for c in combinations)
+    concepts, concept_rules = _concept_layer(categories, compiler, global_guards, taken)
+    # A context guard may mute families and concept rules alike: both are signals.
+    signals = frozenset(f.name for f in families) | frozenset(r.name for r in concept_rules)
     context_guards = tuple(
-        _context_guard(item, compiler, families)
+        _context_guard(item, compiler, signals)
         for item in root.child("context_guards", []).items(allow_empty=True)
     )
     index, unindexed = _index(families)
@@ -759,6 +963,8 @@ def parse_patterns(data: object) -> CrisisPatterns:
         index=index,
         unindexed=unindexed,
         context_guards=context_guards,
+        concepts=concepts,
+        concept_rules=concept_rules,
     )
 
 
