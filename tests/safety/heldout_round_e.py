@@ -218,11 +218,6 @@ KNOWN_MISSES: tuple[str, ...] = (
     "Ive been taking extra of my tablets to see what happens",
 )
 
-# Ordinary messages the final detector still answers as a crisis (each also fires a phrase family;
-# see the module docstring for the judgement calls).
-KNOWN_FALSE_ALARMS: tuple[str, ...] = (
-    "I miss her so much I can't breathe some days",
-    "So exhausted I could sleep forever, is fatigue normal on carboplatin?",
-    "Do people with cancer have a higher risk of suicide? Asking for a research project",
-    "My daughter is self harming and I don't know what to do, she's 15",
-)
+# Ordinary messages the final detector still answers as a crisis: none since the round G guards
+# (tiredness idioms, questions about suicide risk, grief breathlessness, a parent about a child).
+KNOWN_FALSE_ALARMS: tuple[str, ...] = ()

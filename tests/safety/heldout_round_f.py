@@ -129,7 +129,6 @@ KNOWN_MISSES: tuple[str, ...] = (
     "I'm not scared of death anymore, I'm looking forward to it",
     "Dreaming about my own funeral and it feels like a relief",
     "Lost my job, lost my hair, lost my husband, I'm ready to lose the rest and just go",
-    "all i can think about is how i'd do it",
     "my life is over, I just want to die in peace, away from everyone, soon",
     "i'm driving to the coast and i'm not coming back",
     "its time to give up, ive made my choice",
@@ -140,7 +139,6 @@ KNOWN_MISSES: tuple[str, ...] = (
 KNOWN_FALSE_ALARMS: tuple[str, ...] = (
     "I want to die knowing I did everything I could for my girls",
     "My nan always said she wanted to die in her own bed and she did",
-    "My teenager has been cutting herself and I want to help",
     "What are the signs someone is thinking about suicide?",
     "How do I write letters to my children for after I've died?",
     "Honestly the nausea makes me wish I was dead some days, but it passes and I'm okay",

@@ -16,6 +16,12 @@ RULES = {
     "self_directed_act_intended",
     "means_prepared",
     "others_better_off_without_me",
+    "veiled_act_by_me",
+    "burden_resolved_by_me",
+    "wish_to_join_the_dead",
+    "affairs_in_order_with_distress",
+    "defiant_ending",
+    "means_laid_out",
 }
 
 
@@ -35,7 +41,7 @@ def rules_in(detector: CrisisDetector, text: str) -> set[str]:
 
 
 def test_the_shipped_file_configures_the_concept_rules(detector: CrisisDetector) -> None:
-    """The four concept rules are loaded from the pattern file, all for self_harm."""
+    """The concept rules are loaded from the pattern file, all for self_harm."""
     rules = detector.patterns.concept_rules
     assert {rule.name for rule in rules} == RULES
     assert {rule.category for rule in rules} == {"self_harm"}
@@ -158,3 +164,38 @@ def test_a_context_guard_may_mute_a_rule(shipped: dict[str, Any]) -> None:
     detector = CrisisDetector(parse_patterns(data))
     text = "in the hospice now and i would like to just slip away and be done"
     assert "wish_to_be_dead_or_gone" not in detector.families_in(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("i am scared i will do something stupid tonight", "veiled_act_by_me"),
+        ("i am a burden to them all and i will sort it out myself", "burden_resolved_by_me"),
+        ("since the funeral i just want to join him", "wish_to_join_the_dead"),
+        ("put my affairs in order this week, i have had enough", "affairs_in_order_with_distress"),
+        ("nobody can stop me, i will not be here next week", "defiant_ending"),
+        ("my tablets are all counted out on the table", "means_laid_out"),
+    ],
+)
+def test_each_implied_ending_rule_fires_on_a_typical_combination(
+    detector: CrisisDetector, text: str, rule: str
+) -> None:
+    """Rules for endings implied by plans, farewells, affairs or reunion fire on their shape."""
+    assert rule in rules_in(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to be with my family at christmas, my dad died last year",
+        "updated my will today and feel very organised",
+        "the tablets are ready to collect from the pharmacy",
+        "i am not coming back to this clinic until they apologise",
+        "i will fix it myself, the tap has been dripping for weeks",
+    ],
+)
+def test_implied_ending_shapes_without_distress_stay_quiet(
+    detector: CrisisDetector, text: str
+) -> None:
+    """A reunion, a will, ready tablets or a return without distress markers do not fire."""
+    assert rules_in(detector, text) == set()

@@ -22,7 +22,22 @@ E       first run  39/65        -              -         82/87
 E       final      54/65        -              -         83/87
 F       first run  16/42        -              -         44/52
 F       final      33/42        -              -         45/52
+F       after G    34/42        -              -         46/52
+G       first run  25/57        11/17          11/17     65/76
+G       final      51/57        11/17          11/17     75/76
+H       first run  12/42        -              -         41/44
 ======  =========  ===========  =============  ========  =======
+
+Round G was written before the pattern file was reopened, and its first run (25/57, 44%) matched
+the earlier pattern: about half of fresh indirect self-harm is missed. G's fixes are mechanisms
+(concepts ``veiled_act``, ``resolution``, ``reunion`` + ``bereavement``, ``affairs`` +
+``finality``, ``means_ready``; new ``ending_state`` forms; guards for tiredness idioms, questions
+about suicide risk, grief or panic breathlessness, a parent writing about a child, goodbye
+parties). Round H was then written without rereading those changes: its first run was 12/42
+(29%), worse than any earlier round, so the G mechanisms carried over almost nothing to new
+phrasing. H has not been fixed; its floor is its first run. Read the final figures of every round
+as upper bounds, and the first runs (29-60%) as the honest estimate for unseen indirect
+self-harm. G's medical and safeguarding misses were not worked on in this round.
 
 Rounds E and F are indirect self-harm and hard negatives only. E was scored before the
 compositional concept layer existed; the layer was then built, and F was written without
@@ -53,6 +68,8 @@ from tests.safety import (
     heldout_round_d,
     heldout_round_e,
     heldout_round_f,
+    heldout_round_g,
+    heldout_round_h,
 )
 
 CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
@@ -63,6 +80,8 @@ ROUNDS: dict[str, ModuleType] = {
     "d": heldout_round_d,
     "e": heldout_round_e,
     "f": heldout_round_f,
+    "g": heldout_round_g,
+    "h": heldout_round_h,
 }
 # Lowest acceptable share of each category answered with the right category, per round.
 RECALL_FLOORS: dict[str, dict[str, float]] = {
@@ -72,8 +91,19 @@ RECALL_FLOORS: dict[str, dict[str, float]] = {
     "d": {"self_harm": 0.9, "medical_emergency": 0.8, "safeguarding": 0.8},
     "e": {"self_harm": 0.8},
     "f": {"self_harm": 0.75},
+    "g": {"self_harm": 0.85, "medical_emergency": 0.6, "safeguarding": 0.6},
+    "h": {"self_harm": 0.25},
 }
-QUIET_FLOORS: dict[str, float] = {"a": 0.97, "b": 0.97, "c": 0.97, "d": 0.97, "e": 0.95, "f": 0.85}
+QUIET_FLOORS: dict[str, float] = {
+    "a": 0.97,
+    "b": 0.97,
+    "c": 0.97,
+    "d": 0.97,
+    "e": 0.95,
+    "f": 0.85,
+    "g": 0.95,
+    "h": 0.9,
+}
 RECALL_CASES = [
     (name, c) for name in sorted(ROUNDS) for c in CATEGORIES if c in RECALL_FLOORS[name]
 ]
@@ -144,7 +174,7 @@ def test_the_word_index_loses_nothing_on_held_out_messages(
 
 
 def test_sets_are_big_enough_and_do_not_overlap() -> None:
-    """Round A has 60/40/30/100 messages, later rounds 40 crisis and 40 ordinary at least."""
+    """Each round has at least the messages its header promises, and no message is in two."""
     a = heldout_round_a
     sizes = (len(a.SELF_HARM), len(a.MEDICAL_EMERGENCY), len(a.SAFEGUARDING), len(a.NOT_CRISIS))
     assert all(size >= least for size, least in zip(sizes, (60, 40, 30, 100), strict=True))
@@ -155,6 +185,11 @@ def test_sets_are_big_enough_and_do_not_overlap() -> None:
     assert len(heldout_round_e.NOT_CRISIS) >= 80
     assert len(heldout_round_f.SELF_HARM) >= 40
     assert len(heldout_round_f.NOT_CRISIS) >= 50
+    g = heldout_round_g
+    sizes = (len(g.SELF_HARM), len(g.MEDICAL_EMERGENCY), len(g.SAFEGUARDING), len(g.NOT_CRISIS))
+    assert all(size >= least for size, least in zip(sizes, (50, 15, 15, 70), strict=True))
+    assert len(heldout_round_h.SELF_HARM) >= 40
+    assert len(heldout_round_h.NOT_CRISIS) >= 40
     seen: set[str] = set()
     for data in ROUNDS.values():
         texts = [t for c in CATEGORIES for t in crisis_cases(data, c)] + list(data.NOT_CRISIS)
