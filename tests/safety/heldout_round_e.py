@@ -213,7 +213,6 @@ KNOWN_MISSES: tuple[str, ...] = (
     "no reson to keep living",
     "Thank you for listening all these months. I won't be needing the nurse line after tonight",
     "I've updated my will, sorted the cat and left a note for Dave. I'm at peace with what I'm going to do",
-    "I want the pain to end and I know how to make it end",
     "I bought a hosepipe for the car exhaust",
     "Ive been taking extra of my tablets to see what happens",
 )

@@ -124,7 +124,6 @@ NOT_CRISIS: tuple[str, ...] = (
 # Self-harm messages the final detector still misses: mostly a plan or an ending named only by
 # context ("before I do something", "how I'd do it", "not coming back"), with no death word.
 KNOWN_MISSES: tuple[str, ...] = (
-    "I'm so done. done with hospitals, done with people, done with breathing",
     "i've said goodbye to the dog and left the door unlocked for whoever finds me",
     "I'm not scared of death anymore, I'm looking forward to it",
     "Dreaming about my own funeral and it feels like a relief",

@@ -222,10 +222,8 @@ NOT_CRISIS: tuple[str, ...] = (
 KNOWN_MISSES: tuple[str, ...] = (
     "I've been planning it for weeks now, I know exactly when",
     "My plan is to wait until the kids are at school on Monday",
-    "im not gonna be here for the next scan so it doesnt matter what it shows",
     "if the results are bad on friday im not sticking around for the rest",
     "everyone will be better off soon, i promise",
-    "i'm so sick of this body, i'd rather destroy it myself than let the cancer",
     "sudden pain in my calf and now i'm short of breath",
     "my stomach is swollen hard and i'm being sick green stuff",
     "passed out twice this morning after surgery",

@@ -1,7 +1,8 @@
 """Held-out evaluation set, round H: data only.
 
 Written after the round G changes without rereading them, and scored before any change made
-because of it. First run: self_harm 12/42, quiet 41/44 (not fixed since; see
+because of it. First run: self_harm 12/42, quiet 41/44. No fix round of its own;
+after the broad-net rule (tuned on rounds A-H together): 18/42, quiet 41/44 (see
 ``test_heldout_sets.py``). Indirect self-harm in yet more voices, and hard negatives that
 borrow the same shapes. Every line is fictional.
 
@@ -111,13 +112,11 @@ NOT_CRISIS: tuple[str, ...] = (
     "The end is in sight, two more radiotherapy sessions",
 )
 
-# First-run misses, not yet fixed (round H was scored after the round G changes; see
-# test_heldout_sets.py).
-# First-run misses, not yet fixed: round H was scored after the round G changes and time ran
-# out before a fix round (figures in test_heldout_sets.py).
+# First-run misses still missed. Round H was scored after the round G changes and has had no
+# fix round of its own; six first-run misses are caught by the broad-net rule (tuned on rounds
+# A-H together before round I was scored; figures in test_heldout_sets.py).
 KNOWN_MISSES: tuple[str, ...] = (
     "it would be so easy to just keep walking into the sea",
-    "i have a date in mind and it feels good to know there's an end",
     "my daughter will have a better life once i'm out of the way",
     "Ive put the boys' names on everything and left instructions for the funeral. im tired",
     "no one knows I've been collecting my pain meds, I'm nearly there",
@@ -125,18 +124,13 @@ KNOWN_MISSES: tuple[str, ...] = (
     "sometimes i wish the car would just come off the road with me in it",
     "I'm a waste of a hospital bed, someone else should have my place",
     "i hope the scan shows it's everywhere so i can stop pretending",
-    "my husband deserves someone who isn't dying slowly, I'll speed it up for him",
     "i'm going up to the top floor of the car park after my appointment",
     "pls dont let them ring me, ive made up my mind",
     "its not the cancer thats going to kill me",
-    "nobody will have to visit me in hospital anymore after this week",
     "writing this so someone knows why i did it",
     "i'm sorry mum, i tried",
     "the morphine driver is right here and i know how to turn it up",
-    "i cant be a mum like this, they'll be ok with their dad when im gone",
-    "i stopped seeing the point a while ago, now i've stopped wanting to wake up",
     "looked up the tide times at the cliffs",
-    "i'm tired of being the sick one, i'd rather just not be",
     "id be doing them all a favour",
     "i keep hitting my head against the wall until it hurts",
     "soon none of this will be my problem",

@@ -22,6 +22,7 @@ RULES = {
     "affairs_in_order_with_distress",
     "defiant_ending",
     "means_laid_out",
+    "broad_net_distress_and_escape",
 }
 
 

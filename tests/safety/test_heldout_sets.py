@@ -26,6 +26,12 @@ F       after G    34/42        -              -         46/52
 G       first run  25/57        11/17          11/17     65/76
 G       final      51/57        11/17          11/17     75/76
 H       first run  12/42        -              -         41/44
+E       broad net  55/65        -              -         87/87
+F       broad net  35/42        -              -         46/52
+G       broad net  53/57        11/17          11/17     75/76
+H       broad net  18/42        -              -         41/44
+I       original   23/57        -              -         84/86
+I       first run  30/57        -              -         84/86
 ======  =========  ===========  =============  ========  =======
 
 Round G was written before the pattern file was reopened, and its first run (25/57, 44%) matched
@@ -38,6 +44,17 @@ parties). Round H was then written without rereading those changes: its first ru
 phrasing. H has not been fixed; its floor is its first run. Read the final figures of every round
 as upper bounds, and the first runs (29-60%) as the honest estimate for unseen indirect
 self-harm. G's medical and safeguarding misses were not worked on in this round.
+
+The broad net (rule ``broad_net_distress_and_escape``: first-person distress and an ending,
+absence or escape anywhere in one message, with its own guards) was tuned on rounds A-H only.
+On A-H together it added 10 right self-harm answers (300/363 to 310/363: E +1, F +1, G +2,
+H +6) and no false alarm (quiet 540/550 before and after, and every ``crisis_cases``
+negative still quiet); medical and safeguarding answers did not change. "Original" for round I
+is the pattern file as committed before the broad net; "first run" is the final file. Round I
+was written before the rule was designed and scored once, after it was final: 23/57 (40%)
+without it and 30/57 (53%) with it, quiet 84/86 both ways (both false alarms fire phrase
+families, not the broad net). So the broad net added 7 true detections and no false alarm on
+unseen messages, and about half of fresh indirect self-harm is still missed.
 
 Rounds E and F are indirect self-harm and hard negatives only. E was scored before the
 compositional concept layer existed; the layer was then built, and F was written without
@@ -70,6 +87,7 @@ from tests.safety import (
     heldout_round_f,
     heldout_round_g,
     heldout_round_h,
+    heldout_round_i,
 )
 
 CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
@@ -82,6 +100,7 @@ ROUNDS: dict[str, ModuleType] = {
     "f": heldout_round_f,
     "g": heldout_round_g,
     "h": heldout_round_h,
+    "i": heldout_round_i,
 }
 # Lowest acceptable share of each category answered with the right category, per round.
 RECALL_FLOORS: dict[str, dict[str, float]] = {
@@ -92,7 +111,8 @@ RECALL_FLOORS: dict[str, dict[str, float]] = {
     "e": {"self_harm": 0.8},
     "f": {"self_harm": 0.75},
     "g": {"self_harm": 0.85, "medical_emergency": 0.6, "safeguarding": 0.6},
-    "h": {"self_harm": 0.25},
+    "h": {"self_harm": 0.4},
+    "i": {"self_harm": 0.5},
 }
 QUIET_FLOORS: dict[str, float] = {
     "a": 0.97,
@@ -103,6 +123,7 @@ QUIET_FLOORS: dict[str, float] = {
     "f": 0.85,
     "g": 0.95,
     "h": 0.9,
+    "i": 0.95,
 }
 RECALL_CASES = [
     (name, c) for name in sorted(ROUNDS) for c in CATEGORIES if c in RECALL_FLOORS[name]
@@ -190,6 +211,8 @@ def test_sets_are_big_enough_and_do_not_overlap() -> None:
     assert all(size >= least for size, least in zip(sizes, (50, 15, 15, 70), strict=True))
     assert len(heldout_round_h.SELF_HARM) >= 40
     assert len(heldout_round_h.NOT_CRISIS) >= 40
+    assert len(heldout_round_i.SELF_HARM) >= 50
+    assert len(heldout_round_i.NOT_CRISIS) >= 80
     seen: set[str] = set()
     for data in ROUNDS.values():
         texts = [t for c in CATEGORIES for t in crisis_cases(data, c)] + list(data.NOT_CRISIS)
