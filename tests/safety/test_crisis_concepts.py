@@ -23,6 +23,7 @@ RULES = {
     "defiant_ending",
     "means_laid_out",
     "broad_net_distress_and_escape",
+    "means_and_readiness",
 }
 
 

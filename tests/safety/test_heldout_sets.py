@@ -32,6 +32,12 @@ G       broad net  53/57        11/17          11/17     75/76
 H       broad net  18/42        -              -         41/44
 I       original   23/57        -              -         84/86
 I       first run  30/57        -              -         84/86
+C       means      25/30        15/15          12/12     63/63
+E       means      56/65        -              -         87/87
+H       means      24/42        -              -         41/44
+I       means      34/57        -              -         84/86
+J       original   10/52        -              -         83/86
+J       first run  21/52        -              -         83/86
 ======  =========  ===========  =============  ========  =======
 
 Round G was written before the pattern file was reopened, and its first run (25/57, 44%) matched
@@ -55,6 +61,24 @@ was written before the rule was designed and scored once, after it was final: 23
 without it and 30/57 (53%) with it, quiet 84/86 both ways (both false alarms fire phrase
 families, not the broad net). So the broad net added 7 true detections and no false alarm on
 unseen messages, and about half of fresh indirect self-harm is still missed.
+
+The means-and-readiness rule (``means_and_readiness``: a means or place - medicines, a ligature,
+a blade, a height, a railway, a car exhaust, water - and readiness - a quantity, saving or
+hiding, being alone or unwatched, a time, research, going back to the place - anywhere in one
+message, with its own guards and a whole-message mute for ordinary medicine and travel talk)
+was tuned on rounds A-I only. On A-I together it added 12 right self-harm answers (340/420 to
+352/420: C +1, E +1, H +6, I +4) and no false alarm (quiet 624/636 before and after, and all
+292 ``crisis_cases`` negatives still quiet); medical and safeguarding answers did not change.
+Rows "means" are A-I with it; rounds not listed did not change. "Original" for round J is the
+pattern file as committed before the rule; "first run" is the final file. Round J was written
+before the rule was designed and scored once, after it was final: 10/52 (19%) without it and
+21/52 (40%) with it, quiet 83/86 both ways (the rule added one false alarm, a reminder to take
+tablets tonight, and a new trip guard removed one, tablets saved for a holiday). J's first run
+before the rule is the lowest of any round: messages that only name a means, a place or a plan
+were nearly all missed, and with the rule still more than half are.
+A typing error found after J's run ("how many / how much" never matched as readiness) was
+removed rather than fixed, since fixing it gained nothing on A-I; the figures above are the
+shipped detector's.
 
 Rounds E and F are indirect self-harm and hard negatives only. E was scored before the
 compositional concept layer existed; the layer was then built, and F was written without
@@ -88,6 +112,7 @@ from tests.safety import (
     heldout_round_g,
     heldout_round_h,
     heldout_round_i,
+    heldout_round_j,
 )
 
 CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
@@ -101,18 +126,20 @@ ROUNDS: dict[str, ModuleType] = {
     "g": heldout_round_g,
     "h": heldout_round_h,
     "i": heldout_round_i,
+    "j": heldout_round_j,
 }
 # Lowest acceptable share of each category answered with the right category, per round.
 RECALL_FLOORS: dict[str, dict[str, float]] = {
     "a": {"self_harm": 0.95, "medical_emergency": 0.95, "safeguarding": 0.95},
     "b": {"self_harm": 0.9, "medical_emergency": 0.9, "safeguarding": 0.9},
-    "c": {"self_harm": 0.75, "medical_emergency": 0.9, "safeguarding": 0.9},
+    "c": {"self_harm": 0.8, "medical_emergency": 0.9, "safeguarding": 0.9},
     "d": {"self_harm": 0.9, "medical_emergency": 0.8, "safeguarding": 0.8},
-    "e": {"self_harm": 0.8},
+    "e": {"self_harm": 0.85},
     "f": {"self_harm": 0.75},
     "g": {"self_harm": 0.85, "medical_emergency": 0.6, "safeguarding": 0.6},
-    "h": {"self_harm": 0.4},
-    "i": {"self_harm": 0.5},
+    "h": {"self_harm": 0.55},
+    "i": {"self_harm": 0.55},
+    "j": {"self_harm": 0.4},
 }
 QUIET_FLOORS: dict[str, float] = {
     "a": 0.97,
@@ -124,6 +151,7 @@ QUIET_FLOORS: dict[str, float] = {
     "g": 0.95,
     "h": 0.9,
     "i": 0.95,
+    "j": 0.95,
 }
 RECALL_CASES = [
     (name, c) for name in sorted(ROUNDS) for c in CATEGORIES if c in RECALL_FLOORS[name]
@@ -213,6 +241,8 @@ def test_sets_are_big_enough_and_do_not_overlap() -> None:
     assert len(heldout_round_h.NOT_CRISIS) >= 40
     assert len(heldout_round_i.SELF_HARM) >= 50
     assert len(heldout_round_i.NOT_CRISIS) >= 80
+    assert len(heldout_round_j.SELF_HARM) >= 50
+    assert len(heldout_round_j.NOT_CRISIS) >= 80
     seen: set[str] = set()
     for data in ROUNDS.values():
         texts = [t for c in CATEGORIES for t in crisis_cases(data, c)] + list(data.NOT_CRISIS)
