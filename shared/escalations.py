@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 ORCHESTRATION = "escalation_orchestrator"
 ACK_EVENT = "ack"
+_MAX_REMEMBERED_CLAIMS = 10_000
 _ESCALATION_ID = re.compile(r"esc-[0-9a-f]{32}")
 
 
@@ -117,13 +118,24 @@ class Escalator:
         }
 
     async def _claim(self, key: str) -> bool:
-        store = self.runtime.escalation_store
+        """Whether to escalate ``key`` now. A key this instance already knows to be inside its
+        window is answered from memory, so a storm of duplicates costs no storage round trips."""
+        now = self.clock()
         window = self.runtime.escalation.dedup_window_s
+        known_until = self.runtime.recent_claims.get(key)
+        if known_until is not None and now < known_until:
+            return False
         try:
-            return await asyncio.to_thread(store.claim, key, self.clock(), window)
+            claimed = await asyncio.to_thread(self.runtime.escalation_store.claim, key, now, window)
         except Exception:  # noqa: BLE001 - storage trouble must never suppress an escalation
             log.warning("escalation de-duplication unavailable; escalating anyway")
             return True
+        # Claimed here: duplicates are known for the whole window. Claimed elsewhere: the
+        # remaining window is unknown, so remember it only briefly.
+        self.runtime.recent_claims[key] = now + (window if claimed else min(window, 30.0))
+        if len(self.runtime.recent_claims) > _MAX_REMEMBERED_CLAIMS:
+            self.runtime.recent_claims.clear()
+        return claimed
 
     async def crisis(
         self,

@@ -51,6 +51,8 @@ class Runtime:
         self.escalation = escalation or load_escalation_config(settings.config_dir or None)
         self.pseudonyms = Pseudonymizer(settings.pseudonym_key)
         self.observers = Observers()
+        # De-duplication keys this instance knows to be claimed, with when that lapses.
+        self.recent_claims: dict[str, float] = {}
         self.request_limits = RequestLimits(max_body_bytes=settings.max_body_bytes)
         self._escalation_store = escalation_store
         self._detector: CrisisDetector | None = None

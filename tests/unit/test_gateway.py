@@ -231,3 +231,29 @@ async def test_slow_escalation_start_does_not_hold_the_crisis_reply() -> None:
             break
         await asyncio.sleep(0.01)
     assert len(engine.started) == 1, "the escalation still started, in the background"
+
+
+async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
+    """After the first claim, repeats from the same conversation need no storage round trip."""
+
+    class CountingStore(MemoryEscalationStore):
+        claims = 0
+
+        def claim(self, key: str, now: float, window_s: float) -> bool:
+            CountingStore.claims += 1
+            return super().claim(key, now, window_s)
+
+    gw = gateway(Clock())
+    gw.runtime._escalation_store = CountingStore()
+    body = json.dumps(
+        {
+            "messages": [{"role": "user", "content": "I want to kill myself"}],
+            "metadata": {"conversation_id": "c-repeat"},
+        }
+    ).encode()
+    engine = FakeEngine()
+    for _ in range(5):
+        reply = await gw.handle(body, None, engine)
+        assert reply.body["failover"]["escalated"] is True
+    assert CountingStore.claims == 1
+    assert len(engine.started) == 1
