@@ -50,6 +50,7 @@ test: lint typecheck scan pytest infra-check
 
 include scanners.mk
 include observability.mk
+include bench.mk
 
 ifneq ($(wildcard infra/infra.mk),)
 include infra/infra.mk

@@ -1,0 +1,674 @@
+"""The measurements B1a-B10, each an async function over a running :class:`Bench`.
+
+Every comparison is taken side by side: a gateway request and its baseline alternate, so
+whatever else the machine is doing slows both alike, and the figure is the paired difference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+from bench import loadgen
+from bench.imports import measure as import_times
+from bench.loadgen import Call, Sample
+from bench.stack import ADMIN_KEY, FUNCTION_KEY, SIM_KEY, Host, Stack
+from bench.stats import paired_differences, summarize
+from bench.targets import Figure, at_least, at_most
+
+QUESTION = "What are the symptoms of ovarian cancer?"
+CRISIS = "I can't go on anymore, I want to end my life"
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": QUESTION}]
+PROVIDERS = ("openai", "azure_openai", "anthropic")
+PROVIDER_MS = 200  # the fixed simulated provider latency for latency comparisons
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """How many samples each figure takes (``--quick`` shrinks them)."""
+
+    pairs: int = 100
+    pairs_slow_poll: int = 40
+    ledger: int = 60
+    hang: int = 15
+    fail: int = 30
+    skip: int = 40
+    emergency: int = 200
+    crisis: int = 500
+    throughput_s: float = 15.0
+    steady_rate: float = 50.0
+    steady_s: float = 10.0
+    profile_s: float = 8.0
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(20, 10, 15, 4, 8, 10, 50, 150, 5.0, 50.0, 5.0, 4.0)
+
+
+@dataclass
+class Bench:
+    """The running system under measurement and this process's clients."""
+
+    stack: Stack
+    tier_timeout_s: float
+    hosts: dict[str, Host]
+    proxy_url: str
+    session: aiohttp.ClientSession
+    sizes: Sizes
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    # --- control ---------------------------------------------------------------------------
+
+    async def fault(self, provider: str, **fault: Any) -> None:
+        url = f"{self.stack.sims.control}/_sim/fault"
+        async with self.session.post(url, json={"provider": provider, **fault}) as reply:
+            reply.raise_for_status()
+
+    async def reset_sims(self) -> None:
+        async with self.session.post(f"{self.stack.sims.control}/_sim/reset") as reply:
+            reply.raise_for_status()
+
+    async def sim_count(self, provider: str) -> int:
+        async with self.session.get(f"{self.stack.sims.control}/_sim/stats") as reply:
+            return int((await reply.json())[provider]["requests"])
+
+    async def breaker(self, host: str, provider: str, action: str) -> None:
+        url = f"{self.hosts[host].base_url}/api/breakers/{provider}/{action}"
+        async with self.session.post(url, headers={"x-functions-key": ADMIN_KEY}) as reply:
+            reply.raise_for_status()
+
+    async def json_of(self, url: str, *, post: bool = False) -> dict[str, Any]:
+        method = self.session.post if post else self.session.get
+        async with method(url) as reply:
+            reply.raise_for_status()
+            data: dict[str, Any] = await reply.json()
+            return data
+
+    def chat(self, host: str, text: str = QUESTION, conversation: str | None = None) -> Call:
+        kind = "crisis" if text == CRISIS else "chat"
+        return Call(
+            f"{self.hosts[host].base_url}/api/chat",
+            loadgen.question(text, conversation),
+            kind,
+            host,
+        )
+
+    def calls(self, host: str) -> Callable[[int], Call]:
+        """Ordinary chat calls to ``host``, for the load generator."""
+        return lambda _: self.chat(host)
+
+    def gateway_sdk(self, host: str) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            base_url=f"{self.hosts[host].base_url}/api/v1",
+            api_key="unused-by-the-gateway",
+            default_headers={"x-functions-key": FUNCTION_KEY},
+            max_retries=0,
+            timeout=30.0,
+        )
+
+    def direct_sdk(self, provider: str) -> openai.AsyncOpenAI:
+        urls = self.stack.sims.urls
+        if provider == "openai":
+            return openai.AsyncOpenAI(
+                base_url=urls["openai_base_url"], api_key=SIM_KEY, max_retries=0
+            )
+        return openai.AsyncAzureOpenAI(
+            azure_endpoint=urls["azure_endpoint"],
+            api_key=SIM_KEY,
+            api_version="2024-10-21",
+            max_retries=0,
+        )
+
+    async def warm(self, host: str, count: int = 20) -> None:
+        for _ in range(count):
+            sample = await loadgen.send(self.session, self.chat(host))
+            assert sample.ok, sample.problem
+
+
+async def _timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await call()
+    return (time.perf_counter() - started) * 1000.0, result
+
+
+def _failover(reply: Any) -> dict[str, Any]:
+    extra = reply.model_extra or {}
+    data: dict[str, Any] = extra["failover"]
+    return data
+
+
+async def _gateway_vs_direct(
+    bench: Bench, host: str, direct_provider: str, pairs: int, expect_provider: str
+) -> tuple[list[float], list[float]]:
+    """Alternate one direct SDK call and one gateway call, ``pairs`` times."""
+    direct = bench.direct_sdk(direct_provider)
+    gateway = bench.gateway_sdk(host)
+    model = "gpt-4o-mini"
+    direct_ms: list[float] = []
+    gateway_ms: list[float] = []
+    try:
+        for _ in range(3):  # connections and SDK caches
+            await direct.chat.completions.create(model=model, messages=MESSAGES)
+        for _ in range(pairs):
+            ms, _ = await _timed(
+                lambda: direct.chat.completions.create(model=model, messages=MESSAGES)
+            )
+            direct_ms.append(ms)
+            ms, reply = await _timed(
+                lambda: gateway.chat.completions.create(model=model, messages=MESSAGES)
+            )
+            gateway_ms.append(ms)
+            assert _failover(reply)["provider"] == expect_provider, _failover(reply)
+    finally:
+        await direct.close()
+        await gateway.close()
+    return direct_ms, gateway_ms
+
+
+# --- B1a, B1b, B9 ---------------------------------------------------------------------------
+
+
+async def added_latency(bench: Bench) -> list[Figure]:
+    """B1b on a plain host (poll 5 ms) and on a 100 ms-poll host, each request paired with a
+    direct SDK call to the same simulated provider."""
+    await bench.reset_sims()
+    await bench.fault("openai", kind="ok", latency_ms=PROVIDER_MS)
+    direct_ms, gateway_ms = await _gateway_vs_direct(
+        bench, "plain", "openai", bench.sizes.pairs, "openai"
+    )
+    slow_direct, slow_gateway = await _gateway_vs_direct(
+        bench, "poll100", "openai", bench.sizes.pairs_slow_poll, "openai"
+    )
+    added = summarize(paired_differences(gateway_ms, direct_ms))
+    added_slow = summarize(paired_differences(slow_gateway, slow_direct))
+    bench.raw["b1b"] = {"direct_ms": direct_ms, "gateway_ms": gateway_ms}
+    return [
+        Figure(
+            "B1b",
+            f"added latency over a direct openai SDK call, provider at {PROVIDER_MS} ms, "
+            "poll interval 5 ms",
+            f"p50 {added.p50:.1f} ms, p99 {added.p99:.1f} ms "
+            f"(direct p50 {summarize(direct_ms).p50:.0f} ms, n={added.n} pairs)",
+            "≤ 25 ms p50, ≤ 60 ms p99",
+            at_most(added.p50, 25.0) and at_most(added.p99, 60.0),
+            {"added": added.to_json(), "direct": summarize(direct_ms).to_json()},
+        ),
+        Figure(
+            "B1b'",
+            "the same with the Azure poll interval (100 ms)",
+            f"p50 {added_slow.p50:.1f} ms, p99 {added_slow.p99:.1f} ms (n={added_slow.n} pairs)",
+            "(for comparison)",
+            None,
+            {"added": added_slow.to_json()},
+            "The first poll comes 100 ms after the start, so the status polling alone adds "
+            "up to one interval.",
+        ),
+    ]
+
+
+def _per_request(ledger: dict[str, Any]) -> tuple[dict[str, float], dict[str, float], float]:
+    """CPU ms and calls per chat request from a ledger, and our own code's total."""
+    # The SDK posts to /api/v1/chat/completions: count every chat trigger.
+    chat = [k for k in ledger["calls"] if k.startswith("http:chat")]
+    requests = sum(ledger["calls"][k] for k in chat) or 1
+    per = {k: v / requests for k, v in ledger["cpu_ms"].items()}
+    calls = {k: v / requests for k, v in ledger["calls"].items()}
+    handler_own = sum(per[k] for k in chat) - per.get("poll", 0.0)
+    activities = sum(v for k, v in per.items() if k.startswith("activity:"))
+    return per, calls, handler_own + per.get("replay", 0.0) + activities
+
+
+async def cpu_per_request(bench: Bench) -> list[Figure]:
+    """B1a and B9 from the CPU ledgers of two probe hosts served alternately: as the code is,
+    and with the SDK fast-path experiment (bench.hostprobe.sdk_fast_path)."""
+    await bench.reset_sims()
+    await bench.fault("openai", kind="ok", latency_ms=PROVIDER_MS)
+    hosts = ("probe", "probefast")
+    for host in hosts:
+        await bench.json_of(bench.hosts[host].probe_url, post=True)
+    cpu = {host: -bench.hosts[host].cpu_s() for host in hosts}
+    for _ in range(bench.sizes.ledger):
+        for host in hosts:
+            sample = await loadgen.send(bench.session, bench.chat(host))
+            assert sample.ok, sample
+    figures: list[Figure] = []
+    for host in hosts:
+        cpu[host] += bench.hosts[host].cpu_s()
+        ledger = await bench.json_of(bench.hosts[host].probe_url)
+        bench.raw[f"ledger_{host}"] = ledger
+        per, calls, own = _per_request(ledger)
+        process_cpu = cpu[host] * 1000.0 / bench.sizes.ledger
+        handler = own - per.get("replay", 0.0)
+        handler -= sum(v for k, v in per.items() if k.startswith("activity:"))
+        breakdown = (
+            f"handler {handler:.2f} (of which start_new {per.get('start', 0.0):.2f}), "
+            f"replay {per.get('replay', 0.0):.2f}, "
+            f"breaker_snapshot {per.get('activity:breaker_snapshot', 0.0):.2f}, "
+            f"call_provider {per.get('activity:call_provider', 0.0):.2f}; not counted: "
+            f"{calls.get('poll', 0.0):.0f} status polls, {per.get('poll', 0.0):.2f} ms"
+        )
+        fast = host == "probefast"
+        mark = "*" if fast else ""
+        note = (
+            "With the Durable SDK's per-replay costs removed (timestamps parsed with "
+            "datetime.fromisoformat, not dateutil; one namedtuple class, not one per "
+            "replay): an experiment in bench.hostprobe.sdk_fast_path, not in the app."
+            if fast
+            else "CPU time (thread_time) of each hand-over from the dev host to the app "
+            "(bench.hostprobe); sequential requests, provider at 200 ms."
+        )
+        replay = per.get("replay", math.nan)
+        episodes = calls.get("replay", 0.0)
+        figures += [
+            Figure(
+                f"B1a{mark}",
+                "CPU in our own code per chat request (handler, replay, activities, adapters)"
+                + (", SDK fast path" if fast else ""),
+                f"{own:.2f} ms: {breakdown}; whole host process {process_cpu:.1f} ms",
+                "≤ 2 ms",
+                at_most(own, 2.0),
+                {"own_ms": own, "per_request_ms": per, "calls": calls, "process_ms": process_cpu},
+                note,
+            ),
+            Figure(
+                f"B9{mark}",
+                "orchestrator replay CPU per chat request" + (", SDK fast path" if fast else ""),
+                f"{replay:.2f} ms ({episodes:.1f} episodes, "
+                f"{replay / max(episodes, 1e-9):.2f} ms each)",
+                "≤ 1 ms",
+                at_most(replay, 1.0),
+                {"replay_ms": replay, "episodes": episodes},
+                ""
+                if fast
+                else "CPU of the SDK's orchestrator handle: context JSON in, state "
+                "JSON out, replaying the whole history each episode.",
+            ),
+        ]
+    return figures
+
+
+# --- B2, B3 ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Triplets:
+    """Alternating: a direct call to tier 2, the gateway with tier 1 failing, and the gateway
+    with tier 1's breaker open (so tier 1 is skipped and tier 2 answers)."""
+
+    direct: list[float]
+    failing: list[float]
+    skipping: list[float]
+
+
+async def _triplets(bench: Bench, count: int) -> Triplets:
+    direct = bench.direct_sdk("azure_openai")
+    model = "gpt-4o-mini"
+    result = Triplets([], [], [])
+    try:
+        for _ in range(3):
+            await direct.chat.completions.create(model=model, messages=MESSAGES)
+        for _ in range(count):
+            ms, _ = await _timed(
+                lambda: direct.chat.completions.create(model=model, messages=MESSAGES)
+            )
+            result.direct.append(ms)
+            for host, into in (("plain", result.failing), ("open", result.skipping)):
+                sample = await loadgen.send(bench.session, bench.chat(host))
+                assert sample.ok, sample
+                assert sample.provider == "azure_openai", sample
+                into.append(sample.ms)
+    finally:
+        await direct.close()
+    return result
+
+
+async def failover_latency(bench: Bench) -> list[Figure]:
+    """B2 (tier 1 hangs) and B3 (tier 1 refuses or answers 503), tier 2 at 200 ms."""
+    figures: list[Figure] = []
+    timeout_ms = bench.tier_timeout_s * 1000.0
+    await bench.reset_sims()
+    await bench.breaker("open", "openai", "open")
+    await bench.fault("azure_openai", kind="ok", latency_ms=PROVIDER_MS)
+    await bench.fault("openai", kind="hang")
+    runs = await _triplets(bench, bench.sizes.hang)
+    answer = summarize(runs.failing)
+    bound = [timeout_ms + d for d in runs.direct]
+    margin = summarize(paired_differences(runs.failing, bound))
+    cost = summarize(paired_differences(runs.failing, runs.skipping))
+    figures.append(
+        Figure(
+            "B2",
+            f"tier 1 hangs → answer from tier 2 (tier timeout {timeout_ms:.0f} ms, "
+            f"tier 2 at {PROVIDER_MS} ms)",
+            f"answer p50 {answer.p50:.0f} ms, max {answer.max:.0f} ms; minus (tier timeout "
+            f"+ paired direct tier-2 call): p50 {margin.p50:+.0f} ms, max {margin.max:+.0f} ms "
+            f"(n={answer.n}); cost of trying tier 1 over skipping it: p50 {cost.p50:.0f} ms",
+            "≤ tier timeout + tier-2 latency + 25 ms",
+            at_most(margin.p50, 25.0),
+            {"answer": answer.to_json(), "margin": margin.to_json(), "cost": cost.to_json()},
+            "Judged on the median, like B3 and B4 (single samples swing with the machine's "
+            "other load); the worst sample is shown too. The hung call ends at the SDK "
+            "timeout (tier time minus sdk_timeout_margin_s), before the durable timer, so "
+            "answers come in under the bound.",
+        )
+    )
+    for kind, fault in (("refuse", {"kind": "refuse"}), ("503", {"kind": "status", "status": 503})):
+        await bench.fault("openai", **fault)
+        runs = await _triplets(bench, bench.sizes.fail)
+        over = summarize(paired_differences(runs.failing, runs.direct))
+        cost = summarize(paired_differences(runs.failing, runs.skipping))
+        figures.append(
+            Figure(
+                "B3",
+                f"tier 1 {'refuses connections' if kind == 'refuse' else 'returns 503'} "
+                "→ answer from tier 2",
+                f"over a direct tier-2 call: p50 {over.p50:.1f} ms, p99 {over.p99:.1f} ms; "
+                f"of which trying tier 1 (vs. skipping it): p50 {cost.p50:.1f} ms, "
+                f"p99 {cost.p99:.1f} ms (n={over.n})",
+                "≤ tier-2 latency + 10 ms",
+                at_most(over.p50, 10.0),
+                {"over": over.to_json(), "cost": cost.to_json()},
+                "Judged on the median against the paired direct call, which includes the "
+                "gateway's whole overhead (B1b); the second figure isolates the failover.",
+            )
+        )
+    await bench.reset_sims()
+    return figures
+
+
+# --- B4, B5 ---------------------------------------------------------------------------------
+
+
+async def breaker_skip(bench: Bench) -> list[Figure]:
+    """B4: the 'open' host (tier 1 forced open) next to the probe host (tier 1 healthy),
+    both answering from a 200 ms provider; B5: every breaker open on the 'open' host."""
+    await bench.reset_sims()
+    for provider in ("openai", "azure_openai"):
+        await bench.fault(provider, kind="ok", latency_ms=PROVIDER_MS)
+    await bench.breaker("open", "openai", "open")
+    await bench.warm("open", 5)
+    healthy: list[Sample] = []
+    skipped: list[Sample] = []
+    before = await bench.sim_count("openai")
+    for _ in range(bench.sizes.skip):
+        healthy.append(await loadgen.send(bench.session, bench.chat("plain")))
+        skipped.append(await loadgen.send(bench.session, bench.chat("open")))
+    reached = await bench.sim_count("openai") - before
+    from_healthy = sum(s.attempted("openai") for s in healthy)
+    calls_from_open = reached - from_healthy
+    assert all(s.ok and s.provider == "azure_openai" for s in skipped), skipped[0]
+    added = summarize(paired_differences([s.ms for s in skipped], [s.ms for s in healthy]))
+    b4 = Figure(
+        "B4",
+        "tier 1's breaker open → added latency of the skip; calls reaching tier 1",
+        f"p50 {added.p50:.2f} ms, p99 {added.p99:.1f} ms (n={added.n} pairs); "
+        f"{calls_from_open} calls reached tier 1",
+        "≤ 1 ms; 0 calls",
+        at_most(added.p50, 1.0) and calls_from_open == 0,
+        {"added": added.to_json(), "calls_reaching_tier1": calls_from_open},
+        "Skip = (tier 1 open, tier 2 at 200 ms) minus (tier 1 at 200 ms), alternating; "
+        "judged on the median.",
+    )
+    for provider in PROVIDERS[1:]:
+        await bench.breaker("open", provider, "open")
+    await bench.warm("open", 5)
+    samples, _ = await loadgen.closed_loop(
+        bench.session,
+        lambda _: bench.chat("open"),
+        concurrency=1,
+        count=bench.sizes.emergency,
+    )
+    assert all(s.ok and s.provider == "emergency" for s in samples), samples[0]
+    emergency = summarize([s.ms for s in samples])
+    b5 = Figure(
+        "B5",
+        "all LLM tiers down, breakers open → emergency reply",
+        f"p50 {emergency.p50:.1f} ms, p99 {emergency.p99:.1f} ms (n={emergency.n}, sequential)",
+        "p99 ≤ 20 ms",
+        at_most(emergency.p99, 20.0),
+        {"latency": emergency.to_json()},
+    )
+    return [b4, b5]
+
+
+# --- B6 -------------------------------------------------------------------------------------
+
+
+async def crisis_beside_hung_chats_on(bench: Bench, host: str) -> list[Sample]:
+    """Crisis messages at 10/s while 50 ordinary chats hang on every provider of ``host``."""
+    run = f"{time.time_ns():x}"
+    stop = asyncio.Event()
+
+    async def hung_chat() -> None:
+        while not stop.is_set():
+            await loadgen.send(bench.session, bench.chat(host))
+
+    background = [asyncio.create_task(hung_chat()) for _ in range(50)]
+    await asyncio.sleep(2.0 * bench.tier_timeout_s)  # every hung slot is now occupied
+    crisis = await loadgen.open_loop(
+        bench.session,
+        lambda i: bench.chat(host, CRISIS, f"bench-crisis-{run}-{i}"),
+        rate_per_s=10.0,
+        duration_s=bench.sizes.crisis / 50.0,
+    )
+    stop.set()
+    await asyncio.gather(*background)
+    return crisis
+
+
+async def crisis_under_load(bench: Bench) -> list[Figure]:
+    """B6: 50 concurrent crisis messages with every provider hung; beside it, one at a time,
+    and a steady 10/s while 50 ordinary chats hang on every provider (breakers never trip
+    here, so each chat waits out every tier), with 5 ms and 100 ms polling."""
+    await bench.reset_sims()
+    for provider in PROVIDERS:
+        await bench.fault(provider, kind="hang")
+    run = f"{time.time_ns():x}"
+    alone, _ = await loadgen.closed_loop(
+        bench.session,
+        lambda i: bench.chat("plain", CRISIS, f"bench-alone-{run}-{i}"),
+        concurrency=1,
+        count=50,
+    )
+    burst, wall = await loadgen.closed_loop(
+        bench.session,
+        lambda i: bench.chat("plain", CRISIS, f"bench-burst-{run}-{i}"),
+        concurrency=50,
+        count=bench.sizes.crisis,
+    )
+    beside_fast_poll = await crisis_beside_hung_chats_on(bench, "plain")
+    beside_slow_poll = await crisis_beside_hung_chats_on(bench, "poll100")
+    await bench.reset_sims()
+    beside = "crisis reply at 10/s while 50 concurrent chats hang on every provider"
+    rows = (
+        (
+            "B6",
+            burst,
+            "crisis reply at 50 concurrent (back to back, each a new conversation, so each "
+            "escalates), every provider hung",
+            "p99 ≤ 50 ms",
+            f"Closed loop at {len(burst) / wall:.0f} req/s, so latency ≈ 50 / throughput: "
+            "the figure is set by the crisis path's capacity.",
+        ),
+        ("B6 alone", alone, "the same, one at a time (measured first)", "(for comparison)", ""),
+        ("B6 beside 5", beside_fast_poll, f"{beside}, poll 5 ms", "(for comparison)", ""),
+        (
+            "B6 beside 100",
+            beside_slow_poll,
+            f"{beside}, poll 100 ms",
+            "(for comparison)",
+            "Each hung chat polls its status every interval: 50 of them at 5 ms is about "
+            "10 000 status requests a second, in the process that answers the crisis "
+            "messages.",
+        ),
+    )
+    results: list[Figure] = []
+    for label, samples, measure, target, note in rows:
+        bad = [s for s in samples if not s.ok or not s.crisis]
+        latency = summarize([s.ms for s in samples])
+        results.append(
+            Figure(
+                label,
+                measure,
+                f"p50 {latency.p50:.1f} ms, p99 {latency.p99:.1f} ms (n={latency.n}, "
+                f"{len(bad)} bad)",
+                target,
+                (at_most(latency.p99, 50.0) and not bad) if label == "B6" else None,
+                {"latency": latency.to_json(), "bad": len(bad)},
+                note,
+            )
+        )
+    return results
+
+
+# --- B7, B8 ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Throughput:
+    samples: list[Sample] = field(default_factory=list)
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+def _per_table(counts: dict[str, Any], requests: int) -> str:
+    """``table: reads/writes per request`` for every table that saw traffic."""
+    parts = []
+    for table, kinds in sorted(counts["tables"].items()):
+        reads, writes = kinds["read"] / max(requests, 1), kinds["write"] / max(requests, 1)
+        parts.append(f"{table} {reads:.3f}/{writes:.3f}")
+    return ", ".join(parts) or "no table traffic"
+
+
+async def throughput(bench: Bench) -> list[Figure]:
+    """B7 at 100 concurrent with 0 ms providers: the 5 ms poll host, the 100 ms poll host and
+    the SDK fast-path host, in alternating slices so machine noise falls on all three alike;
+    B8 from the table proxy over the 5 ms host's slices, and again at a steady rate."""
+    await bench.reset_sims()
+    proxy_stats = f"{bench.proxy_url}/_proxy/stats"
+    runs = (
+        ("load", "B7", "poll 5 ms"),
+        ("poll100load", "B7'", "poll 100 ms"),
+        ("loadfast", "B7''", "poll 5 ms, SDK fast path (experiment)"),
+    )
+    totals = {host: _Throughput() for host, _, _ in runs}
+    tables: dict[str, Any] = {"reads": 0, "writes": 0, "tables": {}}
+    for host, _, _ in runs:  # warm up at the same concurrency
+        await loadgen.closed_loop(bench.session, bench.calls(host), concurrency=100, duration_s=2.0)
+    for _ in range(3):
+        for host, _, _ in runs:
+            await bench.json_of(f"{bench.proxy_url}/_proxy/reset", post=True)
+            cpu_before = bench.hosts[host].cpu_s()
+            samples, wall = await loadgen.closed_loop(
+                bench.session,
+                bench.calls(host),
+                concurrency=100,
+                duration_s=bench.sizes.throughput_s / 3,
+            )
+            total = totals[host]
+            total.cpu += bench.hosts[host].cpu_s() - cpu_before
+            total.samples += samples
+            total.wall += wall
+            if host == "load":
+                _add_counts(tables, await bench.json_of(proxy_stats))
+    figures: list[Figure] = []
+    for host, label_id, label in runs:
+        total = totals[host]
+        samples, wall, cpu = total.samples, total.wall, total.cpu
+        errors = [s for s in samples if not s.ok]
+        degraded = sum(1 for s in samples if s.ok and s.tier != 1)
+        rate = len(samples) / wall
+        latency = summarize([s.ms for s in samples])
+        judged = host == "load"
+        figures.append(
+            Figure(
+                label_id,
+                f"throughput at 100 concurrent, 0 ms providers, {label}",
+                f"{rate:.0f} req/s, {len(errors)} errors, {degraded} not from tier 1 "
+                f"(n={len(samples)} in {wall:.1f} s; "
+                f"p50 {latency.p50:.0f} ms, p99 {latency.p99:.0f} ms; host CPU "
+                f"{cpu / wall:.0%} of one core, {cpu * 1000 / max(len(samples), 1):.1f} ms/req)",
+                "≥ 300 req/s, 0 errors" if judged else "(for comparison)",
+                (at_least(rate, 300.0) and not errors) if judged else None,
+                {
+                    "rate": rate,
+                    "errors": len(errors),
+                    "not_tier1": degraded,
+                    "latency": latency.to_json(),
+                    "host_cpu_share": cpu / wall,
+                    "host_cpu_ms_per_request": cpu * 1000 / max(len(samples), 1),
+                },
+                "Three slices per host, alternating. Load generator: this process, asyncio + "
+                "one aiohttp session, 100 tasks back to back; the host, simulators and Azurite "
+                "are other processes on the same 2 cores."
+                if judged
+                else "",
+            )
+        )
+    at_load = {"requests": len(totals["load"].samples), "seconds": totals["load"].wall, **tables}
+    await bench.json_of(f"{bench.proxy_url}/_proxy/reset", post=True)
+    steady = await loadgen.open_loop(
+        bench.session,
+        bench.calls("load"),
+        rate_per_s=bench.sizes.steady_rate,
+        duration_s=bench.sizes.steady_s,
+    )
+    at_rate = {"requests": len(steady), **(await bench.json_of(proxy_stats))}
+    reads = at_load["reads"] / max(at_load["requests"], 1)
+    writes = at_load["writes"] / max(at_load["requests"], 1)
+    steady_reads = at_rate["reads"] / max(at_rate["requests"], 1)
+    steady_writes = at_rate["writes"] / max(at_rate["requests"], 1)
+    figures.append(
+        Figure(
+            "B8",
+            "Table Storage reads and writes per chat request, steady state (all tables)",
+            f"at a steady {bench.sizes.steady_rate:.0f} req/s: {steady_reads:.3f} reads, "
+            f"{steady_writes:.3f} writes (per table, reads/writes: "
+            f"{_per_table(at_rate, at_rate['requests'])}); at B7's load: {reads:.4f} reads, "
+            f"{writes:.4f} writes ({_per_table(at_load, at_load['requests'])})",
+            "≤ 0.05 reads, 0 writes",
+            at_most(steady_reads, 0.05) and at_rate["writes"] == 0,
+            {"at_load": at_load, "steady": at_rate},
+            "Judged at the steady rate, over every table. Counted by a proxy in front of "
+            "Azurite's table port (bench.tableproxy). The breaker cache reads once per TTL "
+            "(1 s), so reads per request are ≤ 0.05 from 20 req/s up. The dev host keeps "
+            "Durable state in memory: in Azure the task hub's own queue and table traffic "
+            "comes on top.",
+        )
+    )
+    return figures
+
+
+def _add_counts(into: dict[str, Any], counts: dict[str, Any]) -> None:
+    into["reads"] += counts["reads"]
+    into["writes"] += counts["writes"]
+    for table, kinds in counts["tables"].items():
+        mine = into["tables"].setdefault(table, {"read": 0, "write": 0, "admin": 0})
+        for kind, count in kinds.items():
+            mine[kind] += count
+
+
+# --- B10 ------------------------------------------------------------------------------------
+
+
+async def import_time(bench: Bench) -> list[Figure]:
+    times = await asyncio.to_thread(import_times, 3)
+    top = ", ".join(f"{name} {ms:.0f} ms" for name, ms in times.top)
+    return [
+        Figure(
+            "B10",
+            "`python -X importtime` of function_app (median of 3 fresh processes)",
+            f"{times.total_ms:.0f} ms; top: {top}",
+            "≤ 800 ms",
+            at_most(times.total_ms, 800.0),
+            times.to_json(),
+        )
+    ]
