@@ -9,7 +9,7 @@ resource rotator 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'askeve-openai-key-rotator')
   properties: {
     roleName: 'Ask Eve OpenAI key rotator (${environmentName}, ${resourceGroup().name})'
-    description: 'Read Azure OpenAI accounts and regenerate their keys. Used by the gateway secret-rotation job.'
+    description: 'Read Azure OpenAI accounts, list and regenerate their keys. Used by the gateway secret-rotation job.'
     type: 'CustomRole'
     assignableScopes: [
       resourceGroup().id
@@ -19,6 +19,8 @@ resource rotator 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
         actions: [
           'Microsoft.CognitiveServices/accounts/read'
           'Microsoft.CognitiveServices/accounts/regenerateKey/action'
+          // The job compares Key Vault's value with both account keys to find the standby one.
+          'Microsoft.CognitiveServices/accounts/listKeys/action'
         ]
         notActions: []
         dataActions: []
