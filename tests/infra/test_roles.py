@@ -62,13 +62,14 @@ def test_openai_roles_are_user_and_key_rotator() -> None:
     assert raw["config"]["properties"]["roleDefinitionId"] == "rotatorRoleDefinitionId"
 
 
-def test_key_rotator_role_can_only_read_and_regenerate_keys() -> None:
-    """The custom role has exactly two actions and no data actions."""
+def test_key_rotator_role_can_only_read_list_and_regenerate_keys() -> None:
+    """The custom role reads accounts, lists and regenerates keys, and nothing else."""
     (role,) = _bicep.resources("Microsoft.Authorization/roleDefinitions")
     (permissions,) = role.body["properties"]["permissions"]
     assert permissions["actions"] == [
         "Microsoft.CognitiveServices/accounts/read",
         "Microsoft.CognitiveServices/accounts/regenerateKey/action",
+        "Microsoft.CognitiveServices/accounts/listKeys/action",
     ]
     assert permissions["dataActions"] == []
 
