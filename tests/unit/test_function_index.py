@@ -1,4 +1,4 @@
-"""The function index: exactly what the Functions host will be told about this app."""
+"""The function index: the Durable and timer functions the Functions host will be told about."""
 
 from __future__ import annotations
 
@@ -22,35 +22,7 @@ def trigger(name: str) -> dict[str, Any]:
     return next(b for b in index()[name] if b["type"].endswith("Trigger"))
 
 
-HTTP_ROUTES = {
-    "chat": ("chat", ["POST"], "FUNCTION"),
-    "chat_completions": ("v1/chat/completions", ["POST"], "FUNCTION"),
-    "escalation_ack": ("escalations/{escalation_id}/ack", ["POST"], "ADMIN"),
-    "breakers_list": ("breakers", ["GET"], "ADMIN"),
-    "breaker_open": ("breakers/{provider}/open", ["POST"], "ADMIN"),
-    "breaker_close": ("breakers/{provider}/close", ["POST"], "ADMIN"),
-    "health": ("health", ["GET"], "FUNCTION"),
-    "health_live": ("health/live", ["GET"], "ANONYMOUS"),
-    "openapi_document": ("openapi.json", ["GET"], "FUNCTION"),
-    "status_page": ("status", ["GET"], "ADMIN"),
-    "status_json": ("status.json", ["GET"], "ADMIN"),
-}
-
-
-@pytest.mark.parametrize(("name", "expected"), HTTP_ROUTES.items())
-def test_http_routes_methods_and_auth_levels(
-    name: str, expected: tuple[str, list[str], str]
-) -> None:
-    """Each HTTP function has its route, methods and auth level."""
-    binding = trigger(name)
-    assert binding["type"] == "httpTrigger"
-    assert (binding["route"], binding["methods"], binding["authLevel"]) == expected
-
-
-def test_no_http_route_is_anonymous_by_accident() -> None:
-    """Every HTTP route is listed above, so none slips in with a weaker auth level."""
-    http = {n for n in index() if trigger(n)["type"] == "httpTrigger"}
-    assert http == set(HTTP_ROUTES)
+# The HTTP routes, their methods and auth levels are pinned in tests/hardening/test_auth.py.
 
 
 def test_chat_routes_get_the_durable_client() -> None:
