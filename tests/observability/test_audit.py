@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -276,6 +276,14 @@ def test_store_append_twice_keeps_one_row(store: AuditStore) -> None:
     assert len(store.rows(row["PartitionKey"], "chat-", "chat.")) == 1
 
 
+def test_store_appends_many_rows_even_when_one_is_already_there(store: AuditStore) -> None:
+    """A batch lands whole; a batch that repeats an already stored row (a retry) still lands."""
+    rows = rows_of(START, 5)
+    store.append(rows[2])
+    store.append_many(rows)
+    assert len(store.rows(rows[0]["PartitionKey"], "chat-", "chat.")) == 5
+
+
 def test_store_reads_a_row_key_range_in_order(store: AuditStore) -> None:
     """rows() returns the half-open RowKey range of one day, in order."""
     rows = rows_of(START, 4)
@@ -310,3 +318,26 @@ def test_trail_reads_what_it_wrote(store: AuditStore) -> None:
     trail.chat(record, "ok")
     assert trail.drain(10.0)
     assert trail.records(START - 1, START + 10, limit=10) == [record]
+
+
+class CountingStore(MemoryAuditStore):
+    """Counts storage round trips."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def append_many(self, entities: Sequence[Mapping[str, Any]]) -> None:
+        self.calls += 1
+        super().append_many(entities)
+
+
+def test_rows_of_one_day_share_one_storage_write() -> None:
+    """Rows queued together for the same day go to storage in one transaction."""
+    store, kept = CountingStore(), Kept()
+    audit, _ = writer(store, kept, batch_linger_s=0.5)
+    for i in range(30):
+        audit.submit(chat_entity(failover_record(at=START + i), "ok"))
+    assert audit.drain(5.0)
+    assert len(store.rows(day_partition(START), "chat-", "chat.")) == 30
+    assert store.calls == 1
