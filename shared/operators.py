@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from shared.breaker_store import BreakerStoreError
 from shared.errors import ApiError
+from shared.health import iso
 from shared.ports import HttpReply
 from shared.runtime import Runtime
-
-
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 def _view_json(view: Any) -> dict[str, Any]:
     data: dict[str, Any] = view.to_json()
     for key in ("opened_at", "open_until", "next_probe_at", "probe_lease_until", "changed_at"):
-        data[key] = _iso(data[key])
+        data[key] = iso(data[key])
     return data
 
 

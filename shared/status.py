@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from shared.audit import ALERT, AuditEvent, AuditStats, AuditTrail
 from shared.config import ConfigReader, SlaConfig, TierConfig
 from shared.failover import EMERGENCY
+from shared.health import iso
 from shared.observe import ChatRecord
 from shared.sla import (
     ChatOutcome,
@@ -346,10 +347,6 @@ class StatusReport:
             },
             "notes": list(self.notes),
         }
-
-
-def iso(epoch: float | None) -> str | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 def _ms(value: float | None) -> float | None:

@@ -17,24 +17,13 @@ from tests.integration.conftest import (  # noqa: F401 - fixtures shared with th
     webhook,
 )
 
-# What every dev host serving function_app needs once the timers are registered: schedules
-# for the %NAME% references, and the timers switched off so only run_timer() runs them.
-TIMER_SETTINGS = {
-    "HEALTH_CHECK_SCHEDULE": "0 */1 * * * *",
-    "SECRET_ROTATION_SCHEDULE": "0 30 2 * * *",
-    "AzureWebJobs.health_check.Disabled": "true",
-    "AzureWebJobs.secret_rotation.Disabled": "true",
-}
-
 
 @pytest.fixture
 def start_health_gateway(
     start_gateway: Callable[..., Gateway],  # noqa: F811 - the imported fixture
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., Gateway]:
-    """``start_gateway`` with the timer settings and a fresh health table."""
-    for name, value in TIMER_SETTINGS.items():
-        monkeypatch.setenv(name, value)
+    """``start_gateway`` (timers indexed but off: run_timer() runs them) with a fresh health
+    table."""
 
     def start(**options: Any) -> Gateway:
         extra = {"HEALTH_TABLE_NAME": "health" + uuid.uuid4().hex[:12], **options.pop("extra", {})}

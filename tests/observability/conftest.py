@@ -26,10 +26,6 @@ from tests.integration.conftest import (  # noqa: F401 - fixtures, registered by
 )
 from tests.observability.capture import Captured
 
-# Timer schedules the app's timers need to be indexed; none fires during a test.
-NEVER = "0 0 0 1 1 *"
-SCHEDULES = ("AUDIT_RETENTION_SCHEDULE", "HEALTH_CHECK_SCHEDULE", "SECRET_ROTATION_SCHEDULE")
-
 
 @pytest.fixture
 def otel() -> Iterator[Captured]:
@@ -37,16 +33,6 @@ def otel() -> Iterator[Captured]:
     captured = Captured()
     yield captured
     captured.shutdown()
-
-
-@pytest.fixture
-def timer_schedules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The dev host resolves %NAME% schedules from the environment."""
-    import os  # noqa: PLC0415
-
-    for name in SCHEDULES:
-        if name not in os.environ:
-            monkeypatch.setenv(name, NEVER)
 
 
 def config_variant(directory: Path, *, crisis_response_s: float | None = None) -> Path:
@@ -64,7 +50,6 @@ def config_variant(directory: Path, *, crisis_response_s: float | None = None) -
 @pytest.fixture
 def observed_gateway(
     start_gateway: Callable[..., Gateway],  # noqa: F811 - the imported fixture, by name
-    timer_schedules: None,
 ) -> Callable[..., tuple[Gateway, Observability]]:
     """Start the gateway, then make sure observability is on its (test) breaker service."""
 
