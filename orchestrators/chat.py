@@ -1,8 +1,9 @@
 """The ``chat`` orchestration: try each tier in order, each raced against a durable timer.
 
-Replay-safe by construction: the plan (tiers, timeouts and the absolute deadline) arrives as
-the orchestration input, time comes only from ``context.current_utc_datetime``, and all I/O
-happens in the ``call_provider`` activity.
+Replay-safe by construction: the plan (tiers, timeouts, the absolute deadline and each tier's
+breaker admission, decided by the HTTP trigger) arrives as the orchestration input, time comes
+only from ``context.current_utc_datetime``, and all I/O happens in the ``call_provider``
+activity. One request is therefore two episodes when tier 1 answers: schedule, then complete.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from shared.runtime import get_runtime
 
 ORCHESTRATION = "chat_orchestrator"
 CALL_PROVIDER = "call_provider"
-BREAKER_SNAPSHOT = "breaker_snapshot"
-_ADMIT_ALL = {"allowed": True, "probe": False}
 
 log = logging.getLogger(__name__)
 bp = df.Blueprint()
@@ -37,15 +36,10 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
     plan = ChatPlan.from_json(data)
     # The HTTP trigger's trace context, handed on so each provider call is a child span.
     trace = data.get("trace") or {}
-    admissions = yield from _breaker_snapshot(context, plan)
     attempts: list[Attempt] = []
     for step in plan.steps:
         if step.skip is not None:
             attempts.append(Attempt(step.name, step.skip, 0.0))
-            continue
-        admission = admissions.get(step.name, _ADMIT_ALL)
-        if not admission["allowed"]:
-            attempts.append(Attempt(step.name, Outcome.BREAKER_OPEN, 0.0))
             continue
         allowed = plan.time_for(step, context.current_utc_datetime)
         if allowed is None:
@@ -57,7 +51,7 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
                 "tier": step.name,
                 "request": plan.request.to_json(),
                 "timeout_s": plan.sdk_timeout_for(allowed),
-                "probe": admission["probe"],
+                "probe": step.probe,
                 "tier_number": step.tier,
                 "trace": trace,
             },
@@ -82,37 +76,11 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
     return emergency_result(len(plan.steps), tuple(attempts)).to_json()
 
 
-def _breaker_snapshot(
-    context: df.DurableOrchestrationContext, plan: ChatPlan
-) -> Generator[Any, Any, dict[str, dict[str, bool]]]:
-    """One breaker snapshot per request. If it cannot be read, every tier is allowed."""
-    candidates = [step.name for step in plan.steps if step.skip is None]
-    if not candidates:
-        return {}
-    try:
-        snapshot: dict[str, dict[str, bool]] = yield context.call_activity(
-            BREAKER_SNAPSHOT, {"tiers": candidates}, expected_type=dict
-        )
-    except Exception:  # noqa: BLE001 - breakers must never block chat
-        return {}
-    return snapshot
-
-
 @bp.orchestration_trigger(context_name="context", orchestration=ORCHESTRATION)
 def chat_orchestrator(
     context: df.DurableOrchestrationContext,
 ) -> Generator[Any, Any, dict[str, Any]]:
     return failover(context)
-
-
-@bp.activity_trigger(input_name="payload", activity=BREAKER_SNAPSHOT)
-def breaker_snapshot(payload: dict[str, Any]) -> dict[str, dict[str, bool]]:
-    """Which tiers this request may call, and whether it holds a half-open probe lease."""
-    admissions = get_runtime().breakers.admit_all(payload["tiers"])
-    return {
-        name: {"allowed": admission.allowed, "probe": admission.probe}
-        for name, admission in admissions.items()
-    }
 
 
 def _record(tier: str, result: ProviderResult, probe: bool) -> None:

@@ -1,16 +1,20 @@
 """The failover policy, as pure values and functions.
 
 The HTTP trigger builds a :class:`ChatPlan` (which tiers, in what order, with which timeouts,
-and the absolute deadline of the whole request). The orchestration walks the plan, asking
-:meth:`ChatPlan.time_for` how long each tier may take, and records one :class:`Attempt` per
-tier. Everything round-trips through JSON, because the plan is the orchestration input and the
-:class:`FailoverResult` is its output; nothing here reads a clock or does I/O.
+and the absolute deadline of the whole request), then stamps each tier with its breaker's
+admission (:meth:`ChatPlan.with_admissions`): a tier whose breaker is open is skipped, and the
+one request holding a half-open probe lease carries that flag. Admission is decided before the
+orchestration starts, so replay never depends on breaker state. The orchestration walks the
+plan, asking :meth:`ChatPlan.time_for` how long each tier may take, and records one
+:class:`Attempt` per tier. Everything round-trips through JSON, because the plan is the
+orchestration input and the :class:`FailoverResult` is its output; nothing here reads a clock
+or does I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,12 +26,14 @@ EMERGENCY = "emergency"
 
 @dataclass(frozen=True, slots=True)
 class TierStep:
-    """One LLM tier in the plan. ``skip`` is set when the tier must not be called at all."""
+    """One LLM tier in the plan. ``skip`` is set when the tier must not be called at all;
+    ``probe`` when this request holds the tier's half-open probe lease."""
 
     name: str
     tier: int
     timeout_s: float
     skip: Outcome | None = None
+    probe: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,25 @@ class ChatPlan:
     def emergency_tier(self) -> int:
         return len(self.steps) + 1
 
+    def callable_tiers(self) -> list[str]:
+        """The tiers the plan would call, in order: those not skipped."""
+        return [step.name for step in self.steps if step.skip is None]
+
+    def with_admissions(self, admissions: Mapping[str, tuple[bool, bool]]) -> ChatPlan:
+        """The plan with each tier's breaker admission, ``name -> (allowed, probe)``, applied:
+        a refused tier is skipped as ``breaker_open``. Tiers missing from ``admissions`` are
+        left as they are (allowed), so a breaker that cannot be read never blocks chat."""
+        steps = []
+        for step in self.steps:
+            allowed, probe = admissions.get(step.name, (True, False))
+            if step.skip is not None:
+                steps.append(step)
+            elif not allowed:
+                steps.append(replace(step, skip=Outcome.BREAKER_OPEN, probe=False))
+            else:
+                steps.append(replace(step, probe=probe))
+        return replace(self, steps=tuple(steps))
+
     def time_for(self, step: TierStep, now: datetime) -> float | None:
         """Seconds the tier may take from ``now``, or None when the budget is spent."""
         remaining = (self.deadline - now).total_seconds()
@@ -77,6 +102,7 @@ class ChatPlan:
                     "tier": s.tier,
                     "timeout_s": s.timeout_s,
                     "skip": s.skip.value if s.skip else None,
+                    "probe": s.probe,
                 }
                 for s in self.steps
             ],
@@ -95,6 +121,7 @@ class ChatPlan:
                     tier=int(s["tier"]),
                     timeout_s=float(s["timeout_s"]),
                     skip=Outcome(s["skip"]) if s.get("skip") else None,
+                    probe=bool(s.get("probe", False)),
                 )
                 for s in data["steps"]
             ),

@@ -38,6 +38,9 @@ ORCHESTRATION = "chat_orchestrator"
 # How long a reply waits for an escalation to *start* (never for delivery). Past this, the
 # start carries on in the background and the reply goes out, so slow storage cannot delay it.
 ESCALATION_START_WAIT_S = 0.5
+# How long a request waits for its breakers' admission. A warm cache answers in microseconds;
+# a cold or slow store must not hold chat up, so past this every tier is allowed.
+BREAKER_WAIT_S = 0.5
 _T = TypeVar("_T")
 _DETACHED: set[asyncio.Task[Any]] = set()
 
@@ -155,6 +158,7 @@ class ChatGateway:
             is_configured=self.runtime.is_configured,
             blocked=self.runtime.residency_block,
         )
+        plan = await self._admit(plan)
         result = await self._run(plan, orchestrations, started)
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
@@ -213,6 +217,25 @@ class ChatGateway:
                 dedup_key="all-tiers-failed",
             ),
             ESCALATION_START_WAIT_S,
+        )
+
+    async def _admit(self, plan: ChatPlan) -> ChatPlan:
+        """Stamp the plan with each callable tier's breaker admission (one snapshot per
+        request; this is where a half-open probe lease is taken). If the breakers cannot be
+        read in time, every tier is allowed: breakers must never block chat."""
+        names = plan.callable_tiers()
+        if not names:
+            return plan
+        try:
+            # On a worker thread: a stale cache reads the table, which must not block the loop.
+            admissions = await asyncio.wait_for(
+                asyncio.to_thread(self.runtime.breakers.admit_all, names), BREAKER_WAIT_S
+            )
+        except Exception:  # includes the timeout; logged, and chat carries on
+            log.warning("breaker admission unavailable; every tier is allowed", exc_info=True)
+            return plan
+        return plan.with_admissions(
+            {name: (admission.allowed, admission.probe) for name, admission in admissions.items()}
         )
 
     async def _run(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orchestrators.chat import BREAKER_SNAPSHOT, CALL_PROVIDER, ORCHESTRATION, failover
+from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
 from shared.config import FailoverConfig, load_config
 from shared.failover import ChatPlan, build_plan, residency_policy
 from shared.models import ChatRequest, Message, Outcome
@@ -53,14 +53,11 @@ class Run(Driver):
     """The chat orchestration under the driver, with shortcuts for its provider calls."""
 
     def __init__(
-        self, plan: ChatPlan, admissions: dict[str, dict[str, bool]] | None = None
+        self, plan: ChatPlan, admissions: dict[str, tuple[bool, bool]] | None = None
     ) -> None:
+        # As the HTTP trigger does: breaker admissions are stamped on the plan before the start.
+        plan = plan.with_admissions(admissions or {})
         super().__init__(failover, ORCHESTRATION, plan.to_json(), T0)
-        snapshot = self.calls(BREAKER_SNAPSHOT)
-        if snapshot:
-            tiers = snapshot[0]["input"]["tiers"]
-            default = {t: {"allowed": True, "probe": False} for t in tiers}
-            self.complete(snapshot[0]["seq"], {**default, **(admissions or {})}, T0)
 
     def last_call(self) -> dict[str, Any]:
         payload: dict[str, Any] = self.calls(CALL_PROVIDER)[-1]["input"]
@@ -83,8 +80,8 @@ def test_first_episode_races_tier1_against_its_timer() -> None:
     """The first tier is scheduled together with a timer at its timeout, inside one task_any."""
     run = Run(make_plan())
     actions = run.state["actions"][0]
-    assert actions[0]["functionName"] == BREAKER_SNAPSHOT, "one breaker snapshot comes first"
-    assert actions[1]["actionType"] == WHEN_ANY
+    assert len(actions) == 1, "the first episode schedules nothing but the race"
+    assert actions[0]["actionType"] == WHEN_ANY
     assert run.last_call()["tier"] == "openai"
     assert run.timers()[0]["fireAt"].startswith("2026-01-01T12:00:03")
     assert run.last_call()["timeout_s"] < 3.0, "the SDK timeout sits below the tier timeout"
@@ -204,12 +201,12 @@ def test_activity_name_matches_the_registered_activity() -> None:
     """The orchestrator calls the activities under the names the blueprint registers."""
     run = Run(make_plan())
     calls = [a["functionName"] for a in flat_actions(run.state) if a["actionType"] == CALL]
-    assert calls == [BREAKER_SNAPSHOT, CALL_PROVIDER]
+    assert calls == [CALL_PROVIDER]
 
 
 def test_open_breaker_skips_the_tier_without_a_call() -> None:
     """A tier whose breaker is open is recorded as breaker_open, in no time, with no call."""
-    run = Run(make_plan(), admissions={"openai": {"allowed": False, "probe": False}})
+    run = Run(make_plan(), admissions={"openai": (False, False)})
     assert [c["input"]["tier"] for c in run.calls(CALL_PROVIDER)] == ["azure_openai"]
     state = run.answer(ok("azure_openai"), at(0.1))
     assert state["output"]["attempts"][0] == {
@@ -222,22 +219,37 @@ def test_open_breaker_skips_the_tier_without_a_call() -> None:
 
 def test_probe_lease_is_passed_to_the_provider_call() -> None:
     """The request that holds a half-open probe tells the activity, so it reports as the probe."""
-    run = Run(make_plan(), admissions={"openai": {"allowed": True, "probe": True}})
+    run = Run(make_plan(), admissions={"openai": (True, True)})
     assert run.last_call()["probe"] is True
 
 
-def test_snapshot_failure_allows_every_tier() -> None:
-    """If the breaker snapshot cannot be read, chat is not blocked: every tier is tried."""
-    run = Run.__new__(Run)
-    Driver.__init__(run, failover, ORCHESTRATION, make_plan().to_json(), T0)
-    run.fail(run.calls(BREAKER_SNAPSHOT)[0]["seq"], at(0.01))
-    assert run.last_call()["tier"] == "openai"
+def test_a_probe_lease_goes_only_to_its_own_tier() -> None:
+    """A probe lease on tier 2 does not make tier 1's call a probe, and is kept for tier 2."""
+    run = Run(make_plan(), admissions={"azure_openai": (True, True)})
+    assert run.last_call()["probe"] is False
+    run.answer(failed("unavailable"), at(0.05))
+    assert run.last_call()["tier"] == "azure_openai"
+    assert run.last_call()["probe"] is True
 
 
-def test_no_snapshot_when_no_tier_can_be_called() -> None:
-    """With every tier skipped by the plan, no breaker snapshot is read."""
-    run = Run(make_plan(configured=False))
-    assert run.calls(BREAKER_SNAPSHOT) == []
+def test_admission_survives_the_plan_round_trip() -> None:
+    """Skips and probe flags set by admission come back unchanged from the orchestration input."""
+    plan = make_plan().with_admissions({"openai": (False, False), "anthropic": (True, True)})
+    again = ChatPlan.from_json(plan.to_json())
+    assert again == plan
+    assert [(s.skip, s.probe) for s in again.steps] == [
+        (Outcome.BREAKER_OPEN, False),
+        (None, False),
+        (None, True),
+    ]
+
+
+def test_admission_never_unskips_a_tier() -> None:
+    """A tier the plan skipped (not configured) stays skipped whatever its breaker says."""
+    plan = make_plan(configured=False).with_admissions({"openai": (True, True)})
+    assert plan.steps[0].skip is Outcome.NOT_CONFIGURED
+    assert plan.steps[0].probe is False
+    assert plan.callable_tiers() == []
 
 
 def test_uk_residency_blocks_tiers_outside_the_uk() -> None:

@@ -36,7 +36,6 @@ def test_chat_routes_get_the_durable_client() -> None:
     [
         ("chat_orchestrator", "orchestrationTrigger"),
         ("escalation_orchestrator", "orchestrationTrigger"),
-        ("breaker_snapshot", "activityTrigger"),
         ("call_provider", "activityTrigger"),
         ("deliver_escalation", "activityTrigger"),
         ("audit_escalation", "activityTrigger"),

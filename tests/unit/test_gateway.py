@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from shared.breaker_store import InMemoryBreakerStore
+from shared.breakers import BreakerService
 from shared.config import load_config
 from shared.escalation_store import MemoryEscalationStore
 from shared.gateway import ChatGateway
+from shared.providers.registry import build_providers
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -257,3 +260,52 @@ async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
         assert reply.body["failover"]["escalated"] is True
     assert CountingStore.claims == 1
     assert len(engine.started) == 1
+
+
+def breaker_gateway(store: InMemoryBreakerStore, clock: Clock) -> ChatGateway:
+    """A gateway whose tiers are configured (never called: the engine is scripted) and whose
+    breakers share ``store``."""
+    config = load_config()
+    settings = Settings(
+        openai_api_key="sk-test-not-a-key",
+        openai_base_url="http://127.0.0.1:9/v1",
+        azure_openai_endpoint="http://127.0.0.1:9",
+        azure_openai_api_key="test-not-a-key",
+        azure_openai_deployment="gpt-4o-mini",
+        anthropic_api_key="test-not-a-key",
+        anthropic_base_url="http://127.0.0.1:9",
+        status_poll_interval_s=0.1,
+    )
+    runtime = Runtime(
+        config=config,
+        settings=settings,
+        providers=build_providers(config, settings),
+        escalation_store=MemoryEscalationStore(),
+    )
+    runtime.use_breakers(BreakerService.for_config(store, config.failover))
+    return ChatGateway(runtime=runtime, monotonic=clock.monotonic, sleep=clock.sleep)
+
+
+async def test_breaker_admission_is_stamped_on_the_plan() -> None:
+    """A forced-open breaker makes the plan skip that tier, before the orchestration starts."""
+    store = InMemoryBreakerStore()
+    chat = breaker_gateway(store, Clock())
+    chat.runtime.breakers.force_open("openai")
+    engine = FakeEngine(states=[("completed", tier_output(2, "azure_openai"))])
+    await chat.handle(REQUEST, None, engine)
+    steps = engine.started[0]["steps"]
+    assert [(s["name"], s["skip"], s["probe"]) for s in steps] == [
+        ("openai", "breaker_open", False),
+        ("azure_openai", None, False),
+        ("anthropic", None, False),
+    ]
+
+
+async def test_unreadable_breakers_allow_every_tier() -> None:
+    """If the breaker store is down and nothing was ever read, chat tries every tier."""
+    store = InMemoryBreakerStore()
+    store.unavailable = True
+    engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
+    reply = await breaker_gateway(store, Clock()).handle(REQUEST, None, engine)
+    assert reply.status == 200
+    assert [s["skip"] for s in engine.started[0]["steps"]] == [None, None, None]
