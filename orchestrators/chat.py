@@ -83,6 +83,21 @@ def chat_orchestrator(
     return failover(context)
 
 
+# Breaker outcomes being written in the background (strong references, so none is collected).
+_RECORDING: set[asyncio.Future[None]] = set()
+
+
+def _record_soon(tier: str, result: ProviderResult, probe: bool) -> None:
+    """Report the outcome to the breaker without holding the answer (or the failover to the next
+    tier) for the store write: a failure is an ETag write, and a slow or unreachable table must
+    not slow failover down. The write starts at once on a worker thread and normally lands in
+    milliseconds, before this orchestration's next episode has even run; a request admitted in
+    that window may call the tier once more, as a request on another instance could anyway."""
+    future = asyncio.ensure_future(asyncio.to_thread(_record, tier, result, probe))
+    _RECORDING.add(future)
+    future.add_done_callback(_RECORDING.discard)
+
+
 def _record(tier: str, result: ProviderResult, probe: bool) -> None:
     try:
         get_runtime().breakers.record(
@@ -115,7 +130,7 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
         )
         result = guarded(result, runtime.config.safety)
         span.outcome(result.outcome.value)
-    await asyncio.to_thread(_record, payload["tier"], result, bool(payload.get("probe", False)))
+    _record_soon(payload["tier"], result, bool(payload.get("probe", False)))
     return result.to_json()
 
 

@@ -41,6 +41,13 @@ ESCALATION_START_WAIT_S = 0.5
 # How long a request waits for its breakers' admission. A warm cache answers in microseconds;
 # a cold or slow store must not hold chat up, so past this every tier is allowed.
 BREAKER_WAIT_S = 0.5
+# Status polling backs off with the request's age: the gap between polls is the configured
+# interval, or POLL_BACKOFF of the time already waited if that is longer, up to POLL_CEILING_S.
+# A fast answer is seen within the configured interval, a slow one within 2.5 % of its own
+# latency, and a request hung on its providers costs about 10 polls a second, not 200, so a
+# host full of hung chats still has the CPU to answer a crisis message at once.
+POLL_BACKOFF = 0.025
+POLL_CEILING_S = 0.1
 _T = TypeVar("_T")
 _DETACHED: set[asyncio.Task[Any]] = set()
 
@@ -249,12 +256,15 @@ class ChatGateway:
         except Exception:
             log.exception("chat orchestration could not start; answering from the emergency tier")
             return emergency_result(len(plan.steps))
-        interval = self.runtime.settings.status_poll_interval_s
+        base = self.runtime.settings.status_poll_interval_s
+        ceiling = max(base, POLL_CEILING_S)
         while True:
-            remaining = budget_end - self.monotonic()
+            now = self.monotonic()
+            remaining = budget_end - now
             if remaining <= 0:
                 log.error("chat orchestration exceeded the budget; answering from emergency tier")
                 return emergency_result(len(plan.steps))
+            interval = min(ceiling, max(base, (now - started) * POLL_BACKOFF))
             await self.sleep(min(interval, remaining))
             try:
                 state, output = await orchestrations.poll(instance_id)

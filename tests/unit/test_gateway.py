@@ -309,3 +309,34 @@ async def test_unreadable_breakers_allow_every_tier() -> None:
     reply = await breaker_gateway(store, Clock()).handle(REQUEST, None, engine)
     assert reply.status == 200
     assert [s["skip"] for s in engine.started[0]["steps"]] == [None, None, None]
+
+
+@dataclass
+class RecordingClock(Clock):
+    sleeps: list[float] = field(default_factory=list)
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+async def test_status_polling_backs_off_for_a_hung_request() -> None:
+    """A request that never finishes is polled at the base interval first, then ever more
+    slowly, never more than the ceiling apart, until the budget ends."""
+    clock = RecordingClock()
+    runtime = Runtime(
+        config=load_config(),
+        settings=Settings(status_poll_interval_s=0.005),
+        providers={},
+        escalation_store=MemoryEscalationStore(),
+    )
+    chat = ChatGateway(runtime=runtime, monotonic=clock.monotonic, sleep=clock.sleep)
+    engine = FakeEngine()  # running for ever
+    reply = await chat.handle(REQUEST, None, engine)
+    budget = runtime.config.failover.budget_s
+    assert reply.body["failover"]["provider"] == "emergency"
+    assert clock.sleeps[:10] == [0.005] * 10, "a fast answer is seen within the base interval"
+    assert max(clock.sleeps) == pytest.approx(0.1)
+    assert clock.sleeps[-6:-1] == [pytest.approx(0.1)] * 5, "10 polls a second once backed off"
+    assert engine.polls < budget / 0.005 / 5, "at least five times fewer polls than unbacked"
+    assert sum(clock.sleeps) == pytest.approx(budget), "polling goes on until the budget ends"
