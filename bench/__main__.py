@@ -65,13 +65,14 @@ def start_hosts(running: Stack, inbox: dict[str, str], proxied: str) -> dict[str
         "poll100": plain("100", "benchpoll100"),  # the same with Azure's poll interval
         "open": plain("5", "benchopen"),  # breakers forced open (B3 baseline, B4, B5)
         "probe": probe(ProbeOptions(), "benchprobe"),  # CPU ledger (B1a, B9)
-        "probefast": probe(ProbeOptions(sdk_fast_path=True), "benchprobefast"),
+        # The same, on the Durable SDK as shipped (B1a*, B9*).
+        "probeshipped": probe(ProbeOptions(sdk_as_shipped=True), "benchprobeshipped"),
         # Throughput, through the counting table proxy (B7, B8).
         "load": plain("5", "benchload", AzureWebJobsStorage=proxied),
         "poll100load": plain("100", "benchload100", AzureWebJobsStorage=proxied),
-        "loadfast": probe(
-            ProbeOptions(ledger=False, sdk_fast_path=True),
-            "benchloadfast",
+        "loadshipped": probe(  # B7'': the Durable SDK as shipped
+            ProbeOptions(ledger=False, sdk_as_shipped=True),
+            "benchloadshipped",
             AzureWebJobsStorage=proxied,
         ),
     }

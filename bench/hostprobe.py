@@ -1,6 +1,6 @@
 """The dev host with CPU accounting, for the benchmark only (never deployed, never in tests).
 
-    python -m bench.hostprobe [--no-ledger] [--max-finished N] [--sdk-fast-path] -- [args]
+    python -m bench.hostprobe [--no-ledger] [--max-finished N] [--sdk-as-shipped] -- [args]
 
 It wraps, from outside, the points where the dev host hands control to the app, and adds up
 the CPU time (``time.thread_time``, so waiting costs nothing) spent in each:
@@ -14,7 +14,9 @@ the CPU time (``time.thread_time``, so waiting costs nothing) spent in each:
 
 Work the event loop does outside these (the aiohttp server, the dev host's Durable emulation,
 socket callbacks) is not attributed; the benchmark reports the whole process's CPU beside it.
-``GET /stats`` and ``POST /reset`` on a loopback port printed as ``{"probe_url": ...}``.
+``GET /stats`` (the ledger, and whether the app's Durable SDK fast path is installed) and
+``POST /reset`` on a loopback port printed as ``{"probe_url": ...}``. ``--sdk-as-shipped`` runs
+the app with that fast path taken out (see :func:`sdk_as_shipped`).
 """
 
 from __future__ import annotations
@@ -103,38 +105,22 @@ def _timed_sync(handler: Callable[..., Any], bucket: str) -> Callable[..., Any]:
     return run
 
 
-def sdk_fast_path() -> None:
-    """Two costs the Durable SDK pays on every replay, removed, to show what that would save
-    (an experiment for the benchmark's report; the app is unchanged):
+def sdk_as_shipped() -> None:
+    """Run the app on the Durable SDK as shipped, for the benchmark's side-by-side rows.
 
-    - every history event's timestamp (and each status's) is parsed with dateutil: try
-      ``datetime.fromisoformat`` first, which reads the same ISO 8601 text;
-    - ``TaskOrchestrationExecutor`` builds a namedtuple class each time it is created: build
-      it once.
+    The app installs its SDK fast path (orchestrators.sdk_fastpath) when the ``orchestrators``
+    package is first imported; importing it here and uninstalling keeps it out, because the
+    package is not imported again when the dev host loads the app.
     """
-    import collections  # noqa: PLC0415
-    import functools  # noqa: PLC0415
-    import importlib  # noqa: PLC0415
-    from datetime import datetime  # noqa: PLC0415
+    from orchestrators import sdk_fastpath  # noqa: PLC0415 - installs, then taken out
 
-    for name in (
-        "azure.durable_functions.models.history.HistoryEvent",
-        "azure.durable_functions.models.DurableOrchestrationStatus",
-    ):
-        module = importlib.import_module(name)
-        slow = getattr(module, "dt_parse")  # noqa: B009 - not part of the module's interface
+    sdk_fastpath.uninstall()
 
-        def parse(text: str, slow: Any = slow) -> datetime:
-            try:
-                return datetime.fromisoformat(text)
-            except ValueError:
-                result: datetime = slow(text)
-                return result
 
-        setattr(module, "dt_parse", parse)  # noqa: B010 - not part of the module's interface
-    executor = importlib.import_module("azure.durable_functions.models.TaskOrchestrationExecutor")
-    cached = functools.lru_cache(maxsize=None)(collections.namedtuple)
-    setattr(executor, "namedtuple", cached)  # noqa: B010 - not part of the module's interface
+def sdk_fast_path_state() -> bool | None:
+    """Whether the app's SDK fast path is in place (None before the app is imported)."""
+    module = sys.modules.get("orchestrators.sdk_fastpath")
+    return None if module is None else bool(module.installed())
 
 
 def bound_instances(max_finished: int) -> None:
@@ -208,7 +194,7 @@ def install() -> None:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        self._answer(LEDGER.to_json())
+        self._answer({**LEDGER.to_json(), "sdk_fast_path": sdk_fast_path_state()})
 
     def do_POST(self) -> None:
         LEDGER.reset()
@@ -237,7 +223,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hostprobe")
     parser.add_argument("--no-ledger", action="store_true", help="no CPU accounting")
     parser.add_argument("--max-finished", type=int, default=None)
-    parser.add_argument("--sdk-fast-path", action="store_true", help="see sdk_fast_path")
+    parser.add_argument("--sdk-as-shipped", action="store_true", help="see sdk_as_shipped")
     parser.add_argument("devhost_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     rest = [a for a in args.devhost_args if a != "--"]
@@ -245,8 +231,8 @@ def main() -> int:
         install()
     if args.max_finished is not None:
         bound_instances(args.max_finished)
-    if args.sdk_fast_path:
-        sdk_fast_path()
+    if args.sdk_as_shipped:
+        sdk_as_shipped()
     print(json.dumps({"probe_url": serve_ledger()}), flush=True)
     from devhost.__main__ import main as devhost_main  # noqa: PLC0415
 

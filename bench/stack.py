@@ -107,7 +107,7 @@ class ProbeOptions:
 
     ledger: bool = True  # wrap the app's entry points to count their CPU time
     max_finished: int | None = None  # bound the dev host's in-memory instance store
-    sdk_fast_path: bool = False  # the sdk_fast_path experiment
+    sdk_as_shipped: bool = False  # the app's Durable SDK fast path taken out (comparison)
 
 
 @dataclass
@@ -165,7 +165,7 @@ class Stack:
         return self._launch([sys.executable, "-m", "devhost", "--port", str(port)], port, extra)
 
     def start_probe_host(self, options: ProbeOptions | None = None, /, **extra: str) -> Host:
-        """A dev host process run by bench.hostprobe (CPU ledger, experiments; see there)."""
+        """A dev host process run by bench.hostprobe (CPU ledger, comparisons; see there)."""
         options = options or ProbeOptions()
         port = azurite.free_port()
         command = [sys.executable, "-m", "bench.hostprobe"]
@@ -173,8 +173,8 @@ class Stack:
             command.append("--no-ledger")
         if options.max_finished is not None:
             command += ["--max-finished", str(options.max_finished)]
-        if options.sdk_fast_path:
-            command.append("--sdk-fast-path")
+        if options.sdk_as_shipped:
+            command.append("--sdk-as-shipped")
         return self._launch([*command, "--", "--port", str(port)], port, extra)
 
     def _launch(self, command: list[str], port: int, extra: dict[str, str]) -> Host:
