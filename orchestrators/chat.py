@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -85,6 +86,10 @@ def chat_orchestrator(
 
 # Breaker outcomes being written in the background (strong references, so none is collected).
 _RECORDING: set[asyncio.Future[None]] = set()
+# Their own thread: the breaker service does its store I/O under one lock, so one thread loses
+# nothing, and a burst of failures (every provider hung) queues here instead of filling the
+# shared worker threads that a crisis escalation needs at that very moment.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="breaker-outcomes")
 
 
 def _record_soon(tier: str, result: ProviderResult, probe: bool) -> None:
@@ -93,7 +98,7 @@ def _record_soon(tier: str, result: ProviderResult, probe: bool) -> None:
     not slow failover down. The write starts at once on a worker thread and normally lands in
     milliseconds, before this orchestration's next episode has even run; a request admitted in
     that window may call the tier once more, as a request on another instance could anyway."""
-    future = asyncio.ensure_future(asyncio.to_thread(_record, tier, result, probe))
+    future = asyncio.get_running_loop().run_in_executor(_WRITER, _record, tier, result, probe)
     _RECORDING.add(future)
     future.add_done_callback(_RECORDING.discard)
 
