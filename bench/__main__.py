@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -96,16 +95,10 @@ async def profiles_for(bench: Bench, missed: set[str]) -> dict[str, Profile]:
             bench.session, lambda _: bench.chat(host), concurrency=100, duration_s=seconds
         )
 
-    async def crisis_burst() -> Any:
+    async def crisis_beside_hung_chats() -> Any:
         for provider in figures.PROVIDERS:
             await bench.fault(provider, kind="hang")
-        run = f"profile-{time.time_ns():x}"
-        return await loadgen.closed_loop(
-            bench.session,
-            lambda i: bench.chat("plain", figures.CRISIS, f"{run}-{i}"),
-            concurrency=50,
-            duration_s=seconds,
-        )
+        return await figures.crisis_beside_hung_chats_on(bench, "plain")
 
     plans: list[tuple[str, set[str], str, Callable[[], Awaitable[Any]]]] = [
         (
@@ -127,10 +120,10 @@ async def profiles_for(bench: Bench, missed: set[str]) -> dict[str, Profile]:
             lambda: sequential("open"),
         ),
         (
-            "plain host, 50 concurrent crisis messages, every provider hung",
+            "plain host, crisis messages beside 50 chats hung on every provider",
             {"B6"},
             "plain",
-            crisis_burst,
+            crisis_beside_hung_chats,
         ),
         (
             "load host, 100 concurrent chat, providers at 0 ms",
