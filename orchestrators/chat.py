@@ -8,7 +8,6 @@ activity. One request is therefore two episodes when tier 1 answers: schedule, t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -84,23 +83,21 @@ def chat_orchestrator(
     return failover(context)
 
 
-# Breaker outcomes being written in the background (strong references, so none is collected).
-_RECORDING: set[asyncio.Future[None]] = set()
-# Their own thread: the breaker service does its store I/O under one lock, so one thread loses
-# nothing, and a burst of failures (every provider hung) queues here instead of filling the
-# shared worker threads that a crisis escalation needs at that very moment.
+# Breaker outcomes are written on a thread of their own: the breaker service does its store I/O
+# under one lock, so one thread loses nothing, and a burst of failures (every provider hung)
+# queues here instead of filling the shared worker threads that a crisis escalation needs at
+# that very moment.
 _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="breaker-outcomes")
 
 
 def _record_soon(tier: str, result: ProviderResult, probe: bool) -> None:
     """Report the outcome to the breaker without holding the answer (or the failover to the next
     tier) for the store write: a failure is an ETag write, and a slow or unreachable table must
-    not slow failover down. The write starts at once on a worker thread and normally lands in
-    milliseconds, before this orchestration's next episode has even run; a request admitted in
-    that window may call the tier once more, as a request on another instance could anyway."""
-    future = asyncio.get_running_loop().run_in_executor(_WRITER, _record, tier, result, probe)
-    _RECORDING.add(future)
-    future.add_done_callback(_RECORDING.discard)
+    not slow failover down. The write normally lands within milliseconds, before this
+    orchestration's next episode has run; a request admitted in that window may call the tier
+    once more, as a request on another instance could anyway. ``_record`` logs its own errors.
+    """
+    _WRITER.submit(_record, tier, result, probe)
 
 
 def _record(tier: str, result: ProviderResult, probe: bool) -> None:
