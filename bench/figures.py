@@ -40,7 +40,7 @@ class Sizes:
     ledger: int = 60
     hang: int = 15
     fail: int = 30
-    skip: int = 40
+    skip: int = 100
     emergency: int = 200
     crisis: int = 500
     throughput_s: float = 15.0
@@ -208,8 +208,11 @@ async def added_latency(bench: Bench) -> list[Figure]:
             "(for comparison)",
             None,
             {"added": added_slow.to_json()},
-            "The first poll comes 100 ms after the start, so the status polling alone adds "
-            "up to one interval.",
+            "Polls fall every 100 ms from the start, so the polling alone adds anything from 0 "
+            "to one interval, depending on where the answer lands between two polls: with a "
+            "provider fixed at 200 ms the second poll lands just before or just after it, so "
+            "this figure jumps between runs (about +10 ms or about +100 ms). With real "
+            "providers' varying latency, expect half an interval on average.",
         ),
     ]
 
@@ -412,7 +415,7 @@ async def failover_latency(bench: Bench) -> list[Figure]:
 
 
 async def breaker_skip(bench: Bench) -> list[Figure]:
-    """B4: the 'open' host (tier 1 forced open) next to the probe host (tier 1 healthy),
+    """B4: the 'open' host (tier 1 forced open) next to the plain host (tier 1 healthy),
     both answering from a 200 ms provider; B5: every breaker open on the 'open' host."""
     await bench.reset_sims()
     for provider in ("openai", "azure_openai"):

@@ -43,10 +43,10 @@ ESCALATION_START_WAIT_S = 0.5
 BREAKER_WAIT_S = 0.5
 # Status polling backs off with the request's age: the gap between polls is the configured
 # interval, or POLL_BACKOFF of the time already waited if that is longer, up to POLL_CEILING_S.
-# A fast answer is seen within the configured interval, a slow one within 10 % of its own
+# A fast answer is seen within the configured interval, a slow one within 5 % of its own
 # latency, and a request hung on its providers costs about 10 polls a second, not 200, so a
 # host full of hung chats still has the CPU to answer a crisis message at once.
-POLL_BACKOFF = 0.1
+POLL_BACKOFF = 0.05
 POLL_CEILING_S = 0.1
 _T = TypeVar("_T")
 _DETACHED: set[asyncio.Task[Any]] = set()
