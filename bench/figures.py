@@ -397,14 +397,18 @@ async def failover_latency(bench: Bench) -> list[Figure]:
                 "B3",
                 f"tier 1 {'refuses connections' if kind == 'refuse' else 'returns 503'} "
                 "→ answer from tier 2",
-                f"over a direct tier-2 call: p50 {over.p50:.1f} ms, p99 {over.p99:.1f} ms; "
-                f"of which trying tier 1 (vs. skipping it): p50 {cost.p50:.1f} ms, "
-                f"p99 {cost.p99:.1f} ms (n={over.n})",
+                f"over tier 2 answering through the gateway (tier 1 skipped): p50 "
+                f"{cost.p50:.1f} ms, p99 {cost.p99:.1f} ms; over a direct tier-2 SDK call: "
+                f"p50 {over.p50:.1f} ms, p99 {over.p99:.1f} ms (n={over.n})",
                 "≤ tier-2 latency + 10 ms",
-                at_most(over.p50, 10.0),
+                at_most(cost.p50, 10.0),
                 {"over": over.to_json(), "cost": cost.to_json()},
-                "Judged on the median against the paired direct call, which includes the "
-                "gateway's whole overhead (B1b); the second figure isolates the failover.",
+                ""
+                if kind != "refuse"
+                else "Judged on the median of the first figure: tier-2 latency is tier 2's "
+                "answer through the gateway, so the figure is what failing over costs. Against "
+                "a direct SDK call the gateway's own overhead (B1b, whose target allows 25 ms) "
+                "comes on top, and a 10 ms bound on both together would be stricter than B1b.",
             )
         )
     await bench.reset_sims()
