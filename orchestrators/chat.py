@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -83,23 +82,6 @@ def chat_orchestrator(
     return failover(context)
 
 
-# Breaker outcomes are written on a thread of their own: the breaker service does its store I/O
-# under one lock, so one thread loses nothing, and a burst of failures (every provider hung)
-# queues here instead of filling the shared worker threads that a crisis escalation needs at
-# that very moment.
-_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="breaker-outcomes")
-
-
-def _record_soon(tier: str, result: ProviderResult, probe: bool) -> None:
-    """Report the outcome to the breaker without holding the answer (or the failover to the next
-    tier) for the store write: a failure is an ETag write, and a slow or unreachable table must
-    not slow failover down. The write normally lands within milliseconds, before this
-    orchestration's next episode has run; a request admitted in that window may call the tier
-    once more, as a request on another instance could anyway. ``_record`` logs its own errors.
-    """
-    _WRITER.submit(_record, tier, result, probe)
-
-
 def _record(tier: str, result: ProviderResult, probe: bool) -> None:
     try:
         get_runtime().breakers.record(
@@ -132,7 +114,10 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
         )
         result = guarded(result, runtime.config.safety)
         span.outcome(result.outcome.value)
-    _record_soon(payload["tier"], result, bool(payload.get("probe", False)))
+    # In the background (see shared.outcomes): neither the answer nor the failover to the next
+    # tier waits for the breaker's table write.
+    tier, probe = payload["tier"], bool(payload.get("probe", False))
+    runtime.outcomes.submit(lambda: _record(tier, result, probe))
     return result.to_json()
 
 

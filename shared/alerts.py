@@ -19,7 +19,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +200,21 @@ def flush_soon(runtime: Runtime, orchestrations: Orchestrations) -> None:
     try:
         if queue_for(runtime).pending:
             _spawn(_logged_flush(runtime, orchestrations))
+    except Exception:
+        log.exception("alert flush not scheduled; alerts stay queued")
+
+
+def flush_when(ready: Awaitable[None], runtime: Runtime, orchestrations: Orchestrations) -> None:
+    """Flush in the background once ``ready`` completes (e.g. breaker outcomes still being
+    written, whose trip would raise an alert), if anything is pending by then."""
+
+    async def later() -> None:
+        await ready
+        if queue_for(runtime).pending:
+            await _logged_flush(runtime, orchestrations)
+
+    try:
+        _spawn(later())
     except Exception:
         log.exception("alert flush not scheduled; alerts stay queued")
 

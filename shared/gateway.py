@@ -115,8 +115,13 @@ class ChatGateway:
                 raw, content_type, orchestrations, forwarded_for=forwarded_for
             )
         # Alerts raised while answering (SLA rules, breakers) go out after the answer, in the
-        # background: nothing slow is awaited before the reply is returned.
-        alerts.flush_soon(self.runtime, orchestrations)
+        # background: nothing slow is awaited before the reply is returned. A provider outcome
+        # may still be on its way to the breaker; a trip it causes is sent once it lands.
+        # (Checked first: once it is not busy, every trip it caused is already queued.)
+        if self.runtime.outcomes.busy:
+            alerts.flush_when(self.runtime.outcomes.settled(), self.runtime, orchestrations)
+        else:
+            alerts.flush_soon(self.runtime, orchestrations)
         return reply
 
     async def _answer(

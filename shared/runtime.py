@@ -23,6 +23,7 @@ from shared.escalation_store import EscalationStore, MemoryEscalationStore, Tabl
 from shared.failover import residency_policy
 from shared.models import Outcome
 from shared.observe import Observers
+from shared.outcomes import OutcomeWriter
 from shared.providers.base import Provider
 from shared.pseudonym import Pseudonymizer
 from shared.ratelimit import RateLimiter
@@ -59,6 +60,7 @@ class Runtime:
         self._detector: CrisisDetector | None = None
         self._breakers: BreakerService | None = None
         self._rate_limiter: RateLimiter | None = None
+        self._outcomes: OutcomeWriter | None = None
         self._residency = residency_policy(config.failover, settings.data_residency)
         self._lock = threading.Lock()
 
@@ -73,6 +75,14 @@ class Runtime:
                 store = TableBreakerStore(table_client(self.settings, self.settings.breaker_table))
                 self._breakers = BreakerService.for_config(store, self.config.failover)
             return self._breakers
+
+    @property
+    def outcomes(self) -> OutcomeWriter:
+        """Where provider outcomes are written to the breakers, in the background."""
+        with self._lock:
+            if self._outcomes is None:
+                self._outcomes = OutcomeWriter()
+            return self._outcomes
 
     def use_breakers(self, service: BreakerService) -> None:
         """Install a given breaker service (tests, benchmarks)."""

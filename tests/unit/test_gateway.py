@@ -262,17 +262,20 @@ async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
     assert len(engine.started) == 1
 
 
+NOT_A_KEY = "sk-simulated-test"
+
+
 def breaker_gateway(store: InMemoryBreakerStore, clock: Clock) -> ChatGateway:
     """A gateway whose tiers are configured (never called: the engine is scripted) and whose
     breakers share ``store``."""
     config = load_config()
     settings = Settings(
-        openai_api_key="sk-test-not-a-key",
+        openai_api_key=NOT_A_KEY,
         openai_base_url="http://127.0.0.1:9/v1",
         azure_openai_endpoint="http://127.0.0.1:9",
-        azure_openai_api_key="test-not-a-key",
+        azure_openai_api_key=NOT_A_KEY,
         azure_openai_deployment="gpt-4o-mini",
-        anthropic_api_key="test-not-a-key",
+        anthropic_api_key=NOT_A_KEY,
         anthropic_base_url="http://127.0.0.1:9",
         status_poll_interval_s=0.1,
     )
