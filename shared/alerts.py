@@ -1,9 +1,9 @@
 """Pending operations alerts: pushed from anywhere, sent through the escalation channels.
 
-Breaker listeners run on activity threads and the SLA monitor runs inside an observer, where
-no orchestration client is at hand. They :func:`push` an :class:`Alert` instead; code that
-holds a client (the chat trigger after answering, a timer with a durable client binding) calls
-:func:`flush`, which starts one durable escalation per alert through
+Breaker listeners run on worker threads (see :mod:`shared.outcomes`) and the SLA monitor runs
+inside an observer, where no orchestration client is at hand. They :func:`push` an
+:class:`Alert` instead; code that holds a client (the chat trigger after answering, a timer with
+a durable client binding) calls :func:`flush`, which starts one durable escalation per alert through
 :meth:`~shared.escalations.Escalator.alert` (operations audience: Teams and email, retried).
 
 De-duplication happens twice: an alert whose key is already pending is dropped here, and
