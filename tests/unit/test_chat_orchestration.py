@@ -13,6 +13,7 @@ from shared.config import FailoverConfig, load_config
 from shared.failover import ChatPlan, build_plan, residency_policy
 from shared.models import ChatRequest, Message, Outcome
 from tests.support.history import Driver, flat_actions
+from tests.support.payloads import provider_ok as ok
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 CALL, WHEN_ANY = 0, 11
@@ -20,19 +21,6 @@ CALL, WHEN_ANY = 0, 11
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-def ok(provider: str, ms: float = 120.0) -> dict[str, Any]:
-    return {
-        "outcome": "ok",
-        "completion": {
-            "text": f"answer from {provider}",
-            "finish_reason": "stop",
-            "model": f"{provider}-model",
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5},
-        },
-        "ms": ms,
-    }
 
 
 def failed(outcome: str, ms: float = 15.0) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orchestrators.escalation import AUDIT, DELIVER, ORCHESTRATION, escalation_flow
-from shared.escalation import Escalation
 from tests.support.history import Driver
+from tests.support.payloads import crisis_escalation
 
 T0 = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
 RETRY = {"first_delay_s": 2.0, "max_delay_s": 8.0, "window_s": 20.0, "attempt_timeout_s": 5.0}
@@ -18,17 +18,7 @@ def at(seconds: float) -> datetime:
 
 
 def crisis(ack_timeout_s: float | None = 300.0, window_s: float = 20.0) -> dict[str, Any]:
-    escalation = Escalation(
-        id="esc-" + "a" * 32,
-        audience="clinical",
-        kind="crisis",
-        title="Ask Eve crisis message: self harm",
-        created_at=T0.isoformat(),
-        category="self_harm",
-        signals=("suicidal_ideation",),
-        conversation_ref="ref-0123456789abcdef0123",
-        callback_required=True,
-    )
+    escalation = crisis_escalation(T0)
     retry = {**RETRY, "window_s": window_s}
     return {"escalation": escalation.to_json(), "retry": retry, "ack_timeout_s": ack_timeout_s}
 

@@ -38,10 +38,11 @@ from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
 from orchestrators.escalation import AUDIT, DELIVER, escalation_flow
 from orchestrators.escalation import ORCHESTRATION as ESCALATION
 from shared.config import load_config
-from shared.escalation import Escalation
 from shared.failover import ChatPlan, build_plan
 from shared.models import ChatRequest, Message
 from tests.support.history import TASK_COMPLETED, TASK_FAILED, TIMER_FIRED, Driver
+from tests.support.payloads import crisis_escalation
+from tests.support.payloads import provider_ok as ok
 
 HISTORY_EVENT = importlib.import_module("azure.durable_functions.models.history.HistoryEvent")
 STATUS = importlib.import_module("azure.durable_functions.models.DurableOrchestrationStatus")
@@ -166,19 +167,6 @@ def restyled(context_json: str, style: str) -> str:
 C0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
-def ok(provider: str) -> dict[str, Any]:
-    return {
-        "outcome": "ok",
-        "completion": {
-            "text": f"answer from {provider}",
-            "finish_reason": "stop",
-            "model": f"{provider}-model",
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5},
-        },
-        "ms": 120.0,
-    }
-
-
 def failed(outcome: str) -> dict[str, Any]:
     return {"outcome": outcome, "ms": 15.0, "status": 503}
 
@@ -295,17 +283,7 @@ SKIPPED = {"ok": False, "skipped": True, "detail": "not configured"}
 
 
 def escalation_input(ack_timeout_s: float | None = 300.0) -> dict[str, Any]:
-    escalation = Escalation(
-        id="esc-" + "a" * 32,
-        audience="clinical",
-        kind="crisis",
-        title="Ask Eve crisis message: self harm",
-        created_at=E0.isoformat(),
-        category="self_harm",
-        signals=("suicidal_ideation",),
-        conversation_ref="ref-0123456789abcdef0123",
-        callback_required=True,
-    )
+    escalation = crisis_escalation(E0)
     retry = {"first_delay_s": 2.0, "max_delay_s": 8.0, "window_s": 20.0, "attempt_timeout_s": 5.0}
     return {"escalation": escalation.to_json(), "retry": retry, "ack_timeout_s": ack_timeout_s}
 
