@@ -23,9 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shared.breaker import BreakerState
-from shared.health import DEFAULT_TABLE, CheckMode, CheckResult, HealthSettings, HealthStore
-from shared.models import Outcome
+from shared.health import DEFAULT_TABLE, CheckResult, HealthSettings, HealthStore
 from shared.settings import Settings
 from shared.storage import ensure_table, table_client
 
@@ -43,28 +41,13 @@ def row_key(at: float) -> str:
 
 
 def to_entity(result: CheckResult) -> dict[str, Any]:
-    return {
-        "PartitionKey": result.provider,
-        "RowKey": row_key(result.at),
-        "outcome": result.outcome.value,
-        "at": result.at,
-        "ms": result.ms,
-        "mode": result.mode.value,
-        "breaker": result.breaker.value,
-        "detail": result.detail,
-    }
+    """The result's JSON fields, keyed by provider and (newest first) check time."""
+    fields = result.to_json()
+    return {"PartitionKey": fields.pop("provider"), "RowKey": row_key(result.at), **fields}
 
 
 def from_entity(entity: Any) -> CheckResult:
-    return CheckResult(
-        provider=str(entity["PartitionKey"]),
-        outcome=Outcome(entity["outcome"]),
-        at=float(entity["at"]),
-        ms=float(entity["ms"]),
-        mode=CheckMode(entity["mode"]),
-        breaker=BreakerState(entity["breaker"]),
-        detail=str(entity.get("detail") or ""),
-    )
+    return CheckResult.from_json({**entity, "provider": entity["PartitionKey"]})
 
 
 class MemoryHealthStore:
