@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
 from shared.breaker_store import BreakerStore, InMemoryBreakerStore, TableBreakerStore
 from shared.config import BreakerSettings
+from tests.support.clocks import ManualClock
 
 # A round epoch time, so bucket arithmetic in the tests is easy to follow.
 T0 = 1_800_000_000.0
 
 
-@dataclass
-class FakeClock:
-    """An injected wall clock that only moves when a test moves it."""
+class FakeClock(ManualClock):
+    """An injected wall clock from T0 that only moves when a test moves it."""
 
-    now: float = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    def __init__(self, start: float = T0) -> None:
+        super().__init__(start)
 
 
 @pytest.fixture

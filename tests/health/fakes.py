@@ -10,6 +10,7 @@ from shared.breaker_store import InMemoryBreakerStore
 from shared.breakers import BreakerService
 from shared.config import BreakerSettings, FailoverConfig, TierConfig
 from shared.models import Outcome, ProviderRequest, ProviderResult
+from tests.support.clocks import ManualClock
 
 T0 = 1_800_000_000.0
 SETTINGS = BreakerSettings(failure_threshold=3, open_s=30.0, max_open_s=300.0)
@@ -29,17 +30,11 @@ TIERS = (
 NAMES = [t.name for t in TIERS]
 
 
-@dataclass
-class FakeClock:
-    """A wall clock that only moves when a test moves it."""
+class FakeClock(ManualClock):
+    """A wall clock from T0 that only moves when a test moves it."""
 
-    now: float = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    def __init__(self, start: float = T0) -> None:
+        super().__init__(start)
 
 
 Behaviour = Callable[[ProviderRequest], Awaitable[ProviderResult]]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from shared.settings import Settings
 from shared.storage import table_client
 from simulators.harness import SimulatedProviders
 from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
+from tests.support.clocks import ManualClock
 
 FUNCTION_KEY = "test-function-key"
 ADMIN_KEY = "test-admin-key"
@@ -62,22 +62,6 @@ def smtp() -> Iterator[SmtpReceiver]:
         yield receiver
     finally:
         receiver.stop()
-
-
-class ManualClock:
-    """A wall clock the test moves by hand (thread-safe: the host runs on its own thread)."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
 
 
 @dataclass
@@ -217,7 +201,7 @@ def start_gateway(
         }
         runtime = configure_runtime(env)
         preload_providers(runtime.providers)  # as the worker's warm-up thread would have
-        clock = ManualClock()
+        clock = ManualClock(1_800_000_000.0)
         settings = Settings.from_env(env)
         store = TableBreakerStore(table_client(settings, settings.breaker_table))
         runtime.use_breakers(BreakerService.for_config(store, runtime.config.failover, clock=clock))

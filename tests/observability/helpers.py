@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,24 +13,16 @@ from shared.models import Outcome
 from shared.observe import ChatRecord
 from shared.runtime import Runtime
 from shared.settings import Settings
+from tests.support import clocks
 
 START = 1_800_000_000.0
 
 
-class ManualClock:
-    """Epoch seconds that a test moves by hand (thread-safe)."""
+class ManualClock(clocks.ManualClock):
+    """Epoch seconds from START, moved by hand."""
 
     def __init__(self, start: float = START) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
+        super().__init__(start)
 
 
 def attempt(provider: str, outcome: str = "ok", ms: float = 100.0) -> Attempt:

@@ -21,6 +21,7 @@ from shared.rotation import (
     adapter_verifier,
 )
 from shared.settings import Settings
+from tests.support.clocks import ManualClock
 
 from .fakes import (
     DEPLOYMENT,
@@ -56,15 +57,12 @@ ENABLED = RotationSettings(
 )
 
 
-@dataclass
-class FakeClock:
-    now: float = T0
-
-    def __call__(self) -> float:
-        return self.now
+class FakeClock(ManualClock):
+    def __init__(self, start: float = T0) -> None:
+        super().__init__(start)
 
     def advance_days(self, days: float) -> None:
-        self.now += days * 86_400
+        self.advance(days * 86_400)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from shared.rotation import (
     standby_of,
 )
 from shared.settings import Settings
+from tests.support.clocks import ManualClock
 
 from .fakes import RESOURCE_ID, SUBSCRIPTION
 
@@ -149,12 +150,7 @@ class Vault:
         return self.value
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+Clock = ManualClock
 
 
 async def test_the_cache_picks_up_a_new_version_after_its_ttl() -> None:

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from shared.ratelimit import BucketConfig, RateLimitConfig, RateLimiter, client_ip
+from tests.support.clocks import ManualClock
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+Clock = ManualClock
 
 
 def limiter(clock: Clock, **overrides: object) -> RateLimiter:
