@@ -86,3 +86,9 @@ def breaker_service(clock: FakeClock) -> BreakerService:
     return BreakerService.for_config(
         InMemoryBreakerStore(), FailoverConfig(tiers=TIERS), clock=clock, sleep=lambda _s: None
     )
+
+
+def trip(breakers: BreakerService, provider: str) -> None:
+    """Open ``provider``'s breaker: three counted failures (the tiers' threshold here)."""
+    for _ in range(3):
+        breakers.record(provider, Outcome.UNAVAILABLE)

@@ -31,6 +31,7 @@ from .fakes import (
     breaker_service,
     fake_providers,
     hangs,
+    trip,
 )
 
 
@@ -141,8 +142,7 @@ async def test_a_check_on_an_open_breaker_calls_but_does_not_count(
 ) -> None:
     """Before the break ends a check still calls the provider, but a pass does not close it."""
     breakers = breaker_service(clock)
-    for _ in range(3):
-        breakers.record("openai", Outcome.UNAVAILABLE)
+    trip(breakers, "openai")
     clock.advance(10.0)  # the break is 30 s
     run = await checker(providers, breakers, store, clock).run()
     result = by_provider(run.results)["openai"]
@@ -157,8 +157,7 @@ async def test_a_passing_check_after_the_break_is_the_probe_and_closes_the_break
 ) -> None:
     """Once the break has run out the check holds the probe lease, and its pass closes it."""
     breakers = breaker_service(clock)
-    for _ in range(3):
-        breakers.record("openai", Outcome.UNAVAILABLE)
+    trip(breakers, "openai")
     clock.advance(31.0)
     run = await checker(providers, breakers, store, clock).run()
     result = by_provider(run.results)["openai"]
@@ -172,8 +171,7 @@ async def test_a_failing_probe_reopens_with_a_doubled_break(
 ) -> None:
     """A probe check that fails re-opens the breaker for twice the break."""
     breakers = breaker_service(clock)
-    for _ in range(3):
-        breakers.record("openai", Outcome.UNAVAILABLE)
+    trip(breakers, "openai")
     clock.advance(31.0)
     providers["openai"].behaviour = answers(Outcome.TIMEOUT)
     run = await checker(providers, breakers, store, clock).run()
@@ -188,8 +186,7 @@ async def test_a_check_does_not_probe_while_another_caller_holds_the_lease(
 ) -> None:
     """If a chat request already holds the probe lease, the check only observes."""
     breakers = breaker_service(clock)
-    for _ in range(3):
-        breakers.record("openai", Outcome.UNAVAILABLE)
+    trip(breakers, "openai")
     clock.advance(31.0)
     assert breakers.admit("openai").probe  # a chat request takes the probe
     run = await checker(providers, breakers, store, clock).run()

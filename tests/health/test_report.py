@@ -17,7 +17,7 @@ from shared.models import Outcome
 from shared.ports import HttpReply
 from shared.settings import Settings
 
-from .fakes import TIERS, FakeClock, FakeProvider, breaker_service, fake_providers
+from .fakes import TIERS, FakeClock, FakeProvider, breaker_service, fake_providers, trip
 
 SIMULATED = Settings(simulated_providers=True)
 
@@ -39,11 +39,6 @@ async def report(
         store or MemoryHealthStore(history=5),
         clock=clock,
     )
-
-
-def trip(breakers: Any, provider: str) -> None:
-    for _ in range(3):
-        breakers.record(provider, Outcome.UNAVAILABLE)
 
 
 async def test_healthy_when_tier_one_is_usable() -> None:
