@@ -11,17 +11,15 @@ their own process. Direct and gateway calls alternate, so machine noise affects 
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
-import sys
 import time
 from typing import Any
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from bench.stack import FUNCTION_KEY, REPO, SIM_KEY, stack
+from bench.imports import measure as measure_imports
+from bench.stack import FUNCTION_KEY, SIM_KEY, stack
 from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
 
 QUESTION: list[ChatCompletionMessageParam] = [
@@ -33,25 +31,6 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
-
-
-def import_time_ms() -> tuple[float, list[tuple[str, float]]]:
-    """Total and top-5 cumulative import times of function_app, from -X importtime."""
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import function_app"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows: list[tuple[str, float]] = []
-    for line in result.stderr.splitlines():
-        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
-        if match:
-            rows.append((match.group(4), int(match.group(2)) / 1000))
-    total = next(ms for name, ms in rows if name == "function_app")
-    top = sorted((r for r in rows if r[0] != "function_app"), key=lambda r: -r[1])[:5]
-    return total, top
 
 
 def main() -> None:
@@ -100,7 +79,7 @@ def main() -> None:
     webhook.stop()
     smtp.stop()
 
-    total, top = import_time_ms()
+    imports = measure_imports(runs=1)
     print(f"samples: {args.samples} sequential pairs; poll interval 5 ms; provider latency 200 ms")
     print(
         f"direct SDK call:   p50 {statistics.median(direct_ms):7.1f} ms   "
@@ -129,8 +108,8 @@ def main() -> None:
         f"(max {max(email_ms):.0f}) (n={len(teams_ms)})"
     )
     print(
-        f"import function_app: {total:.0f} ms; top: "
-        + ", ".join(f"{n} {ms:.0f} ms" for n, ms in top)
+        f"import function_app: {imports.total_ms:.0f} ms; top: "
+        + ", ".join(f"{n} {ms:.0f} ms" for n, ms in imports.top)
     )
 
 

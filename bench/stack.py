@@ -214,15 +214,7 @@ class Stack:
 
     def start_service(self, module: str, *args: str) -> Service:
         """A helper process (``python -m module``) that prints one JSON ready line."""
-        process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [sys.executable, "-m", module, *args],
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            start_new_session=True,
-        )
+        process = python_module(module, *args)
         self._processes.append(process)
         ready = _read_json_line(process)
         threading_drain(process)
@@ -240,6 +232,19 @@ class Stack:
                 process.wait(timeout=10)
         self.azurite.stop()
         shutil.rmtree(self.config_dir, ignore_errors=True)
+
+
+def python_module(module: str, *args: str) -> subprocess.Popen[str]:
+    """``python -m module`` from the repository, in its own session, stdout piped."""
+    return subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", module, *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def threading_drain(process: subprocess.Popen[str]) -> None:
@@ -283,15 +288,7 @@ def stack(**failover: Any) -> Iterator[Stack]:
     storage = azurite.start(azurite.free_port(), reuse=False)
     config_dir = Path(tempfile.mkdtemp(prefix="askeve-bench-"))
     write_config(config_dir, **failover)
-    sims_process = subprocess.Popen(
-        [sys.executable, "-m", "simulators"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
+    sims_process = python_module("simulators")
     running: Stack | None = None
     try:
         urls = _read_json_line(sims_process)
