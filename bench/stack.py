@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from devhost import azurite
+from simulators.harness import app_settings
 
 REPO = Path(__file__).resolve().parent.parent
 FUNCTION_KEY = "bench-function-key"
@@ -137,14 +138,8 @@ class Stack:
             "DURABLE_TASK_HUB_NAME": "bench",
             "ASKEVE_CONFIG_DIR": str(self.config_dir),
             "ASKEVE_STATUS_POLL_INTERVAL_MS": extra.pop("POLL_MS", "5"),
-            "ASKEVE_SIMULATED_PROVIDERS": "true",
             "PSEUDONYM_KEY": "bench-pseudonym-key",
-            "OPENAI_API_KEY": SIM_KEY,
-            "OPENAI_BASE_URL": str(urls["openai_base_url"]),
-            "AZURE_OPENAI_ENDPOINT": str(urls["azure_endpoint"]),
-            "AZURE_OPENAI_API_KEY": SIM_KEY,
-            "ANTHROPIC_API_KEY": SIM_KEY,
-            "ANTHROPIC_BASE_URL": str(urls["anthropic_base_url"]),
+            **app_settings({k: str(v) for k, v in urls.items()}, SIM_KEY),
             "DEVHOST_FUNCTION_KEY": FUNCTION_KEY,
             "DEVHOST_ADMIN_KEY": ADMIN_KEY,
             "PYTHONUNBUFFERED": "1",

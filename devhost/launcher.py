@@ -62,20 +62,13 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             owner = "started" if storage.process else "shared"
             notes.append(f"Azurite tables on 127.0.0.1:{storage.port} ({owner})")
         if _no_provider_keys():
-            from simulators.harness import SimulatedProviders  # noqa: PLC0415 - dev only
+            from simulators.harness import (  # noqa: PLC0415 - dev only
+                SimulatedProviders,
+                app_settings,
+            )
 
             sims = stack.enter_context(SimulatedProviders(args.host))
-            os.environ.update(
-                {
-                    "OPENAI_API_KEY": SIM_KEY,
-                    "OPENAI_BASE_URL": sims.openai_base_url,
-                    "AZURE_OPENAI_ENDPOINT": sims.azure_endpoint,
-                    "AZURE_OPENAI_API_KEY": SIM_KEY,
-                    "ANTHROPIC_API_KEY": SIM_KEY,
-                    "ANTHROPIC_BASE_URL": sims.anthropic_base_url,
-                    "ASKEVE_SIMULATED_PROVIDERS": "true",
-                }
-            )
+            os.environ.update(app_settings(sims.urls, SIM_KEY))
             notes.append(f"simulated providers (fault control: {sims.control_url}/_sim/stats)")
         if not os.environ.get("TEAMS_WEBHOOK_URL") and not os.environ.get("SMTP_HOST"):
             from simulators.receivers import (  # noqa: PLC0415 - dev only

@@ -20,6 +20,20 @@ _T = TypeVar("_T")
 _CALL_TIMEOUT_S = 10.0
 
 
+def app_settings(urls: Mapping[str, str], key: str) -> dict[str, str]:
+    """App settings that point every tier at the simulators (``urls`` as the simulator
+    process prints them, or :attr:`SimulatedProviders.urls`), with ``key`` as every key."""
+    return {
+        "OPENAI_API_KEY": key,
+        "OPENAI_BASE_URL": urls["openai_base_url"],
+        "AZURE_OPENAI_ENDPOINT": urls["azure_endpoint"],
+        "AZURE_OPENAI_API_KEY": key,
+        "ANTHROPIC_API_KEY": key,
+        "ANTHROPIC_BASE_URL": urls["anthropic_base_url"],
+        "ASKEVE_SIMULATED_PROVIDERS": "true",
+    }
+
+
 class SimulatedProviders:
     """The three simulated providers, running until :meth:`stop` (or the end of a ``with``)."""
 
@@ -55,6 +69,15 @@ class SimulatedProviders:
     def anthropic_base_url(self) -> str:
         """Anthropic base URL (the SDK appends ``/v1/messages``)."""
         return self._hub.url("anthropic")
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """The three base URLs, keyed as :func:`app_settings` reads them."""
+        return {
+            "openai_base_url": self.openai_base_url,
+            "azure_endpoint": self.azure_endpoint,
+            "anthropic_base_url": self.anthropic_base_url,
+        }
 
     @property
     def control_url(self) -> str:

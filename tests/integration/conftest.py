@@ -23,7 +23,7 @@ from shared.providers.registry import close_providers, preload_providers
 from shared.runtime import Runtime, configure_runtime
 from shared.settings import Settings
 from shared.storage import table_client
-from simulators.harness import SimulatedProviders
+from simulators.harness import SimulatedProviders, app_settings
 from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
 from tests.support.clocks import ManualClock
 
@@ -188,14 +188,8 @@ def start_gateway(
             "ESCALATION_TABLE_NAME": "escalations" + uuid.uuid4().hex[:12],
             "ASKEVE_CONFIG_DIR": str(config_dir),
             "ASKEVE_STATUS_POLL_INTERVAL_MS": "5",
-            "ASKEVE_SIMULATED_PROVIDERS": "true",
             "PSEUDONYM_KEY": uuid.uuid4().hex,
-            "OPENAI_API_KEY": SIM_KEY,
-            "OPENAI_BASE_URL": sims.openai_base_url,
-            "AZURE_OPENAI_ENDPOINT": sims.azure_endpoint,
-            "AZURE_OPENAI_API_KEY": SIM_KEY,
-            "ANTHROPIC_API_KEY": SIM_KEY,
-            "ANTHROPIC_BASE_URL": sims.anthropic_base_url,
+            **app_settings(sims.urls, SIM_KEY),
             **receiver_settings(webhook, smtp),
             **(extra or {}),
         }
