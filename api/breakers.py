@@ -5,7 +5,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from api.http import to_response
-from shared.operators import list_breakers, operate_breaker
+from shared.breakers.operators import list_breakers, operate_breaker
 from shared.runtime import get_runtime
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]

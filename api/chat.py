@@ -7,7 +7,7 @@ import azure.functions as func
 
 from api.durable import DurableOrchestrations
 from api.http import to_response
-from shared.gateway import ChatGateway
+from shared.failover.gateway import ChatGateway
 from shared.runtime import get_runtime
 
 bp = df.Blueprint()

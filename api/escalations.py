@@ -7,7 +7,7 @@ import azure.functions as func
 
 from api.durable import DurableOrchestrations
 from api.http import to_response
-from shared.escalations import acknowledge
+from shared.escalation.service import acknowledge
 
 bp = df.Blueprint()
 

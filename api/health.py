@@ -6,8 +6,8 @@ from __future__ import annotations
 import azure.functions as func
 
 from api.http import to_response
-from shared.health import health_report
-from shared.health_store import store_for
+from shared.operations.health import health_report
+from shared.operations.results_table import store_for
 from shared.runtime import get_runtime
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]

@@ -6,7 +6,7 @@ import json
 
 import azure.functions as func
 
-from shared.ports import HttpReply
+from shared.platform.ports import HttpReply
 
 
 def to_response(reply: HttpReply) -> func.HttpResponse:

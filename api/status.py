@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 import azure.functions as func
 
 from api.http import to_response
-from shared.errors import ApiError
-from shared.ports import HttpReply
+from shared.platform.errors import ApiError
+from shared.platform.ports import HttpReply
 from shared.runtime import get_runtime
 
 if TYPE_CHECKING:
-    from shared.status import (
+    from shared.observability.status import (
         AlertRow,
         EscalationRow,
         FailoverRow,
@@ -57,8 +57,8 @@ _PAGE_HEADERS = {
 
 async def _report(req: func.HttpRequest) -> StatusReport | HttpReply:
     # The status stack loads with the first status request, not with the app.
-    from shared.observability import install  # noqa: PLC0415
-    from shared.status import parse_window  # noqa: PLC0415
+    from shared.observability.observer import install  # noqa: PLC0415
+    from shared.observability.status import parse_window  # noqa: PLC0415
 
     try:
         window = parse_window(req.params.get("window"))
@@ -325,7 +325,7 @@ def _audit(report: StatusReport) -> str:
 
 def render_page(report: StatusReport) -> str:
     """The whole page: tiers, chart, SLA, alerts, failovers, escalations, audit."""
-    from shared.status import Window  # noqa: PLC0415 - see _report
+    from shared.observability.status import Window  # noqa: PLC0415 - see _report
 
     nav = "".join(
         f'<a data-window="{w.value}" href="?window={w.value}"'

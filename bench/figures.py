@@ -679,7 +679,8 @@ async def throughput(bench: Bench) -> list[Figure]:
             "comes on top.",
         )
     )
-    # Only the audit trail writes in transactions (shared/audit.py), so $batch is the audit.
+    # Only the audit trail writes in transactions (shared/observability/audit.py),
+    # so $batch is the audit.
     batch = at_rate["tables"].get("$batch", {"read": 0, "write": 0})
     other_reads = (at_rate["reads"] - batch["read"]) / max(at_rate["requests"], 1)
     other_writes = (at_rate["writes"] - batch["write"]) / max(at_rate["requests"], 1)

@@ -34,9 +34,9 @@ from bench import loadgen
 from bench.loadgen import Call, Sample
 from bench.stack import ADMIN_KEY, REPO, Host, ProbeOptions, Stack, stack
 from bench.stats import summarize
-from shared.breaker_store import StoreUnavailableError, TableBreakerStore
-from shared.settings import Settings
-from shared.storage import table_client
+from shared.breakers.store import StoreUnavailableError, TableBreakerStore
+from shared.platform.settings import Settings
+from shared.platform.storage import table_client
 
 TIER_TIMEOUT_S = 1.0
 OPEN_S = 3.0

@@ -32,7 +32,7 @@ from drill.model import (
     Recovery,
     Sla,
 )
-from shared.config import load_config
+from shared.platform.config import load_config
 
 QUESTION = "What are the early symptoms of womb cancer?"
 CRISIS = "I can't go on anymore, I want to end my life"

@@ -16,11 +16,11 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared.config import SafetyConfig
-from shared.failover import Attempt, ChatPlan, FailoverResult, emergency_result
+from shared.failover.plan import Attempt, ChatPlan, FailoverResult, emergency_result
 from shared.models import ChatRequest, Outcome, ProviderRequest, ProviderResult
-from shared.output_guard import guard_answer
+from shared.platform.config import SafetyConfig
 from shared.runtime import get_runtime
+from shared.safety.output_guard import guard_answer
 
 ORCHESTRATION = "chat_orchestrator"
 CALL_PROVIDER = "call_provider"
@@ -95,7 +95,7 @@ def _record(tier: str, result: ProviderResult, probe: bool) -> None:
 async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
     """Call one provider once, then report the outcome to its breaker. Never raises for
     provider trouble: that comes back as a typed outcome."""
-    from shared import observability  # noqa: PLC0415 - loaded on first use, not at app import
+    from shared.observability import observer as observability  # noqa: PLC0415 - loaded on first use, not at app import
 
     runtime = get_runtime()
     request = ChatRequest.from_json(payload["request"])
@@ -114,8 +114,8 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
         )
         result = guarded(result, runtime.config.safety)
         span.outcome(result.outcome.value)
-    # In the background (see shared.outcomes): neither the answer nor the failover to the next
-    # tier waits for the breaker's table write.
+    # In the background (see shared.breakers.writer): neither the answer nor the failover to the
+    # next tier waits for the breaker's table write.
     tier, probe = payload["tier"], bool(payload.get("probe", False))
     runtime.outcomes.submit(lambda: _record(tier, result, probe))
     return result.to_json()

@@ -16,8 +16,8 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared.escalation import CHANNELS, Escalation, RetryConfig
-from shared.escalations import ACK_EVENT, deliver_one, record_audit
+from shared.escalation.model import CHANNELS, Escalation, RetryConfig
+from shared.escalation.service import ACK_EVENT, deliver_one, record_audit
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]
 # A purge missed during a restart runs when the app is back (the schedule monitor).
 @bp.timer_trigger(schedule="%AUDIT_RETENTION_SCHEDULE%", arg_name="timer", use_monitor=True)
 async def audit_retention(timer: func.TimerRequest) -> None:
-    from shared.observability import install  # noqa: PLC0415 - not at app import
+    from shared.observability.observer import install  # noqa: PLC0415 - not at app import
 
     trail = install(get_runtime()).trail
     result = await asyncio.to_thread(trail.purge)

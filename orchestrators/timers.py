@@ -11,10 +11,11 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.durable import DurableOrchestrations
-from shared import alerts, observability
-from shared.health import HealthChecker, HealthSettings
-from shared.health_store import store_for
-from shared.rotation import run_secret_rotation
+from shared.escalation import alerts
+from shared.observability import observer as observability
+from shared.operations.health import HealthChecker, HealthSettings
+from shared.operations.results_table import store_for
+from shared.operations.rotation import run_secret_rotation
 from shared.runtime import get_runtime
 
 bp = df.Blueprint()

@@ -17,23 +17,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shared.config import AppConfig, load_config
-from shared.escalation import EscalationConfig, load_escalation_config
-from shared.escalation_store import EscalationStore, MemoryEscalationStore, TableEscalationStore
-from shared.failover import residency_policy
+from shared.breakers.writer import OutcomeWriter
+from shared.escalation.model import EscalationConfig, load_escalation_config
+from shared.escalation.store import EscalationStore, MemoryEscalationStore, TableEscalationStore
+from shared.failover.plan import residency_policy
+from shared.failover.ratelimit import RateLimiter
+from shared.failover.requests import RequestLimits
 from shared.models import Outcome
-from shared.observe import Observers
-from shared.outcomes import OutcomeWriter
+from shared.observability.records import Observers
+from shared.platform.config import AppConfig, load_config
+from shared.platform.settings import Settings
+from shared.platform.storage import table_client
 from shared.providers.base import Provider
-from shared.pseudonym import Pseudonymizer
-from shared.ratelimit import RateLimiter
-from shared.requests import RequestLimits
-from shared.settings import Settings
-from shared.storage import table_client
+from shared.safety.pseudonym import Pseudonymizer
 
 if TYPE_CHECKING:
-    from shared.breakers import BreakerService
-    from shared.crisis import CrisisDetector
+    from shared.breakers.service import BreakerService
+    from shared.safety.crisis import CrisisDetector
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ class Runtime:
         """This instance's breaker service, sharing state through the ``breakers`` table."""
         with self._lock:
             if self._breakers is None:
-                from shared.breaker_store import TableBreakerStore  # noqa: PLC0415 - lazy
-                from shared.breakers import BreakerService  # noqa: PLC0415 - lazy
+                from shared.breakers.service import BreakerService  # noqa: PLC0415 - lazy
+                from shared.breakers.store import TableBreakerStore  # noqa: PLC0415 - lazy
 
                 store = TableBreakerStore(table_client(self.settings, self.settings.breaker_table))
                 self._breakers = BreakerService.for_config(store, self.config.failover)
@@ -88,7 +88,7 @@ class Runtime:
         """Install a given breaker service (tests, benchmarks)."""
         with self._lock:
             self._breakers = service
-        from shared.observability import installed  # noqa: PLC0415
+        from shared.observability.observer import installed  # noqa: PLC0415
 
         if (found := installed(self)) is not None:
             found.attach_breakers()
@@ -97,7 +97,7 @@ class Runtime:
     def detector(self) -> CrisisDetector:
         """The crisis detector, compiled from config on first use."""
         if self._detector is None:
-            from shared.crisis import load_detector  # noqa: PLC0415 - compiled on first use
+            from shared.safety.crisis import load_detector  # noqa: PLC0415 - compiled on first use
 
             self._detector = load_detector(self._crisis_patterns_path())
         return self._detector
@@ -109,7 +109,7 @@ class Runtime:
 
     @property
     def rate_limiter(self) -> RateLimiter:
-        """This instance's rate limiter (per instance by design: see shared.ratelimit)."""
+        """This instance's rate limiter (per instance by design: see shared.failover.ratelimit)."""
         with self._lock:
             if self._rate_limiter is None:
                 self._rate_limiter = RateLimiter(self.config.failover.rate_limits, time.monotonic)
@@ -163,7 +163,7 @@ def build_runtime(env: Mapping[str, str], *, warm_up: bool = True) -> Runtime:
     settings = Settings.from_env(env)
     config = load_config(settings.config_dir or None)
     runtime = Runtime(config=config, settings=settings, providers=build_providers(config, settings))
-    from shared.observability import install  # noqa: PLC0415 - loaded with the runtime, not the app
+    from shared.observability.observer import install  # noqa: PLC0415 - loaded with the runtime, not the app
 
     install(runtime)
     if warm_up:

@@ -6,14 +6,14 @@ import functools
 import time
 from typing import TYPE_CHECKING, Any
 
-from shared.config import TierConfig
 from shared.models import ProviderRequest, ProviderResult
+from shared.platform.config import TierConfig
+from shared.platform.settings import Settings
 from shared.providers.answers import anthropic_result
 from shared.providers.loops import Session
-from shared.providers.outcomes import SdkErrors
 from shared.providers.sdk_adapter import Clock, SdkProvider
+from shared.providers.sdk_errors import SdkErrors
 from shared.providers.translate import anthropic_prompt
-from shared.settings import Settings
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic

@@ -11,14 +11,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.config import TierConfig
 from shared.models import ProviderRequest, ProviderResult
+from shared.platform.config import TierConfig
+from shared.platform.settings import Settings
 from shared.providers.answers import openai_result
 from shared.providers.loops import Session
 from shared.providers.openai_provider import chat_arguments, openai_errors
-from shared.providers.outcomes import SdkErrors
 from shared.providers.sdk_adapter import Clock, SdkProvider
-from shared.settings import Settings
+from shared.providers.sdk_errors import SdkErrors
 
 if TYPE_CHECKING:
     from openai import AsyncAzureOpenAI

@@ -6,13 +6,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from shared.config import AppConfig, TierConfig
+from shared.platform.config import AppConfig, TierConfig
+from shared.platform.settings import Settings
 from shared.providers.anthropic_provider import AnthropicProvider
 from shared.providers.azure_openai_provider import AzureOpenAIProvider
 from shared.providers.base import Provider
 from shared.providers.openai_provider import OpenAIProvider
 from shared.providers.sdk_adapter import SdkProvider
-from shared.settings import Settings
 
 
 def build_provider(tier: TierConfig, settings: Settings) -> SdkProvider[Any]:

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Generic
 
-from shared.config import TierConfig
 from shared.models import Outcome, ProviderRequest, ProviderResult
+from shared.platform.config import TierConfig
 from shared.providers.loops import ClientT, PerLoop, Session
-from shared.providers.outcomes import SdkErrors, result_for_exception
+from shared.providers.sdk_errors import SdkErrors, result_for_exception
 
 Clock = Callable[[], float]
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.breaker_store import BreakerStore, InMemoryBreakerStore, TableBreakerStore
-from shared.config import BreakerSettings
+from shared.breakers.store import BreakerStore, InMemoryBreakerStore, TableBreakerStore
+from shared.platform.config import BreakerSettings
 from tests.support.clocks import ManualClock
 
 # A round epoch time, so bucket arithmetic in the tests is easy to follow.

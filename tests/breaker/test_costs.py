@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared.breaker_store import TableBreakerStore
-from shared.breakers import BreakerService
-from shared.config import BreakerSettings
+from shared.breakers.service import BreakerService
+from shared.breakers.store import TableBreakerStore
 from shared.models import Outcome
+from shared.platform.config import BreakerSettings
 
 from .conftest import FakeClock, fresh_table_name
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from shared.breaker import Breaker, BreakerState, Decision
-from shared.breaker_store import TableBreakerStore
-from shared.breakers import BreakerService
-from shared.config import BreakerSettings
+from shared.breakers.rule import Breaker, BreakerState, Decision
+from shared.breakers.service import BreakerService
+from shared.breakers.store import TableBreakerStore
 from shared.models import Outcome
+from shared.platform.config import BreakerSettings
 
 from . import workers
 from .conftest import fresh_table_name

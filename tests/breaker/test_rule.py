@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from shared.breaker import (
+from shared.breakers.rule import (
     Admit,
     Breaker,
     BreakerState,
@@ -28,8 +28,8 @@ from shared.breaker import (
     step,
     window_totals,
 )
-from shared.config import BreakerSettings
 from shared.models import Outcome
+from shared.platform.config import BreakerSettings
 
 from .conftest import T0
 

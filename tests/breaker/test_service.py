@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from devhost import azurite
-from shared.breaker import Breaker, BreakerState, Decision, Reason
-from shared.breaker_store import (
+from shared.breakers.rule import Breaker, BreakerState, Decision, Reason
+from shared.breakers.service import Admission, BreakerService, BreakerView
+from shared.breakers.store import (
     BreakerStore,
     InMemoryBreakerStore,
     StoreUnavailableError,
@@ -16,9 +17,8 @@ from shared.breaker_store import (
     Versioned,
     WriteConflictError,
 )
-from shared.breakers import Admission, BreakerService, BreakerView
-from shared.config import BreakerSettings, load_config
 from shared.models import Outcome
+from shared.platform.config import BreakerSettings, load_config
 
 from .conftest import FakeClock
 

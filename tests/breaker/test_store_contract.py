@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from devhost import azurite
-from shared.breaker import Breaker, BreakerState, Bucket, Reason
-from shared.breaker_store import (
+from shared.breakers.rule import Breaker, BreakerState, Bucket, Reason
+from shared.breakers.store import (
     BreakerStore,
     InMemoryBreakerStore,
     StoreUnavailableError,

@@ -14,11 +14,11 @@ import time
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 
-from shared.breaker import Decision
-from shared.breaker_store import TableBreakerStore
-from shared.breakers import BreakerService
-from shared.config import BreakerSettings
+from shared.breakers.rule import Decision
+from shared.breakers.service import BreakerService
+from shared.breakers.store import TableBreakerStore
 from shared.models import Outcome
+from shared.platform.config import BreakerSettings
 
 LEASE_S = 5.0
 # Generous: many processes hammer one Azurite (a single Node.js process) at once.

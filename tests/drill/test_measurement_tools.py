@@ -70,14 +70,14 @@ def test_table_requests_are_classified_by_method_and_table() -> None:
 def test_collapsed_stacks_give_own_and_inclusive_shares() -> None:
     """The top frame counts as own time; our code anywhere on the stack as inclusive."""
     lines = [
-        "main (x.py:1);handle (shared/gateway.py:10);loads (json/decoder.py:5) 3",
-        "main (x.py:1);handle (shared/gateway.py:12) 1",
+        "main (x.py:1);handle (shared/failover/gateway.py:10);loads (json/decoder.py:5) 3",
+        "main (x.py:1);handle (shared/failover/gateway.py:12) 1",
     ]
     profile = summarize_collapsed(lines)
     assert profile.samples == 4
     assert profile.own[0].frame == "loads (json/decoder.py)"
     assert profile.own[0].share == 0.75
-    assert [e.frame for e in profile.inclusive] == ["handle (shared/gateway.py)"]
+    assert [e.frame for e in profile.inclusive] == ["handle (shared/failover/gateway.py)"]
 
 
 def test_importtime_rows_keep_their_depth() -> None:

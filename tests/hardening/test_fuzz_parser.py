@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from shared.errors import ApiError
+from shared.failover.requests import RequestLimits, parse_request
 from shared.models import ROLES, ChatRequest
-from shared.requests import RequestLimits, parse_request
+from shared.platform.errors import ApiError
 from tests.hardening.tally import TALLY
 
 LIMITS = RequestLimits()

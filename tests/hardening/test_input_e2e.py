@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from shared.requests import RequestLimits
+from shared.failover.requests import RequestLimits
 from tests.hardening.client import send
 from tests.integration.conftest import ADMIN_KEY, Gateway
 

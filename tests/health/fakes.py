@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
-from shared.breaker_store import InMemoryBreakerStore
-from shared.breakers import BreakerService
-from shared.config import BreakerSettings, FailoverConfig, TierConfig
+from shared.breakers.service import BreakerService
+from shared.breakers.store import InMemoryBreakerStore
 from shared.models import Outcome, ProviderRequest, ProviderResult
+from shared.platform.config import BreakerSettings, FailoverConfig, TierConfig
 from tests.support.clocks import ManualClock
 
 T0 = 1_800_000_000.0

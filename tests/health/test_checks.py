@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from shared.breaker import BreakerState
-from shared.health import (
+from shared.breakers.rule import BreakerState
+from shared.models import Outcome, ProviderRequest, ProviderResult
+from shared.operations.health import (
     CheckMode,
     CheckResult,
     HealthChecker,
@@ -17,9 +18,8 @@ from shared.health import (
     HealthSettings,
     check_request,
 )
-from shared.health_store import MemoryHealthStore
-from shared.models import Outcome, ProviderRequest, ProviderResult
-from shared.settings import Settings
+from shared.operations.results_table import MemoryHealthStore
+from shared.platform.settings import Settings
 
 from .fakes import (
     NAMES,

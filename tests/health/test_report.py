@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from shared.breaker import BreakerState
-from shared.breaker_store import StoreUnavailableError
-from shared.breakers import BreakerService
-from shared.config import FailoverConfig
-from shared.health import CheckMode, CheckResult, health_report
-from shared.health_store import MemoryHealthStore
+from shared.breakers.rule import BreakerState
+from shared.breakers.service import BreakerService
+from shared.breakers.store import StoreUnavailableError
 from shared.models import Outcome
-from shared.ports import HttpReply
-from shared.settings import Settings
+from shared.operations.health import CheckMode, CheckResult, health_report
+from shared.operations.results_table import MemoryHealthStore
+from shared.platform.config import FailoverConfig
+from shared.platform.ports import HttpReply
+from shared.platform.settings import Settings
 
 from .fakes import TIERS, FakeClock, FakeProvider, breaker_service, fake_providers, trip
 

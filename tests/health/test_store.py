@@ -7,11 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.breaker import BreakerState
-from shared.health import CheckMode, CheckResult, HealthStore
-from shared.health_store import MemoryHealthStore, ResilientHealthStore, TableHealthStore, row_key
+from shared.breakers.rule import BreakerState
 from shared.models import Outcome
-from shared.settings import Settings
+from shared.operations.health import CheckMode, CheckResult, HealthStore
+from shared.operations.results_table import (
+    MemoryHealthStore,
+    ResilientHealthStore,
+    TableHealthStore,
+    row_key,
+)
+from shared.platform.settings import Settings
 
 from .fakes import T0, FakeClock
 

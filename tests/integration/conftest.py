@@ -16,13 +16,13 @@ import pytest
 import requests
 
 from devhost.background import RunningDevHost, running_devhost
-from shared.breaker_store import TableBreakerStore
-from shared.breakers import BreakerService
-from shared.config import DEFAULT_CONFIG_DIR
+from shared.breakers.service import BreakerService
+from shared.breakers.store import TableBreakerStore
+from shared.platform.config import DEFAULT_CONFIG_DIR
+from shared.platform.settings import Settings
+from shared.platform.storage import table_client
 from shared.providers.registry import close_providers, preload_providers
 from shared.runtime import Runtime, configure_runtime
-from shared.settings import Settings
-from shared.storage import table_client
 from simulators.harness import SimulatedProviders, app_settings
 from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
 from tests.support.clocks import ManualClock

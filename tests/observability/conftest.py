@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from shared import observability
-from shared.observability import Observability
+from shared.observability import observer as observability
+from shared.observability.observer import Observability
 from tests.integration.conftest import (  # noqa: F401 - fixtures, registered by import
     Gateway,
     sims,

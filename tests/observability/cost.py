@@ -35,11 +35,11 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from shared import observability
-from shared.audit import MemoryAuditStore
-from shared.breaker_store import InMemoryBreakerStore
-from shared.breakers import BreakerService
-from shared.gateway import ChatGateway
+from shared.breakers.service import BreakerService
+from shared.breakers.store import InMemoryBreakerStore
+from shared.failover.gateway import ChatGateway
+from shared.observability import observer as observability
+from shared.observability.audit import MemoryAuditStore
 from shared.runtime import Runtime
 from tests.observability.helpers import unit_runtime
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.config import load_config
-from shared.escalation_store import MemoryEscalationStore
-from shared.failover import EMERGENCY, Attempt
+from shared.escalation.store import MemoryEscalationStore
+from shared.failover.plan import EMERGENCY, Attempt
 from shared.models import Outcome
-from shared.observe import ChatRecord
+from shared.observability.records import ChatRecord
+from shared.platform.config import load_config
+from shared.platform.settings import Settings
 from shared.runtime import Runtime
-from shared.settings import Settings
 from tests.support import clocks
 
 START = 1_800_000_000.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.alerts import Alert, AlertQueue, SentAlert, flush_soon, push, queue_for
+from shared.escalation.alerts import Alert, AlertQueue, SentAlert, flush_soon, push, queue_for
 from tests.observability.helpers import FakeOrchestrations, unit_runtime
 
 

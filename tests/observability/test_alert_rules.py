@@ -7,9 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from shared.config import ConfigError, ConfigReader, SlaConfig
-from shared.observability import CONFIG_FILE, parse_observability_config
-from shared.sla import ALL_TIERS_DEDUP_KEY, MonitorConfig, SlaMonitor, parse_monitor_config
+from shared.observability.observer import CONFIG_FILE, parse_observability_config
+from shared.observability.sla import (
+    ALL_TIERS_DEDUP_KEY,
+    MonitorConfig,
+    SlaMonitor,
+    parse_monitor_config,
+)
+from shared.platform.config import ConfigError, ConfigReader, SlaConfig
 from tests.observability.helpers import (
     ManualClock,
     crisis_record,
@@ -201,7 +206,7 @@ def test_alert_facts_carry_no_conversation_reference() -> None:
 
 def test_repo_config_file_parses_to_the_defaults() -> None:
     """config/observability-config.json holds the seed's numbers (the coded defaults)."""
-    from shared.config import DEFAULT_CONFIG_DIR  # noqa: PLC0415
+    from shared.platform.config import DEFAULT_CONFIG_DIR  # noqa: PLC0415
 
     data = json.loads((DEFAULT_CONFIG_DIR / CONFIG_FILE).read_text())
     assert parse_observability_config(data).monitor == MonitorConfig()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared.audit import (
+from shared.observability.audit import (
     CHAT,
     EVENT,
     AuditConfig,
@@ -27,7 +27,7 @@ from shared.audit import (
     record_from_entity,
     row_key,
 )
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from tests.observability.helpers import START, ManualClock, emergency_record, failover_record
 
 DAY = 86_400.0
@@ -147,7 +147,7 @@ def test_fallback_line_is_structured_json(caplog: pytest.LogCaptureFixture) -> N
     """The default fallback logs one line carrying the row as JSON."""
     audit = AuditWriter(lambda: FlakyStore(99), FAST, sleep=lambda _s: None)
     row = chat_entity(failover_record(), "ok")
-    with caplog.at_level(logging.WARNING, logger="shared.audit"):
+    with caplog.at_level(logging.WARNING, logger="shared.observability.audit"):
         audit.write_now(row)
     message = caplog.records[-1].getMessage()
     assert message.startswith("audit record kept in the log")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from shared import observability
-from shared.alerts import queue_for
-from shared.audit import MemoryAuditStore, day_partition
-from shared.breaker_store import InMemoryBreakerStore
-from shared.breakers import BreakerService
+from shared.breakers.service import BreakerService
+from shared.breakers.store import InMemoryBreakerStore
+from shared.escalation.alerts import queue_for
 from shared.models import Outcome
-from shared.observability import install, installed
+from shared.observability import observer as observability
+from shared.observability.audit import MemoryAuditStore, day_partition
+from shared.observability.observer import install, installed
 from shared.runtime import Runtime
 from tests.observability.capture import Captured
 from tests.observability.helpers import START, ManualClock, failover_record, unit_runtime

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from shared.audit import EVENT, chat_entity
-from shared.observability import Observability
+from shared.observability.audit import EVENT, chat_entity
+from shared.observability.observer import Observability
 from simulators.faults import Fault, FaultKind
 from tests.integration.conftest import ADMIN_KEY, FUNCTION_KEY, Gateway
 from tests.integration.test_chat_e2e import wait_for

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from shared.config import SlaConfig
-from shared.sla import (
+from shared.observability.sla import (
     ChatOutcome,
     Measure,
     RollingMeasures,
@@ -13,6 +12,7 @@ from shared.sla import (
     judge,
     switch_time_ms,
 )
+from shared.platform.config import SlaConfig
 from tests.observability.helpers import (
     ManualClock,
     attempt,

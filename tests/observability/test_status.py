@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 
 from api.status import render_page
-from shared.audit import AuditEvent
-from shared.breaker import Breaker, BreakerState, Reason
-from shared.breakers import view_of
-from shared.config import BreakerSettings, SlaConfig, load_config
-from shared.health import CheckMode, CheckResult
+from shared.breakers.rule import Breaker, BreakerState, Reason
+from shared.breakers.service import view_of
 from shared.models import Outcome
-from shared.status import (
+from shared.observability.audit import AuditEvent
+from shared.observability.status import (
     ReportInputs,
     StatusReport,
     TierInput,
@@ -21,6 +19,8 @@ from shared.status import (
     percentile,
     summarise_escalations,
 )
+from shared.operations.health import CheckMode, CheckResult
+from shared.platform.config import BreakerSettings, SlaConfig, load_config
 from tests.observability.helpers import (
     START,
     crisis_record,

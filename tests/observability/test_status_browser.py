@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from shared.observability import Observability
+from shared.observability.observer import Observability
 from simulators.faults import Fault, FaultKind
 from tests.integration.conftest import ADMIN_KEY, Gateway
 

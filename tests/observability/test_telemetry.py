@@ -7,9 +7,9 @@ import logging
 import pytest
 from opentelemetry.trace import StatusCode
 
-from shared import telemetry as telemetry_module
-from shared.settings import Settings
-from shared.telemetry import Telemetry, TelemetrySettings, setup, trace_carrier
+from shared.observability import telemetry as telemetry_module
+from shared.observability.telemetry import Telemetry, TelemetrySettings, setup, trace_carrier
+from shared.platform.settings import Settings
 from tests.observability.capture import Captured
 from tests.observability.helpers import crisis_record, emergency_record, failover_record
 

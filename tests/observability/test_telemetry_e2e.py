@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shared.observability import Observability
+from shared.observability.observer import Observability
 from simulators.faults import Fault, FaultKind
 from tests.integration.conftest import Gateway
 from tests.observability.capture import Captured

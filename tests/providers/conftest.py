@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from shared.platform.settings import Settings
 from shared.providers.anthropic_provider import AnthropicProvider
 from shared.providers.azure_openai_provider import AzureOpenAIProvider
 from shared.providers.openai_provider import OpenAIProvider
-from shared.settings import Settings
 from simulators import SimulatedProviders
 
 from .helpers import (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.config import TierConfig
 from shared.models import Message, ProviderRequest
+from shared.platform.config import TierConfig
 
 FAKE_OPENAI_KEY = "sk-test-not-a-real-key"
 FAKE_AZURE_KEY = "test-azure-key-not-real"

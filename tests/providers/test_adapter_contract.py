@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from shared.models import Message, Outcome
+from shared.platform.settings import Settings
 from shared.providers.anthropic_provider import AnthropicProvider
 from shared.providers.azure_openai_provider import AzureOpenAIProvider
 from shared.providers.openai_provider import OpenAIProvider
 from shared.providers.sdk_adapter import SdkProvider
-from shared.settings import Settings
 from simulators import Fault, FaultKind, ProviderName, SimulatedProviders
 
 from .helpers import ANTHROPIC_TIER, AZURE_TIER, OPENAI_TIER, provider_request

@@ -11,8 +11,8 @@ from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
 
 from shared.models import Message, Outcome
+from shared.platform.settings import Settings
 from shared.providers.azure_openai_provider import COGNITIVE_SERVICES_SCOPE, AzureOpenAIProvider
-from shared.settings import Settings
 from simulators import SimulatedProviders
 
 from .helpers import AZURE_TIER, provider_request

@@ -13,7 +13,7 @@ import pytest
 from shared.models import Outcome
 from shared.providers.anthropic_provider import anthropic_errors
 from shared.providers.openai_provider import openai_errors
-from shared.providers.outcomes import (
+from shared.providers.sdk_errors import (
     SdkErrors,
     error_code,
     is_content_filter,

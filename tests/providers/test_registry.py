@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import load_config
+from shared.platform.config import load_config
+from shared.platform.settings import Settings
 from shared.providers.anthropic_provider import AnthropicProvider
 from shared.providers.azure_openai_provider import AzureOpenAIProvider
 from shared.providers.openai_provider import OpenAIProvider
 from shared.providers.registry import build_provider, build_providers, close_providers
-from shared.settings import Settings
 
 from .helpers import OPENAI_TIER
 
@@ -55,7 +55,8 @@ async def test_close_providers_accepts_unused_adapters() -> None:
 def loaded_after(statement: str) -> bool:
     """Whether a fresh interpreter has any heavy SDK loaded after running ``statement``."""
     code = (
-        "import sys; from shared.config import load_config; from shared.settings import Settings; "
+        "import sys; from shared.platform.config import load_config; "
+        "from shared.platform.settings import Settings; "
         "from shared.providers.registry import build_providers, preload_providers; "
         f"{statement}; "
         "print(any(m in sys.modules for m in ('openai', 'anthropic', 'azure.identity')))"

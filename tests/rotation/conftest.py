@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from shared.config import TierConfig
-from shared.keyvault import azure_key_stores
-from shared.rotation import (
+from shared.operations.keyvault import azure_key_stores
+from shared.operations.rotation import (
     AgeAlertRule,
     Alert,
     MemoryRotationAudit,
@@ -20,7 +19,8 @@ from shared.rotation import (
     SecretRotation,
     adapter_verifier,
 )
-from shared.settings import Settings
+from shared.platform.config import TierConfig
+from shared.platform.settings import Settings
 from tests.support.clocks import ManualClock
 
 from .fakes import (

@@ -7,7 +7,13 @@ import traceback
 
 import pytest
 
-from shared.keyvault import AccountKeys, Secret, SecretStoreError, SecretVersion, azure_key_stores
+from shared.operations.keyvault import (
+    AccountKeys,
+    Secret,
+    SecretStoreError,
+    SecretVersion,
+    azure_key_stores,
+)
 
 from .conftest import Rotation, RunResult
 from .fakes import (

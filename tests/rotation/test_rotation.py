@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from shared.rotation import TAG_KEY_NAME, TAG_PREVIOUS, Level
+from shared.operations.rotation import TAG_KEY_NAME, TAG_PREVIOUS, Level
 
 from .conftest import AZURE_SECRET, CONFIG, ENABLED, Rotation, RunResult
 from .fakes import FakeAzure, FakeOpenAIEndpoint

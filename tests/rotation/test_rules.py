@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared.config import ConfigError
-from shared.keyvault import (
+from shared.operations.keyvault import (
     AccountKeys,
     SecretCache,
     SecretStoreError,
@@ -15,7 +14,7 @@ from shared.keyvault import (
     latest_enabled,
     parse_resource_id,
 )
-from shared.rotation import (
+from shared.operations.rotation import (
     AgeAlertRule,
     Level,
     RotationSettings,
@@ -25,7 +24,8 @@ from shared.rotation import (
     parse_rotation_config,
     standby_of,
 )
-from shared.settings import Settings
+from shared.platform.config import ConfigError
+from shared.platform.settings import Settings
 from tests.support.clocks import ManualClock
 
 from .fakes import RESOURCE_ID, SUBSCRIPTION

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from shared.keyvault import KeyStores, azure_key_stores
-from shared.rotation import (
+from shared.operations.keyvault import KeyStores, azure_key_stores
+from shared.operations.rotation import (
     AUDIT_PARTITION,
     AuditEntry,
     MemoryRotationAudit,
@@ -18,8 +18,8 @@ from shared.rotation import (
     TableRotationAudit,
     run_secret_rotation,
 )
+from shared.platform.settings import Settings
 from shared.runtime import Runtime, build_runtime
-from shared.settings import Settings
 
 from .conftest import AZURE_SECRET, FakeClock
 from .fakes import RESOURCE_ID, VAULT_URL, FakeAzure, FakeCredential, FakeTransport

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from shared.config import SafetyConfig, load_config
-from shared.output_guard import guard_answer, prohibited_match
+from shared.platform.config import SafetyConfig, load_config
+from shared.safety.output_guard import guard_answer, prohibited_match
 
 NURSE_LINE = "0808 802 0019"
 

@@ -8,8 +8,13 @@ from typing import Any
 
 import pytest
 
-from shared.config import ConfigError
-from shared.crisis import DEFAULT_PATTERNS_PATH, CrisisDetector, load_detector, parse_patterns
+from shared.platform.config import ConfigError
+from shared.safety.crisis import (
+    DEFAULT_PATTERNS_PATH,
+    CrisisDetector,
+    load_detector,
+    parse_patterns,
+)
 
 RULES = {
     "wish_to_be_dead_or_gone",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.crisis import CrisisDetector, CrisisMatch, load_detector
 from shared.models import ChatRequest, Message
+from shared.safety.crisis import CrisisDetector, CrisisMatch, load_detector
 from tests.safety import crisis_cases as cases
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.crisis import CrisisDetector, load_detector
+from shared.safety.crisis import CrisisDetector, load_detector
 from tests.safety import crisis_cases as cases
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from shared.config import ConfigError
-from shared.crisis import DEFAULT_PATTERNS_PATH, parse_patterns, read_patterns
+from shared.platform.config import ConfigError
+from shared.safety.crisis import DEFAULT_PATTERNS_PATH, parse_patterns, read_patterns
 
 
 @pytest.fixture(scope="module")

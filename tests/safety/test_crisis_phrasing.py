@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.crisis import CrisisDetector, load_detector
+from shared.safety.crisis import CrisisDetector, load_detector
 
 
 @pytest.fixture(scope="module")

@@ -101,7 +101,7 @@ from types import ModuleType
 
 import pytest
 
-from shared.crisis import CrisisDetector, load_detector
+from shared.safety.crisis import CrisisDetector, load_detector
 from tests.safety import (
     heldout_round_a,
     heldout_round_b,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.config import SafetyConfig, load_config
-from shared.output_guard import GuardResult, guard_answer, host_allowed, remove_links
+from shared.platform.config import SafetyConfig, load_config
+from shared.safety.output_guard import GuardResult, guard_answer, host_allowed, remove_links
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.text import Normaliser, near_misses, unify_quotes
+from shared.safety.text import Normaliser, near_misses, unify_quotes
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.escalation import Escalation
+from shared.escalation.model import Escalation
 
 
 def provider_ok(provider: str, ms: float = 120.0) -> dict[str, Any]:

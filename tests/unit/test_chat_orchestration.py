@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
-from shared.config import FailoverConfig, load_config
-from shared.failover import ChatPlan, build_plan, residency_policy
+from shared.failover.plan import ChatPlan, build_plan, residency_policy
 from shared.models import ChatRequest, Message, Outcome
+from shared.platform.config import FailoverConfig, load_config
 from tests.support.history import Driver, flat_actions
 from tests.support.payloads import provider_ok as ok
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.config import DEFAULT_CONFIG_DIR, ConfigError, load_config
+from shared.platform.config import DEFAULT_CONFIG_DIR, ConfigError, load_config
 
 
 def test_the_shipped_config_loads() -> None:

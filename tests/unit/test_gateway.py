@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from shared.breaker_store import InMemoryBreakerStore
-from shared.breakers import BreakerService
-from shared.config import load_config
-from shared.escalation_store import MemoryEscalationStore
-from shared.gateway import ChatGateway
+from shared.breakers.service import BreakerService
+from shared.breakers.store import InMemoryBreakerStore
+from shared.escalation.store import MemoryEscalationStore
+from shared.failover.gateway import ChatGateway
+from shared.platform.config import load_config
+from shared.platform.settings import Settings
 from shared.providers.registry import build_providers
 from shared.runtime import Runtime
-from shared.settings import Settings
 
 REQUEST = json.dumps({"messages": [{"role": "user", "content": "Hello"}]}).encode()
 

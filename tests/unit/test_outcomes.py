@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from shared.outcomes import OutcomeWriter
+from shared.breakers.writer import OutcomeWriter
 
 
 async def test_settled_waits_for_every_earlier_write() -> None:

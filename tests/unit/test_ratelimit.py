@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.ratelimit import BucketConfig, RateLimitConfig, RateLimiter, client_ip
+from shared.failover.ratelimit import BucketConfig, RateLimitConfig, RateLimiter, client_ip
 from tests.support.clocks import ManualClock
 
 Clock = ManualClock

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from shared.errors import ApiError
-from shared.requests import RequestLimits, parse_request
+from shared.failover.requests import RequestLimits, parse_request
+from shared.platform.errors import ApiError
 
 
 def body(**fields: object) -> bytes:

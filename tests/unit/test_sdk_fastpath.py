@@ -37,9 +37,9 @@ from orchestrators import sdk_fastpath
 from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
 from orchestrators.escalation import AUDIT, DELIVER, escalation_flow
 from orchestrators.escalation import ORCHESTRATION as ESCALATION
-from shared.config import load_config
-from shared.failover import ChatPlan, build_plan
+from shared.failover.plan import ChatPlan, build_plan
 from shared.models import ChatRequest, Message
+from shared.platform.config import load_config
 from tests.support.history import TASK_COMPLETED, TASK_FAILED, TIMER_FIRED, Driver
 from tests.support.payloads import crisis_escalation
 from tests.support.payloads import provider_ok as ok

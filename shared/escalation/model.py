@@ -1,0 +1,211 @@
+"""Human escalation: what is sent, to whom, and how delivery is retried.
+
+Two audiences are kept apart: the *clinical* team (crisis escalations, with a callback) and
+*operations* (system alerts). A crisis that nobody acknowledges in time goes to the
+*supervisor*. A message carries a pseudonymous conversation reference, the category, the names
+of the matched signals, the time and "callback required"; never message text, unless the
+excerpt setting is on, and then only a short redacted excerpt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from email.message import EmailMessage
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from shared.platform.config import DEFAULT_CONFIG_DIR, ConfigError, ConfigReader
+
+Audience = Literal["clinical", "supervisor", "operations"]
+AUDIENCES: tuple[Audience, ...] = ("clinical", "supervisor", "operations")
+Channel = Literal["teams", "email"]
+CHANNELS: tuple[Channel, ...] = ("teams", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceConfig:
+    teams_webhook_setting: str
+    email_to_setting: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetryConfig:
+    first_delay_s: float = 2.0
+    max_delay_s: float = 60.0
+    window_s: float = 1800.0
+    attempt_timeout_s: float = 10.0
+
+    def delays(self) -> Iterator[float]:
+        """Exponential backoff delays, doubling from the first, capped at the maximum."""
+        delay = self.first_delay_s
+        while True:
+            yield delay
+            delay = min(delay * 2, self.max_delay_s)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationConfig:
+    audiences: Mapping[str, AudienceConfig]
+    retry: RetryConfig
+    ack_timeout_s: float
+    dedup_window_s: float
+    excerpt_max_chars: int
+
+
+def parse_escalation_config(data: object) -> EscalationConfig:
+    root = ConfigReader(data, "")
+    audiences = root.obj("audiences")
+    retry = root.obj("retry") if root.has("retry") else ConfigReader({}, "retry")
+    return EscalationConfig(
+        audiences={
+            name: AudienceConfig(
+                teams_webhook_setting=audiences.obj(name).text("teams_webhook_setting"),
+                email_to_setting=audiences.obj(name).text("email_to_setting"),
+            )
+            for name in AUDIENCES
+        },
+        retry=RetryConfig(
+            first_delay_s=retry.number("first_delay_s", 2.0, minimum=0.001),
+            max_delay_s=retry.number("max_delay_s", 60.0, minimum=0.001),
+            window_s=retry.number("window_s", 1800.0, minimum=0.0),
+            attempt_timeout_s=retry.number("attempt_timeout_s", 10.0, minimum=0.1),
+        ),
+        ack_timeout_s=root.number("ack_timeout_s", 300.0, minimum=0.001),
+        dedup_window_s=root.number("dedup_window_s", 900.0),
+        excerpt_max_chars=root.integer("excerpt_max_chars", 160, minimum=20),
+    )
+
+
+def load_escalation_config(config_dir: str | Path | None = None) -> EscalationConfig:
+    path = Path(config_dir or DEFAULT_CONFIG_DIR) / "escalation-config.json"
+    try:
+        return parse_escalation_config(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"escalation-config.json: {exc}") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"escalation-config.json: {exc}") from exc
+
+
+@cache
+def cached_escalation_config(config_dir: str = "") -> EscalationConfig:
+    return load_escalation_config(config_dir or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """One escalation or alert, as it is sent. JSON round-trips as the orchestration input."""
+
+    id: str
+    audience: Audience
+    kind: Literal["crisis", "alert", "unacknowledged", "undeliverable"]
+    title: str
+    created_at: str
+    category: str | None = None
+    signals: tuple[str, ...] = ()
+    conversation_ref: str | None = None
+    callback_required: bool = False
+    excerpt: str | None = None
+    facts: tuple[tuple[str, str], ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["signals"] = list(self.signals)
+        data["facts"] = [list(f) for f in self.facts]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Escalation:
+        return cls(
+            id=data["id"],
+            audience=data["audience"],
+            kind=data["kind"],
+            title=data["title"],
+            created_at=data["created_at"],
+            category=data.get("category"),
+            signals=tuple(data.get("signals", ())),
+            conversation_ref=data.get("conversation_ref"),
+            callback_required=bool(data.get("callback_required", False)),
+            excerpt=data.get("excerpt"),
+            facts=tuple((str(k), str(v)) for k, v in data.get("facts", ())),
+        )
+
+    def derived(
+        self, *, id: str, audience: Audience, kind: Any, title: str, created_at: str
+    ) -> Escalation:
+        """A follow-up about this escalation (reminder or failure notice), same facts."""
+        return Escalation(
+            id=id,
+            audience=audience,
+            kind=kind,
+            title=title,
+            created_at=created_at,
+            category=self.category,
+            signals=self.signals,
+            conversation_ref=self.conversation_ref,
+            callback_required=self.callback_required,
+            excerpt=self.excerpt,
+            facts=(("Original escalation", self.id), *self.facts),
+        )
+
+    def fact_rows(self) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = [("Escalation", self.id), ("Time (UTC)", self.created_at)]
+        if self.category:
+            rows.append(("Category", self.category.replace("_", " ")))
+        if self.signals:
+            rows.append(("Signals", ", ".join(self.signals)))
+        if self.conversation_ref:
+            rows.append(("Conversation", self.conversation_ref))
+        if self.callback_required:
+            rows.append(("Action", "Callback required"))
+        rows.extend(self.facts)
+        if self.excerpt:
+            rows.append(("Excerpt (redacted)", self.excerpt))
+        return rows
+
+
+def teams_message(escalation: Escalation) -> dict[str, Any]:
+    """A Workflows-webhook message carrying one Adaptive Card."""
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "size": "Large",
+                            "weight": "Bolder",
+                            "color": "Attention",
+                            "text": escalation.title,
+                            "wrap": True,
+                        },
+                        {
+                            "type": "FactSet",
+                            "facts": [{"title": k, "value": v} for k, v in escalation.fact_rows()],
+                        },
+                    ],
+                },
+            }
+        ],
+    }
+
+
+def email_message(escalation: Escalation, *, sender: str, recipients: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = f"[Ask Eve] {escalation.title}"
+    message["From"] = sender
+    message["To"] = recipients
+    message["X-AskEve-Escalation"] = escalation.id
+    lines = [escalation.title, ""]
+    lines += [f"{k}: {v}" for k, v in escalation.fact_rows()]
+    lines += ["", "This message was sent automatically by the Ask Eve failover gateway."]
+    message.set_content("\n".join(lines))
+    return message

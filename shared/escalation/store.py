@@ -1,0 +1,123 @@
+"""Where escalations are de-duplicated and audited: the ``escalations`` table.
+
+De-duplication rows (PartitionKey ``dedup``) hold when a conversation was last escalated for a
+category; claiming one is an optimistic write, so two instances cannot both escalate the same
+conversation inside the window. Audit rows (PartitionKey = escalation id) record every
+delivery attempt, acknowledgement and reminder. Rows never hold message text.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from shared.platform.settings import Settings
+from shared.platform.storage import ensure_table, table_client
+
+log = logging.getLogger(__name__)
+
+DEDUP_PARTITION = "dedup"
+
+
+class EscalationStore(Protocol):
+    def claim(self, key: str, now: float, window_s: float) -> bool:
+        """True when the caller should escalate ``key`` (no escalation inside the window)."""
+        ...
+
+    def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
+        """Append one audit row. Raises on storage failure so the caller can retry."""
+        ...
+
+    def history(self, escalation_id: str) -> list[dict[str, Any]]:
+        """The audit rows of one escalation, oldest first."""
+        ...
+
+
+class MemoryEscalationStore:
+    """The in-process store: used when no table is configured, and in unit tests."""
+
+    def __init__(self) -> None:
+        self._claims: dict[str, float] = {}
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key: str, now: float, window_s: float) -> bool:
+        with self._lock:
+            last = self._claims.get(key)
+            if last is not None and now - last < window_s:
+                return False
+            self._claims[key] = now
+            return True
+
+    def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
+        with self._lock:
+            self._rows.setdefault(escalation_id, []).append({"event": event, **fields})
+
+    def history(self, escalation_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._rows.get(escalation_id, []))
+
+
+class TableEscalationStore:
+    """The shared store, in Azure Table Storage (or Azurite)."""
+
+    def __init__(self, table: Any, clock_ns: Callable[[], int] = time.time_ns) -> None:
+        self._table = table
+        self._clock_ns = clock_ns
+
+    @classmethod
+    def for_settings(cls, settings: Settings, timeout_s: float = 2.0) -> TableEscalationStore:
+        """The store on the app's storage account; creates the table if it is missing."""
+        client = table_client(settings, settings.escalation_table, timeout_s=timeout_s)
+        ensure_table(client)
+        return cls(client)
+
+    def claim(self, key: str, now: float, window_s: float) -> bool:
+        from azure.core import MatchConditions  # noqa: PLC0415
+        from azure.core.exceptions import (  # noqa: PLC0415
+            ResourceExistsError,
+            ResourceModifiedError,
+        )
+
+        row_key = _safe_key(key)
+        try:
+            self._table.create_entity(
+                {"PartitionKey": DEDUP_PARTITION, "RowKey": row_key, "since": now}
+            )
+        except ResourceExistsError:
+            pass
+        else:
+            return True
+        entity = self._table.get_entity(DEDUP_PARTITION, row_key)
+        if now - float(entity["since"]) < window_s:
+            return False
+        entity["since"] = now
+        try:
+            self._table.update_entity(
+                entity, etag=entity.metadata["etag"], match_condition=MatchConditions.IfNotModified
+            )
+        except ResourceModifiedError:
+            return False  # another instance claimed it first
+        return True
+
+    def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
+        row = {
+            "PartitionKey": _safe_key(escalation_id),
+            "RowKey": f"{self._clock_ns():020d}-{_safe_key(event)}",
+            "event": event,
+        }
+        row.update({k: v for k, v in fields.items() if v is not None})
+        self._table.create_entity(row)
+
+    def history(self, escalation_id: str) -> list[dict[str, Any]]:
+        key = _safe_key(escalation_id).replace("'", "''")
+        rows = self._table.query_entities(f"PartitionKey eq '{key}'")
+        return [dict(r) for r in sorted(rows, key=lambda r: r["RowKey"])]
+
+
+def _safe_key(value: str) -> str:
+    """Table keys may not contain / \\ # ? or control characters."""
+    return "".join(c if c.isprintable() and c not in "/\\#?" else "_" for c in value)[:512]

@@ -1,0 +1,1 @@
+"""The chat path: request parsing, the failover plan, the gateway, responses and rate limits."""

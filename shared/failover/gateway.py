@@ -1,0 +1,324 @@
+"""The chat request path, behind the HTTP trigger.
+
+Parse, plan, start the ``chat`` orchestration, poll it until it finishes or the overall budget
+runs out, and answer. The orchestration engine is reached through :class:`Orchestrations`, a
+small port, so this module never imports Azure Functions. Tier 4 (the pre-approved emergency
+reply) is built here from config alone: it needs neither storage nor the orchestration engine,
+so the bot always gets an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shared.escalation.service import Escalator
+from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
+from shared.failover.ratelimit import client_ip
+from shared.failover.requests import RequestLimits, parse_request
+from shared.failover.responses import ChatAnswer, completion_body, preapproved
+from shared.models import ChatRequest
+from shared.observability.records import ChatRecord
+from shared.platform.errors import ApiError
+from shared.platform.ports import HttpReply, Orchestrations
+from shared.runtime import Runtime
+
+if TYPE_CHECKING:
+    from shared.safety.crisis import CrisisMatch
+
+log = logging.getLogger(__name__)
+
+ORCHESTRATION = "chat_orchestrator"
+# How long a reply waits for an escalation to *start* (never for delivery). Past this, the
+# start carries on in the background and the reply goes out, so slow storage cannot delay it.
+ESCALATION_START_WAIT_S = 0.5
+# How long a request waits for its breakers' admission. A warm cache answers in microseconds;
+# a cold or slow store must not hold chat up, so past this every tier is allowed.
+BREAKER_WAIT_S = 0.5
+# Status polling backs off with the request's age: the gap between polls is the configured
+# interval, or POLL_BACKOFF of the time already waited if that is longer, up to POLL_CEILING_S.
+# A fast answer is seen within the configured interval, a slow one within 5 % of its own
+# latency, and a request hung on its providers costs about 10 polls a second, not 200, so a
+# host full of hung chats still has the CPU to answer a crisis message at once.
+POLL_BACKOFF = 0.05
+POLL_CEILING_S = 0.1
+_T = TypeVar("_T")
+_DETACHED: set[asyncio.Task[Any]] = set()
+
+
+async def _bounded(work: Coroutine[Any, Any, _T], wait_s: float) -> _T | None:
+    """Wait up to ``wait_s`` for ``work``; if it takes longer, leave it running, return None."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=wait_s)
+    if task in done:
+        return task.result()
+    log.warning("escalation start is slow; continuing in the background")
+    _DETACHED.add(task)
+    task.add_done_callback(_DETACHED.discard)
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _trace_context() -> dict[str, str]:
+    from shared.observability.observer import orchestration_trace  # noqa: PLC0415 - see handle
+
+    return orchestration_trace()
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Per-request facts the answer and its observers need."""
+
+    received_at: datetime
+    started: float
+    conversation_ref: str | None
+
+
+def _error_reply(error: ApiError) -> HttpReply:
+    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else {}
+    return HttpReply(error.status, error.to_body(), headers)
+
+
+@dataclass
+class ChatGateway:
+    """Answers chat requests. Clock, sleep and ids are injectable for tests."""
+
+    runtime: Runtime
+    limits: RequestLimits = field(default_factory=RequestLimits)
+    clock: Callable[[], datetime] = _now
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+    async def handle(
+        self,
+        raw: bytes,
+        content_type: str | None,
+        orchestrations: Orchestrations,
+        *,
+        forwarded_for: str | None = None,
+    ) -> HttpReply:
+        # Loaded with the first request, not with the app: cold-start imports stay small.
+        from shared.escalation import alerts  # noqa: PLC0415
+        from shared.observability import observer as observability  # noqa: PLC0415
+
+        with observability.chat_span(self.runtime):
+            reply = await self._answer(
+                raw, content_type, orchestrations, forwarded_for=forwarded_for
+            )
+        # Alerts raised while answering (SLA rules, breakers) go out after the answer, in the
+        # background: nothing slow is awaited before the reply is returned. A provider outcome
+        # may still be on its way to the breaker; a trip it causes is sent once it lands.
+        # (Checked first: once it is not busy, every trip it caused is already queued.)
+        if self.runtime.outcomes.busy:
+            alerts.flush_when(self.runtime.outcomes.settled(), self.runtime, orchestrations)
+        else:
+            alerts.flush_soon(self.runtime, orchestrations)
+        return reply
+
+    async def _answer(
+        self,
+        raw: bytes,
+        content_type: str | None,
+        orchestrations: Orchestrations,
+        *,
+        forwarded_for: str | None,
+    ) -> HttpReply:
+        started = self.monotonic()
+        received_at = self.clock()
+        try:
+            request = parse_request(raw, content_type, self.limits)
+        except ApiError as error:
+            return _error_reply(error)
+
+        context = _Context(
+            received_at, started, self.runtime.pseudonyms.reference(request.conversation_key)
+        )
+        match = self._detect(request)
+        if match is not None:  # crisis messages are never rate-limited
+            return await self._crisis(
+                request, match.category, match.signals, orchestrations, context
+            )
+        verdict = self.runtime.rate_limiter.check(
+            conversation=context.conversation_ref,
+            client_ip=client_ip(forwarded_for),
+        )
+        if not verdict.allowed:
+            return _error_reply(
+                ApiError(
+                    429,
+                    f"too many requests for this {verdict.limited_by}; retry later",
+                    None,
+                    "rate_limited",
+                    type="rate_limit_error",
+                    retry_after_s=verdict.retry_after_s,
+                )
+            )
+
+        plan = build_plan(
+            self.runtime.config.failover,
+            request,
+            received_at,
+            is_configured=self.runtime.is_configured,
+            blocked=self.runtime.residency_block,
+        )
+        plan = await self._admit(plan)
+        result = await self._run(plan, orchestrations, started)
+        if result.provider == EMERGENCY:
+            await self._alert_all_tiers_failed(result, orchestrations)
+        return self._reply(result, context)
+
+    def _detect(self, request: ChatRequest) -> CrisisMatch | None:
+        try:
+            return self.runtime.detector.detect_request(request)
+        except Exception:
+            # A broken pattern file must not take chat down; it must be loud, though.
+            log.critical("crisis detection unavailable; answering without it", exc_info=True)
+            return None
+
+    async def _crisis(
+        self,
+        request: ChatRequest,
+        category: str,
+        signals: tuple[str, ...],
+        orchestrations: Orchestrations,
+        context: _Context,
+    ) -> HttpReply:
+        """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
+        latest = next(m.content for m in reversed(request.messages) if m.role == "user")
+        outcome = await _bounded(
+            Escalator(self.runtime).crisis(
+                orchestrations,
+                category=category,
+                signals=signals,
+                conversation_key=request.conversation_key,
+                latest_message=latest,
+            ),
+            ESCALATION_START_WAIT_S,
+        )
+        answer = ChatAnswer(
+            completion=preapproved(
+                self.runtime.config.safety.crisis_responses[category], crisis=True
+            ),
+            tier=len(self.runtime.config.failover.tiers) + 1,
+            provider=EMERGENCY,
+            crisis=True,
+            crisis_category=category,
+            escalated=outcome is not None and outcome.escalated,
+            simulated=self.runtime.settings.simulated_providers,
+        )
+        return self._body(answer, context)
+
+    async def _alert_all_tiers_failed(
+        self, result: FailoverResult, orchestrations: Orchestrations
+    ) -> None:
+        facts = tuple((a.provider, a.outcome.value) for a in result.attempts)
+        await _bounded(
+            Escalator(self.runtime).alert(
+                orchestrations,
+                title="All LLM tiers failed for a chat request; emergency replies are being sent",
+                facts=facts,
+                dedup_key="all-tiers-failed",
+            ),
+            ESCALATION_START_WAIT_S,
+        )
+
+    async def _admit(self, plan: ChatPlan) -> ChatPlan:
+        """Stamp the plan with each callable tier's breaker admission (one snapshot per
+        request; this is where a half-open probe lease is taken). If the breakers cannot be
+        read in time, every tier is allowed: breakers must never block chat."""
+        names = plan.callable_tiers()
+        if not names:
+            return plan
+        try:
+            # On a worker thread: a stale cache reads the table, which must not block the loop.
+            admissions = await asyncio.wait_for(
+                asyncio.to_thread(self.runtime.breakers.admit_all, names), BREAKER_WAIT_S
+            )
+        except Exception:  # includes the timeout; logged, and chat carries on
+            log.warning("breaker admission unavailable; every tier is allowed", exc_info=True)
+            return plan
+        return plan.with_admissions(
+            {name: (admission.allowed, admission.probe) for name, admission in admissions.items()}
+        )
+
+    async def _run(
+        self, plan: ChatPlan, orchestrations: Orchestrations, started: float
+    ) -> FailoverResult:
+        budget_end = started + self.runtime.config.failover.budget_s
+        try:
+            # The trace context rides in the input, so the provider activities join this trace.
+            payload = {**plan.to_json(), "trace": _trace_context()}
+            instance_id = await orchestrations.start(ORCHESTRATION, payload)
+        except Exception:
+            log.exception("chat orchestration could not start; answering from the emergency tier")
+            return emergency_result(len(plan.steps))
+        base = self.runtime.settings.status_poll_interval_s
+        ceiling = max(base, POLL_CEILING_S)
+        while True:
+            now = self.monotonic()
+            remaining = budget_end - now
+            if remaining <= 0:
+                log.error("chat orchestration exceeded the budget; answering from emergency tier")
+                return emergency_result(len(plan.steps))
+            interval = min(ceiling, max(base, (now - started) * POLL_BACKOFF))
+            await self.sleep(min(interval, remaining))
+            try:
+                state, output = await orchestrations.poll(instance_id)
+            except Exception:
+                log.exception("chat orchestration status unavailable; polling again")
+                continue
+            if state == "completed":
+                try:
+                    return FailoverResult.from_json(output)
+                except (KeyError, TypeError, ValueError):
+                    log.exception("chat orchestration returned an unreadable result")
+                    return emergency_result(len(plan.steps))
+            if state == "failed":
+                log.error("chat orchestration failed; answering from the emergency tier")
+                return emergency_result(len(plan.steps))
+
+    def _reply(self, result: FailoverResult, context: _Context) -> HttpReply:
+        completion = result.completion
+        if completion is None:
+            completion = preapproved(self.runtime.config.safety.emergency_general, crisis=False)
+        answer = ChatAnswer(
+            completion=completion,
+            tier=result.tier,
+            provider=result.provider,
+            attempts=result.attempts,
+            simulated=self.runtime.settings.simulated_providers,
+        )
+        return self._body(answer, context)
+
+    def _body(self, answer: ChatAnswer, context: _Context) -> HttpReply:
+        request_id = f"chatcmpl-{self.new_id()}"
+        body = completion_body(
+            answer, completion_id=request_id, created=int(context.received_at.timestamp())
+        )
+        self.runtime.observers.chat_completed(
+            ChatRecord(
+                at=context.received_at,
+                request_id=request_id,
+                conversation_ref=context.conversation_ref,
+                tier=answer.tier,
+                provider=answer.provider,
+                attempts=answer.attempts,
+                crisis=answer.crisis,
+                crisis_category=answer.crisis_category,
+                escalated=answer.escalated,
+                degraded=answer.degraded,
+                simulated=answer.simulated,
+                latency_ms=(self.monotonic() - context.started) * 1000.0,
+            )
+        )
+        return HttpReply(200, body)

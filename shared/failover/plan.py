@@ -1,0 +1,215 @@
+"""The failover policy, as pure values and functions.
+
+The HTTP trigger builds a :class:`ChatPlan` (which tiers, in what order, with which timeouts,
+and the absolute deadline of the whole request), then stamps each tier with its breaker's
+admission (:meth:`ChatPlan.with_admissions`): a tier whose breaker is open is skipped, and the
+one request holding a half-open probe lease carries that flag. Admission is decided before the
+orchestration starts, so replay never depends on breaker state. The orchestration walks the
+plan, asking :meth:`ChatPlan.time_for` how long each tier may take, and records one
+:class:`Attempt` per tier. Everything round-trips through JSON, because the plan is the
+orchestration input and the :class:`FailoverResult` is its output; nothing here reads a clock
+or does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.models import ChatRequest, Completion, Outcome, ProviderResult
+from shared.platform.config import FailoverConfig
+
+EMERGENCY = "emergency"
+
+
+@dataclass(frozen=True, slots=True)
+class TierStep:
+    """One LLM tier in the plan. ``skip`` is set when the tier must not be called at all;
+    ``probe`` when this request holds the tier's half-open probe lease."""
+
+    name: str
+    tier: int
+    timeout_s: float
+    skip: Outcome | None = None
+    probe: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    provider: str
+    outcome: Outcome
+    ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "outcome": self.outcome.value, "ms": round(self.ms, 1)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Attempt:
+        return cls(data["provider"], Outcome(data["outcome"]), float(data["ms"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPlan:
+    """The orchestration input."""
+
+    request: ChatRequest
+    steps: tuple[TierStep, ...]
+    deadline: datetime
+    min_tier_time_s: float
+    sdk_timeout_margin_s: float
+
+    @property
+    def emergency_tier(self) -> int:
+        return len(self.steps) + 1
+
+    def callable_tiers(self) -> list[str]:
+        """The tiers the plan would call, in order: those not skipped."""
+        return [step.name for step in self.steps if step.skip is None]
+
+    def with_admissions(self, admissions: Mapping[str, tuple[bool, bool]]) -> ChatPlan:
+        """The plan with each tier's breaker admission, ``name -> (allowed, probe)``, applied:
+        a refused tier is skipped as ``breaker_open``. Tiers missing from ``admissions`` are
+        left as they are (allowed), so a breaker that cannot be read never blocks chat."""
+        steps = []
+        for step in self.steps:
+            allowed, probe = admissions.get(step.name, (True, False))
+            if step.skip is not None:
+                steps.append(step)
+            elif not allowed:
+                steps.append(replace(step, skip=Outcome.BREAKER_OPEN, probe=False))
+            else:
+                steps.append(replace(step, probe=probe))
+        return replace(self, steps=tuple(steps))
+
+    def time_for(self, step: TierStep, now: datetime) -> float | None:
+        """Seconds the tier may take from ``now``, or None when the budget is spent."""
+        remaining = (self.deadline - now).total_seconds()
+        allowed = min(step.timeout_s, remaining)
+        return allowed if allowed >= self.min_tier_time_s else None
+
+    def sdk_timeout_for(self, tier_time_s: float) -> float:
+        """The SDK's own timeout: below the tier timeout so the provider call ends first."""
+        return max(tier_time_s - self.sdk_timeout_margin_s, tier_time_s * 0.75)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request": self.request.to_json(),
+            "steps": [
+                {
+                    "name": s.name,
+                    "tier": s.tier,
+                    "timeout_s": s.timeout_s,
+                    "skip": s.skip.value if s.skip else None,
+                    "probe": s.probe,
+                }
+                for s in self.steps
+            ],
+            "deadline": self.deadline.isoformat(),
+            "min_tier_time_s": self.min_tier_time_s,
+            "sdk_timeout_margin_s": self.sdk_timeout_margin_s,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChatPlan:
+        return cls(
+            request=ChatRequest.from_json(data["request"]),
+            steps=tuple(
+                TierStep(
+                    name=s["name"],
+                    tier=int(s["tier"]),
+                    timeout_s=float(s["timeout_s"]),
+                    skip=Outcome(s["skip"]) if s.get("skip") else None,
+                    probe=bool(s.get("probe", False)),
+                )
+                for s in data["steps"]
+            ),
+            deadline=datetime.fromisoformat(data["deadline"]),
+            min_tier_time_s=float(data["min_tier_time_s"]),
+            sdk_timeout_margin_s=float(data["sdk_timeout_margin_s"]),
+        )
+
+
+def build_plan(
+    config: FailoverConfig,
+    request: ChatRequest,
+    received_at: datetime,
+    *,
+    is_configured: Callable[[str], bool],
+    blocked: Callable[[str], Outcome | None] = lambda _name: None,
+) -> ChatPlan:
+    """Plan the tiers for one request that arrived at ``received_at`` (UTC)."""
+    steps: list[TierStep] = []
+    for index, tier in enumerate(config.tiers, start=1):
+        skip: Outcome | None
+        if not tier.enabled:
+            skip = Outcome.DISABLED
+        elif not is_configured(tier.name):
+            skip = Outcome.NOT_CONFIGURED
+        else:
+            skip = blocked(tier.name)
+        steps.append(TierStep(tier.name, index, tier.timeout_s, skip))
+    deadline = received_at + timedelta(seconds=config.budget_s - config.finish_reserve_s)
+    return ChatPlan(
+        request=request,
+        steps=tuple(steps),
+        deadline=deadline,
+        min_tier_time_s=config.min_tier_time_s,
+        sdk_timeout_margin_s=config.sdk_timeout_margin_s,
+    )
+
+
+def residency_policy(config: FailoverConfig, residency: str) -> Callable[[str], Outcome | None]:
+    """With ``residency == "uk"``, tiers that declare a non-UK processing region are blocked."""
+    if residency.lower() != "uk":
+        return lambda _name: None
+    blocked = {t.name for t in config.tiers if t.region not in config.uk_regions}
+    return lambda name: Outcome.RESIDENCY_BLOCKED if name in blocked else None
+
+
+@dataclass(frozen=True, slots=True)
+class FailoverResult:
+    """The orchestration output: which tier answered, and every attempt on the way."""
+
+    tier: int
+    provider: str
+    completion: Completion | None
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def answered_by_llm(self) -> bool:
+        return self.completion is not None and self.provider != EMERGENCY
+
+    def to_json(self) -> dict[str, Any]:
+        result = ProviderResult(
+            outcome=Outcome.OK if self.completion else Outcome.UNAVAILABLE,
+            completion=self.completion,
+        )
+        return {
+            "tier": self.tier,
+            "provider": self.provider,
+            "completion": result.to_json()["completion"],
+            "attempts": [a.to_json() for a in self.attempts],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FailoverResult:
+        completion = None
+        if data.get("completion") is not None:
+            completion = ProviderResult.from_json(
+                {"outcome": "ok", "completion": data["completion"]}
+            ).completion
+        return cls(
+            tier=int(data["tier"]),
+            provider=str(data["provider"]),
+            completion=completion,
+            attempts=tuple(Attempt.from_json(a) for a in data.get("attempts", [])),
+        )
+
+
+def emergency_result(plan_tiers: int, attempts: tuple[Attempt, ...] = ()) -> FailoverResult:
+    """Tier 4: no LLM answered. The text is filled in from config by the caller."""
+    return FailoverResult(
+        tier=plan_tiers + 1, provider=EMERGENCY, completion=None, attempts=attempts
+    )

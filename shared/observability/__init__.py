@@ -1,0 +1,1 @@
+"""Telemetry, the SLA monitor, the audit trail and the status page's data."""

@@ -1,0 +1,1 @@
+"""Provider health checks, secret rotation and Key Vault."""

@@ -1,0 +1,1 @@
+"""Settings, typed config, storage clients, errors and the small utilities every room uses."""

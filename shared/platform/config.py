@@ -1,0 +1,306 @@
+"""Typed, frozen configuration, validated once when loaded.
+
+``config/failover-config.json`` describes the tiers and the time budget;
+``config/safety-config.json`` holds the safety system prompt, the pre-approved emergency and
+crisis texts, the prohibited-language patterns and the SLA numbers. Every duration is in
+seconds (``*_s``). An invalid file fails loudly with the dotted path of the offending field.
+Nothing is read at import time: call :func:`load_config`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from shared.failover.ratelimit import BucketConfig, RateLimitConfig
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+TIER_KINDS = ("openai", "azure_openai", "anthropic")
+CRISIS_CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
+
+
+class ConfigError(ValueError):
+    """A config file is missing, unreadable or invalid; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerSettings:
+    """Circuit-breaker thresholds for one provider."""
+
+    failure_threshold: int = 3
+    ratio_threshold: float = 0.5
+    ratio_window_s: float = 60.0
+    ratio_min_calls: int = 10
+    open_s: float = 30.0
+    max_open_s: float = 300.0
+    probe_lease_margin_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class TierConfig:
+    """One LLM tier, in failover order."""
+
+    name: str
+    kind: str
+    model: str
+    region: str
+    timeout_s: float
+    enabled: bool = True
+    deployment: str = ""
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class FailoverConfig:
+    tiers: tuple[TierConfig, ...]
+    budget_s: float = 8.0
+    finish_reserve_s: float = 0.3
+    min_tier_time_s: float = 0.25
+    sdk_timeout_margin_s: float = 0.2
+    uk_regions: tuple[str, ...] = ("uksouth", "ukwest")
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+
+    def tier(self, name: str) -> TierConfig:
+        for tier in self.tiers:
+            if tier.name == name:
+                return tier
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class SlaConfig:
+    crisis_response_s: float = 2.0
+    crisis_response_target: float = 0.999
+    failover_switch_s: float = 3.0
+    availability_target: float = 0.999
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyConfig:
+    system_prompt: str
+    emergency_general: str
+    crisis_responses: Mapping[str, str]
+    prohibited_patterns: tuple[re.Pattern[str], ...]
+    link_allowlist: tuple[str, ...]
+    sla: SlaConfig
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    failover: FailoverConfig
+    safety: SafetyConfig
+
+
+class ConfigReader:
+    """Typed access to a JSON object that reports the dotted path of a bad field."""
+
+    def __init__(self, data: object, path: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected an object")
+        self._data: dict[str, Any] = data
+        self._path = path
+
+    def where(self, key: str) -> str:
+        return f"{self._path}.{key}" if self._path else key
+
+    def has(self, key: str) -> bool:
+        return key in self._data
+
+    def obj(self, key: str) -> ConfigReader:
+        if key not in self._data:
+            raise ConfigError(f"{self.where(key)}: required")
+        return ConfigReader(self._data[key], self.where(key))
+
+    def items(self, key: str) -> list[ConfigReader]:
+        value = self._data.get(key)
+        if not isinstance(value, list) or not value:
+            raise ConfigError(f"{self.where(key)}: expected a non-empty list")
+        return [ConfigReader(v, f"{self.where(key)}[{i}]") for i, v in enumerate(value)]
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self._data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{self.where(key)}: expected a non-empty string")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self._data.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{self.where(key)}: expected a list of non-empty strings")
+        return tuple(value)
+
+    def number(self, key: str, default: float, *, minimum: float = 0.0) -> float:
+        value = self._data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{self.where(key)}: expected a number")
+        if value < minimum:
+            raise ConfigError(f"{self.where(key)}: must be at least {minimum}")
+        return float(value)
+
+    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
+        value = self._data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{self.where(key)}: expected an integer")
+        if value < minimum:
+            raise ConfigError(f"{self.where(key)}: must be at least {minimum}")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._data.get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.where(key)}: expected true or false")
+        return value
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self._data.get(key, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.where(key)}: expected an object")
+        return value
+
+
+def _breaker(reader: ConfigReader, base: BreakerSettings) -> BreakerSettings:
+    ratio = reader.number("ratio_threshold", base.ratio_threshold)
+    if not 0 < ratio <= 1:
+        raise ConfigError(f"{reader.where('ratio_threshold')}: must be in (0, 1]")
+    settings = BreakerSettings(
+        failure_threshold=reader.integer("failure_threshold", base.failure_threshold, minimum=1),
+        ratio_threshold=ratio,
+        ratio_window_s=reader.number("ratio_window_s", base.ratio_window_s, minimum=1.0),
+        ratio_min_calls=reader.integer("ratio_min_calls", base.ratio_min_calls, minimum=1),
+        open_s=reader.number("open_s", base.open_s, minimum=0.001),
+        max_open_s=reader.number("max_open_s", base.max_open_s, minimum=0.001),
+        probe_lease_margin_s=reader.number(
+            "probe_lease_margin_s", base.probe_lease_margin_s, minimum=0.0
+        ),
+    )
+    if settings.max_open_s < settings.open_s:
+        raise ConfigError(f"{reader.where('max_open_s')}: must be at least open_s")
+    return settings
+
+
+def parse_failover(data: object) -> FailoverConfig:
+    """Validate the failover config document."""
+    root = ConfigReader(data, "")
+    defaults = (
+        _breaker(root.obj("breaker_defaults"), BreakerSettings())
+        if root.has("breaker_defaults")
+        else BreakerSettings()
+    )
+    tiers: list[TierConfig] = []
+    for item in root.items("tiers"):
+        kind = item.text("kind")
+        if kind not in TIER_KINDS:
+            raise ConfigError(f"{item.where('kind')}: must be one of {', '.join(TIER_KINDS)}")
+        name = item.text("name")
+        if any(t.name == name for t in tiers):
+            raise ConfigError(f"{item.where('name')}: duplicate tier name {name!r}")
+        tiers.append(
+            TierConfig(
+                name=name,
+                kind=kind,
+                model=item.text("model"),
+                region=item.text("region").lower(),
+                timeout_s=item.number("timeout_s", 3.0, minimum=0.01),
+                enabled=item.flag("enabled", True),
+                deployment=item.text("deployment") if kind == "azure_openai" else "",
+                breaker=_breaker(item.obj("breaker"), defaults)
+                if item.has("breaker")
+                else defaults,
+            )
+        )
+    budget = root.number("budget_s", 8.0, minimum=0.1)
+    return FailoverConfig(
+        tiers=tuple(tiers),
+        budget_s=budget,
+        finish_reserve_s=root.number("finish_reserve_s", 0.3),
+        min_tier_time_s=root.number("min_tier_time_s", 0.25),
+        sdk_timeout_margin_s=root.number("sdk_timeout_margin_s", 0.2),
+        uk_regions=tuple(r.lower() for r in root.strings("uk_regions"))
+        if root.has("uk_regions")
+        else ("uksouth", "ukwest"),
+        rate_limits=_rate_limits(root.obj("rate_limits"))
+        if root.has("rate_limits")
+        else RateLimitConfig(),
+    )
+
+
+def _bucket(reader: ConfigReader, default: BucketConfig) -> BucketConfig:
+    return BucketConfig(
+        rate_per_s=reader.number("rate_per_s", default.rate_per_s, minimum=0.001),
+        burst=reader.integer("burst", default.burst, minimum=1),
+    )
+
+
+def _rate_limits(reader: ConfigReader) -> RateLimitConfig:
+    base = RateLimitConfig()
+    return RateLimitConfig(
+        per_conversation=_bucket(reader.obj("per_conversation"), base.per_conversation)
+        if reader.has("per_conversation")
+        else base.per_conversation,
+        per_ip=_bucket(reader.obj("per_ip"), base.per_ip) if reader.has("per_ip") else base.per_ip,
+        first_delay_s=reader.number("first_delay_s", base.first_delay_s, minimum=1.0),
+        max_delay_s=reader.number("max_delay_s", base.max_delay_s, minimum=1.0),
+        forgive_after_s=reader.number("forgive_after_s", base.forgive_after_s, minimum=0.0),
+        max_keys=reader.integer("max_keys", base.max_keys, minimum=100),
+    )
+
+
+def parse_safety(data: object) -> SafetyConfig:
+    """Validate the safety config document."""
+    root = ConfigReader(data, "")
+    emergency = root.obj("emergency_responses")
+    crisis = root.obj("crisis_responses")
+    patterns: list[re.Pattern[str]] = []
+    for index, source in enumerate(root.strings("prohibited_patterns")):
+        try:
+            patterns.append(re.compile(source, re.IGNORECASE))
+        except re.error as exc:
+            raise ConfigError(f"prohibited_patterns[{index}]: invalid pattern: {exc}") from exc
+    sla = root.obj("sla") if root.has("sla") else ConfigReader({}, "sla")
+    return SafetyConfig(
+        system_prompt=root.text("system_prompt"),
+        emergency_general=emergency.text("general"),
+        crisis_responses={category: crisis.text(category) for category in CRISIS_CATEGORIES},
+        prohibited_patterns=tuple(patterns),
+        link_allowlist=tuple(d.lower() for d in root.strings("link_allowlist")),
+        sla=SlaConfig(
+            crisis_response_s=sla.number("crisis_response_s", 2.0, minimum=0.001),
+            crisis_response_target=sla.number("crisis_response_target", 0.999),
+            failover_switch_s=sla.number("failover_switch_s", 3.0, minimum=0.001),
+            availability_target=sla.number("availability_target", 0.999),
+        ),
+    )
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path.name}: file not found") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+
+
+def load_config(config_dir: str | Path | None = None) -> AppConfig:
+    """Read and validate both config files from ``config_dir`` (default: the repo's config/)."""
+    directory = Path(config_dir) if config_dir else DEFAULT_CONFIG_DIR
+    try:
+        failover = parse_failover(_read_json(directory / "failover-config.json"))
+    except ConfigError as exc:
+        raise ConfigError(f"failover-config.json: {exc}") from exc
+    try:
+        safety = parse_safety(_read_json(directory / "safety-config.json"))
+    except ConfigError as exc:
+        raise ConfigError(f"safety-config.json: {exc}") from exc
+    return AppConfig(failover=failover, safety=safety)
+
+
+@cache
+def cached_config(config_dir: str = "") -> AppConfig:
+    """The process-wide config, loaded on first use."""
+    return load_config(config_dir or None)

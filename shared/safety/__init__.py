@@ -1,0 +1,1 @@
+"""Crisis detection, text normalisation, the output guard, redaction and pseudonyms."""
