@@ -5,24 +5,32 @@ from __future__ import annotations
 import azure.functions as func
 
 from api.http import to_response
+from shared.bootstrap import get_runtime
 from shared.breakers.operators import list_breakers, operate_breaker
-from shared.runtime import get_runtime
+from shared.runtime import Runtime
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
+def _tiers(runtime: Runtime) -> list[str]:
+    return [tier.name for tier in runtime.config.failover.tiers]
+
+
 @bp.route(route="breakers", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
 async def breakers_list(req: func.HttpRequest) -> func.HttpResponse:
-    return to_response(await list_breakers(get_runtime()))
+    runtime = get_runtime()
+    return to_response(await list_breakers(runtime.breakers, _tiers(runtime)))
 
 
 @bp.route(route="breakers/{provider}/open", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
 async def breaker_open(req: func.HttpRequest) -> func.HttpResponse:
     provider = req.route_params.get("provider", "")
-    return to_response(await operate_breaker(get_runtime(), provider, "open"))
+    runtime = get_runtime()
+    return to_response(await operate_breaker(runtime.breakers, _tiers(runtime), provider, "open"))
 
 
 @bp.route(route="breakers/{provider}/close", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
 async def breaker_close(req: func.HttpRequest) -> func.HttpResponse:
     provider = req.route_params.get("provider", "")
-    return to_response(await operate_breaker(get_runtime(), provider, "close"))
+    runtime = get_runtime()
+    return to_response(await operate_breaker(runtime.breakers, _tiers(runtime), provider, "close"))

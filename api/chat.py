@@ -7,8 +7,7 @@ import azure.functions as func
 
 from api.durable import DurableOrchestrations
 from api.http import to_response
-from shared.failover.gateway import ChatGateway
-from shared.runtime import get_runtime
+from shared.bootstrap import get_runtime
 
 bp = df.Blueprint()
 
@@ -17,12 +16,13 @@ async def _handle(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     runtime = get_runtime()
-    reply = await ChatGateway(runtime=runtime, limits=runtime.request_limits).handle(
-        req.get_body(),
-        req.headers.get("content-type"),
-        DurableOrchestrations(client),
-        forwarded_for=req.headers.get("x-forwarded-for"),
-    )
+    with runtime.observability.chat_span():
+        reply = await runtime.gateway.handle(
+            req.get_body(),
+            req.headers.get("content-type"),
+            DurableOrchestrations(client),
+            forwarded_for=req.headers.get("x-forwarded-for"),
+        )
     return to_response(reply)
 
 

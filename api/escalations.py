@@ -7,7 +7,7 @@ import azure.functions as func
 
 from api.durable import DurableOrchestrations
 from api.http import to_response
-from shared.escalation.service import acknowledge
+from shared.bootstrap import get_runtime
 
 bp = df.Blueprint()
 
@@ -20,4 +20,5 @@ async def escalation_ack(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     escalation_id = req.route_params.get("escalation_id", "")
-    return to_response(await acknowledge(escalation_id, DurableOrchestrations(client)))
+    escalator = get_runtime().escalator
+    return to_response(await escalator.acknowledge(escalation_id, DurableOrchestrations(client)))

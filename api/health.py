@@ -6,9 +6,8 @@ from __future__ import annotations
 import azure.functions as func
 
 from api.http import to_response
+from shared.bootstrap import get_runtime
 from shared.operations.health import health_report
-from shared.operations.results_table import store_for
-from shared.runtime import get_runtime
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
@@ -21,7 +20,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         runtime.providers,
         runtime.settings,
         runtime.breakers,
-        store_for(runtime),
+        runtime.health_results,
         residency_blocked=runtime.residency_block,
     )
     return to_response(reply)

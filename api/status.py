@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import azure.functions as func
 
 from api.http import to_response
+from shared.bootstrap import get_runtime
 from shared.platform.errors import ApiError
 from shared.platform.ports import HttpReply
-from shared.runtime import get_runtime
 
 if TYPE_CHECKING:
     from shared.observability.status import (
@@ -57,7 +57,6 @@ _PAGE_HEADERS = {
 
 async def _report(req: func.HttpRequest) -> StatusReport | HttpReply:
     # The status stack loads with the first status request, not with the app.
-    from shared.observability.observer import install  # noqa: PLC0415
     from shared.observability.status import parse_window  # noqa: PLC0415
 
     try:
@@ -65,7 +64,7 @@ async def _report(req: func.HttpRequest) -> StatusReport | HttpReply:
     except ValueError:
         error = ApiError(400, "window must be 1h, 24h or 7d", "window", "invalid_window")
         return HttpReply(400, error.to_body())
-    observed = install(get_runtime())
+    observed = get_runtime().observability
     observed.tick()
     return await observed.status.report(window)
 

@@ -108,8 +108,8 @@ async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
         )
         await stop.wait()
     finally:
+        from shared.bootstrap import get_runtime  # noqa: PLC0415
         from shared.providers.registry import close_providers  # noqa: PLC0415
-        from shared.runtime import get_runtime  # noqa: PLC0415
 
         await close_providers(get_runtime().providers)
         await host.stop()

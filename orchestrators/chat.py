@@ -16,13 +16,13 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared.failover.plan import Attempt, ChatPlan, FailoverResult, emergency_result
-from shared.models import ChatRequest, Outcome, ProviderRequest, ProviderResult
+from shared.bootstrap import get_runtime
+from shared.failover.plan import ChatPlan, FailoverResult, emergency_result
+from shared.models import Attempt, ChatRequest, Outcome, ProviderRequest, ProviderResult
 from shared.platform.config import SafetyConfig
-from shared.runtime import get_runtime
+from shared.platform.ports import CHAT_ORCHESTRATION
 from shared.safety.output_guard import guard_answer
 
-ORCHESTRATION = "chat_orchestrator"
 CALL_PROVIDER = "call_provider"
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,10 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
             return FailoverResult(
                 step.tier, step.name, result.completion, tuple(attempts)
             ).to_json()
-    return emergency_result(len(plan.steps), tuple(attempts)).to_json()
+    return emergency_result(plan, tuple(attempts)).to_json()
 
 
-@bp.orchestration_trigger(context_name="context", orchestration=ORCHESTRATION)
+@bp.orchestration_trigger(context_name="context", orchestration=CHAT_ORCHESTRATION)
 def chat_orchestrator(
     context: df.DurableOrchestrationContext,
 ) -> Generator[Any, Any, dict[str, Any]]:
@@ -95,13 +95,11 @@ def _record(tier: str, result: ProviderResult, probe: bool) -> None:
 async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
     """Call one provider once, then report the outcome to its breaker. Never raises for
     provider trouble: that comes back as a typed outcome."""
-    from shared.observability import observer as observability  # noqa: PLC0415 - loaded on first use, not at app import
-
     runtime = get_runtime()
     request = ChatRequest.from_json(payload["request"])
     provider = runtime.providers[payload["tier"]]
-    with observability.attempt_span(
-        runtime, payload.get("trace"), provider=payload["tier"], tier=payload.get("tier_number")
+    with runtime.observability.attempt_span(
+        payload.get("trace"), provider=payload["tier"], tier=payload.get("tier_number")
     ) as span:
         result = await provider.complete(
             ProviderRequest(

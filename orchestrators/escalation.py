@@ -16,12 +16,13 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from shared.bootstrap import get_runtime
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig
-from shared.escalation.service import ACK_EVENT, deliver_one, record_audit
+from shared.escalation.service import ACK_EVENT
+from shared.platform.ports import ESCALATION_ORCHESTRATION
 
 log = logging.getLogger(__name__)
 
-ORCHESTRATION = "escalation_orchestrator"
 DELIVER = "deliver_escalation"
 AUDIT = "audit_escalation"
 
@@ -143,7 +144,7 @@ def escalation_flow(context: df.DurableOrchestrationContext) -> Generator[Any, A
     return {"id": escalation.id, "delivered": delivered, "acknowledged": acknowledged}
 
 
-@bp.orchestration_trigger(context_name="context", orchestration=ORCHESTRATION)
+@bp.orchestration_trigger(context_name="context", orchestration=ESCALATION_ORCHESTRATION)
 def escalation_orchestrator(
     context: df.DurableOrchestrationContext,
 ) -> Generator[Any, Any, dict[str, Any]]:
@@ -154,11 +155,15 @@ def escalation_orchestrator(
 async def deliver_escalation(payload: dict[str, Any]) -> dict[str, Any]:
     """Send on one channel once; audit the outcome. Never raises."""
     escalation = Escalation.from_json(payload["escalation"])
-    result = await deliver_one(escalation, payload["channel"], int(payload.get("attempt", 1)))
+    result = await get_runtime().escalator.deliver_one(
+        escalation, payload["channel"], int(payload.get("attempt", 1))
+    )
     return {"ok": result.ok, "skipped": result.skipped, "detail": result.detail}
 
 
 @bp.activity_trigger(input_name="payload", activity=AUDIT)
 def audit_escalation(payload: dict[str, Any]) -> bool:
-    record_audit(payload["id"], payload["event"], payload.get("fields", {}), raise_errors=True)
+    get_runtime().escalator.record_audit(
+        payload["id"], payload["event"], payload.get("fields", {}), raise_errors=True
+    )
     return True

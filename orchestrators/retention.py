@@ -13,7 +13,7 @@ import logging
 
 import azure.functions as func
 
-from shared.runtime import get_runtime
+from shared.bootstrap import get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,6 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]
 # A purge missed during a restart runs when the app is back (the schedule monitor).
 @bp.timer_trigger(schedule="%AUDIT_RETENTION_SCHEDULE%", arg_name="timer", use_monitor=True)
 async def audit_retention(timer: func.TimerRequest) -> None:
-    from shared.observability.observer import install  # noqa: PLC0415 - not at app import
-
-    trail = install(get_runtime()).trail
+    trail = get_runtime().observability.trail
     result = await asyncio.to_thread(trail.purge)
     log.info("audit retention: %d rows older than %.0f deleted", result.deleted, result.cutoff)

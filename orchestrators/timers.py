@@ -11,12 +11,9 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.durable import DurableOrchestrations
-from shared.escalation import alerts
-from shared.observability import observer as observability
+from shared.bootstrap import get_runtime
 from shared.operations.health import HealthChecker, HealthSettings
-from shared.operations.results_table import store_for
 from shared.operations.rotation import run_secret_rotation
-from shared.runtime import get_runtime
 
 bp = df.Blueprint()
 
@@ -30,17 +27,19 @@ async def health_check(timer: func.TimerRequest, client: df.DurableOrchestration
         runtime.config.failover.tiers,
         runtime.providers,
         runtime.breakers,
-        store_for(runtime),
+        runtime.health_results,
         timeout_s=HealthSettings.from_settings(runtime.settings).timeout_s,
+        events=runtime.events,
     )
-    run = await checker.run()
-    observability.health_checked(runtime, run.results)
+    await checker.run()
     # A breaker a check has opened is alerted now, even when nobody is chatting.
-    await alerts.flush(runtime, DurableOrchestrations(client))
+    await runtime.alerts.flush(runtime.escalator.alert_sink(DurableOrchestrations(client)))
 
 
 # A daily job missed during a restart runs when the app is back (the schedule monitor).
 @bp.timer_trigger(schedule="%SECRET_ROTATION_SCHEDULE%", arg_name="timer", use_monitor=True)
 @bp.durable_client_input(client_name="client")
 async def secret_rotation(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
-    await run_secret_rotation(get_runtime(), DurableOrchestrations(client))
+    runtime = get_runtime()
+    await run_secret_rotation(runtime.settings, runtime.config.failover.tiers, runtime.alerts)
+    await runtime.alerts.flush(runtime.escalator.alert_sink(DurableOrchestrations(client)))

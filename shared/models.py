@@ -148,3 +148,19 @@ class ProviderResult:
             detail=data.get("detail", ""),
             ms=float(data.get("ms", 0.0)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One tier tried for a request: its outcome and how long it took."""
+
+    provider: str
+    outcome: Outcome
+    ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "outcome": self.outcome.value, "ms": round(self.ms, 1)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Attempt:
+        return cls(data["provider"], Outcome(data["outcome"]), float(data["ms"]))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any, Literal
 
+from shared.breakers.service import BreakerService
 from shared.breakers.store import BreakerStoreError
-from shared.operations.health import iso
+from shared.platform.clock import iso
 from shared.platform.errors import ApiError
 from shared.platform.ports import HttpReply
-from shared.runtime import Runtime
 
 
 def _view_json(view: Any) -> dict[str, Any]:
@@ -19,24 +20,28 @@ def _view_json(view: Any) -> dict[str, Any]:
     return data
 
 
-async def list_breakers(runtime: Runtime) -> HttpReply:
-    providers = [tier.name for tier in runtime.config.failover.tiers]
-    views = await asyncio.to_thread(runtime.breakers.states, providers)
+async def list_breakers(breakers: BreakerService, providers: Sequence[str]) -> HttpReply:
+    """Every provider's breaker, as this instance reads the shared store."""
+    views = await asyncio.to_thread(breakers.states, list(providers))
     return HttpReply(
         200,
         {
-            "store_degraded": runtime.breakers.store_degraded,
+            "store_degraded": breakers.store_degraded,
             "breakers": [_view_json(v) for v in views],
         },
     )
 
 
 async def operate_breaker(
-    runtime: Runtime, provider: str, action: Literal["open", "close"]
+    breakers: BreakerService,
+    providers: Sequence[str],
+    provider: str,
+    action: Literal["open", "close"],
 ) -> HttpReply:
-    if provider not in {tier.name for tier in runtime.config.failover.tiers}:
+    """Force ``provider``'s breaker open, or reset it, in the shared store."""
+    if provider not in providers:
         return HttpReply(404, ApiError(404, "no such provider", "provider", "not_found").to_body())
-    operation = runtime.breakers.force_open if action == "open" else runtime.breakers.reset
+    operation = breakers.force_open if action == "open" else breakers.reset
     try:
         view = await asyncio.to_thread(operation, provider)
     except BreakerStoreError:

@@ -61,6 +61,7 @@ from shared.breakers.rule import (
     window_totals,
 )
 from shared.breakers.store import BreakerStore, StoreUnavailableError, Versioned, WriteConflictError
+from shared.events import BreakerChanged, Events
 from shared.models import Outcome
 from shared.platform.config import BreakerSettings, FailoverConfig, TierConfig
 
@@ -212,6 +213,7 @@ class BreakerService:
         backoff_s: float = 0.002,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        events: Events | None = None,
     ) -> None:
         if max_write_attempts < 1:
             raise ValueError("max_write_attempts must be at least 1")
@@ -232,6 +234,7 @@ class BreakerService:
         self._local: dict[str, Breaker] | None = None  # set while the store is degraded
         self._retry_store_at = 0.0
         self._listeners: list[StateListener] = []
+        self._events = events
 
     @classmethod
     def for_config(
@@ -535,6 +538,8 @@ class BreakerService:
 
     def _notify(self, changes: list[_Change]) -> None:
         for provider, old, new, view in changes:
+            if self._events is not None:
+                self._events.emit(BreakerChanged(provider, old.value, new.value, view.reason))
             for listener in list(self._listeners):
                 try:
                     listener(provider, old, new, view)

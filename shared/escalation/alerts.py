@@ -1,14 +1,19 @@
-"""Pending operations alerts: pushed from anywhere, sent through the escalation channels.
+"""Operations alerts: one :class:`Alert` type, one queue, flushed to a sink that is passed in.
 
-Breaker listeners run on worker threads (see :mod:`shared.breakers.writer`) and the SLA monitor runs
-inside an observer, where no orchestration client is at hand. They :func:`push` an
-:class:`Alert` instead; code that holds a client (the chat trigger after answering, a timer with
-a durable client binding) calls :func:`flush`, which starts one durable escalation per alert through
-:meth:`~shared.escalation.service.Escalator.alert` (operations audience: Teams and email, retried).
+Whatever raises an operations alert (a breaker trip seen by the SLA monitor, the SLA rules
+themselves, a failed key rotation, every tier failing for a request) pushes an :class:`Alert`
+to the process's :class:`AlertQueue`; raising never blocks and never fails the caller. Code
+that holds an orchestration client (the chat trigger after answering, a timer with a durable
+client binding) flushes the queue to a sink, normally
+:meth:`~shared.escalation.service.Escalator.alert_sink`: one durable escalation per alert
+(operations audience: Teams and email, retried).
 
-De-duplication happens twice: an alert whose key is already pending is dropped here, and
-:class:`~shared.escalation.service.Escalator` claims the key in the shared ``escalations`` table, so
-instances that raise the same alert send it once.
+De-duplication happens twice: an alert whose key is already pending is dropped here, and the
+escalator claims the key in the shared ``escalations`` table, so instances that raise the same
+alert send it once.
+
+The queue lives in one process's memory: an alert raised on an instance is sent by the next
+flush on that instance. The README's list of per-instance choices names this.
 """
 
 from __future__ import annotations
@@ -17,17 +22,12 @@ import asyncio
 import logging
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shared.escalation.model import Audience
-from shared.platform.ports import Orchestrations
-
-if TYPE_CHECKING:
-    from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,18 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What the sink did with one alert."""
+
+    started: bool
+    escalation_id: str | None = None
+    deduplicated: bool = False
+
+
+AlertSink = Callable[[Alert], Awaitable[SendOutcome]]
+
+
+@dataclass(frozen=True, slots=True)
 class SentAlert:
     """What happened to one flushed alert."""
 
@@ -71,7 +83,7 @@ class _Pending:
 
 
 class AlertQueue:
-    """A bounded, de-duplicating queue of alerts waiting for an orchestration client."""
+    """A bounded, de-duplicating queue of alerts waiting to be flushed to a sink."""
 
     def __init__(self, clock: Callable[[], float] = time.time, limit: int = _MAX_PENDING) -> None:
         self._clock = clock
@@ -81,6 +93,7 @@ class AlertQueue:
         self._listeners: list[SentListener] = []
         self._dropped = 0
         self._lock = threading.Lock()
+        self._background: set[asyncio.Task[Any]] = set()
 
     def push(self, alert: Alert) -> bool:
         """Queue ``alert``; False when the same key is already pending (or the queue is full)."""
@@ -114,6 +127,57 @@ class AlertQueue:
         with self._lock:
             self._listeners.append(listener)
 
+    async def flush(self, sink: AlertSink) -> int:
+        """Send every pending alert to ``sink``; returns how many it took. An alert the sink
+        fails on is queued again, up to three attempts in all."""
+        handed = 0
+        for item in self._take():
+            alert = item.alert
+            try:
+                outcome = await sink(alert)
+            except Exception:
+                item.attempts += 1
+                if item.attempts < _MAX_SEND_ATTEMPTS:
+                    self._requeue(item)
+                log.exception("alert not sent: rule=%s attempt=%d", alert.rule, item.attempts)
+                continue
+            handed += 1
+            self._sent(
+                SentAlert(
+                    alert=alert,
+                    at=self._clock(),
+                    escalation_id=outcome.escalation_id,
+                    deduplicated=outcome.deduplicated,
+                    started=outcome.started,
+                )
+            )
+        return handed
+
+    def flush_soon(self, sink: AlertSink) -> None:
+        """Flush in the background if anything is pending: the caller (an answer) never waits,
+        and never fails because of it."""
+        try:
+            if self.pending:
+                self._spawn(self._logged_flush(sink))
+        except Exception:
+            log.exception("alert flush not scheduled; alerts stay queued")
+
+    def flush_when(self, ready: Awaitable[None], sink: AlertSink) -> None:
+        """Flush in the background once ``ready`` completes (e.g. breaker outcomes still being
+        written, whose trip would raise an alert), if anything is pending by then."""
+
+        async def later() -> None:
+            await ready
+            if self.pending:
+                await self._logged_flush(sink)
+
+        try:
+            self._spawn(later())
+        except Exception:
+            log.exception("alert flush not scheduled; alerts stay queued")
+
+    # --- internals --------------------------------------------------------------------------
+
     def _take(self) -> list[_Pending]:
         with self._lock:
             taken = list(self._pending.values())
@@ -135,98 +199,13 @@ class AlertQueue:
             except Exception:
                 log.exception("alert listener failed")
 
-    async def flush(self, runtime: Runtime, orchestrations: Orchestrations) -> int:
-        """Send every pending alert; returns how many were handed to the escalation path."""
-        from shared.escalation.service import Escalator  # noqa: PLC0415 - imports the channel stack
+    async def _logged_flush(self, sink: AlertSink) -> None:
+        try:
+            await self.flush(sink)
+        except Exception:
+            log.exception("alert flush failed; alerts stay queued")
 
-        escalator = Escalator(runtime)
-        handed = 0
-        for item in self._take():
-            alert = item.alert
-            try:
-                outcome = await escalator.alert(
-                    orchestrations,
-                    title=alert.title,
-                    facts=alert.facts,
-                    dedup_key=alert.dedup_key,
-                    audience=alert.audience,
-                )
-            except Exception:
-                item.attempts += 1
-                if item.attempts < _MAX_SEND_ATTEMPTS:
-                    self._requeue(item)
-                log.exception("alert not sent: rule=%s attempt=%d", alert.rule, item.attempts)
-                continue
-            handed += 1
-            self._sent(
-                SentAlert(
-                    alert=alert,
-                    at=self._clock(),
-                    escalation_id=outcome.escalation_id,
-                    deduplicated=outcome.deduplicated,
-                    started=outcome.escalated,
-                )
-            )
-        return handed
-
-
-_queues: weakref.WeakKeyDictionary[Runtime, AlertQueue] = weakref.WeakKeyDictionary()
-_queues_lock = threading.Lock()
-_background: set[asyncio.Task[Any]] = set()
-
-
-def queue_for(runtime: Runtime) -> AlertQueue:
-    """The runtime's alert queue, created on first use."""
-    with _queues_lock:
-        queue = _queues.get(runtime)
-        if queue is None:
-            queue = _queues[runtime] = AlertQueue()
-        return queue
-
-
-def push(runtime: Runtime, alert: Alert) -> bool:
-    """Queue an operations alert for the next :func:`flush` (thread-safe, never blocks)."""
-    return queue_for(runtime).push(alert)
-
-
-async def flush(runtime: Runtime, orchestrations: Orchestrations) -> int:
-    """Send the runtime's pending alerts through the escalation path."""
-    return await queue_for(runtime).flush(runtime, orchestrations)
-
-
-def flush_soon(runtime: Runtime, orchestrations: Orchestrations) -> None:
-    """Flush in the background if anything is pending: the caller (an answer) never waits,
-    and never fails because of it."""
-    try:
-        if queue_for(runtime).pending:
-            _spawn(_logged_flush(runtime, orchestrations))
-    except Exception:
-        log.exception("alert flush not scheduled; alerts stay queued")
-
-
-def flush_when(ready: Awaitable[None], runtime: Runtime, orchestrations: Orchestrations) -> None:
-    """Flush in the background once ``ready`` completes (e.g. breaker outcomes still being
-    written, whose trip would raise an alert), if anything is pending by then."""
-
-    async def later() -> None:
-        await ready
-        if queue_for(runtime).pending:
-            await _logged_flush(runtime, orchestrations)
-
-    try:
-        _spawn(later())
-    except Exception:
-        log.exception("alert flush not scheduled; alerts stay queued")
-
-
-async def _logged_flush(runtime: Runtime, orchestrations: Orchestrations) -> None:
-    try:
-        await flush(runtime, orchestrations)
-    except Exception:
-        log.exception("alert flush failed; alerts stay queued")
-
-
-def _spawn(work: Coroutine[Any, Any, Any]) -> None:
-    task = asyncio.get_running_loop().create_task(work)
-    _background.add(task)  # a reference, so the task is not collected before it finishes
-    task.add_done_callback(_background.discard)
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)  # a reference, so the task is not collected too soon
+        task.add_done_callback(self._background.discard)

@@ -9,15 +9,13 @@ excerpt setting is on, and then only a short redacted excerpt.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from shared.platform.config import DEFAULT_CONFIG_DIR, ConfigError, ConfigReader
+from shared.platform.config import ConfigReader, config_path, read_config_file
 
 Audience = Literal["clinical", "supervisor", "operations"]
 AUDIENCES: tuple[Audience, ...] = ("clinical", "supervisor", "operations")
@@ -80,18 +78,10 @@ def parse_escalation_config(data: object) -> EscalationConfig:
 
 
 def load_escalation_config(config_dir: str | Path | None = None) -> EscalationConfig:
-    path = Path(config_dir or DEFAULT_CONFIG_DIR) / "escalation-config.json"
-    try:
-        return parse_escalation_config(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"escalation-config.json: {exc}") from exc
-    except ConfigError as exc:
-        raise ConfigError(f"escalation-config.json: {exc}") from exc
-
-
-@cache
-def cached_escalation_config(config_dir: str = "") -> EscalationConfig:
-    return load_escalation_config(config_dir or None)
+    """Read and validate ``escalation-config.json``. Raises ConfigError."""
+    return read_config_file(
+        config_path(config_dir, "escalation-config.json"), parse_escalation_config
+    )
 
 
 @dataclass(frozen=True, slots=True)

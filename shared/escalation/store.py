@@ -118,6 +118,41 @@ class TableEscalationStore:
         return [dict(r) for r in sorted(rows, key=lambda r: r["RowKey"])]
 
 
+class FallbackEscalationStore:
+    """The table store, built on first use; the in-process store while the table cannot be
+    reached. A failure to build the table store is retried on the next call, not cached."""
+
+    def __init__(self, open_table: Callable[[], EscalationStore]) -> None:
+        self._open_table = open_table
+        self._table: EscalationStore | None = None
+        self._fallback = MemoryEscalationStore()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> FallbackEscalationStore:
+        return cls(lambda: TableEscalationStore.for_settings(settings))
+
+    def current(self) -> EscalationStore:
+        """The table store if it can be opened now, else the in-process fallback."""
+        with self._lock:
+            if self._table is None:
+                try:
+                    self._table = self._open_table()
+                except Exception:  # noqa: BLE001 - storage down: degrade, retry on next use
+                    log.warning("escalation store unavailable; using in-process fallback")
+                    return self._fallback
+            return self._table
+
+    def claim(self, key: str, now: float, window_s: float) -> bool:
+        return self.current().claim(key, now, window_s)
+
+    def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
+        self.current().audit(escalation_id, event, fields)
+
+    def history(self, escalation_id: str) -> list[dict[str, Any]]:
+        return self.current().history(escalation_id)
+
+
 def _safe_key(value: str) -> str:
     """Table keys may not contain / \\ # ? or control characters."""
     return "".join(c if c.isprintable() and c not in "/\\#?" else "_" for c in value)[:512]

@@ -18,23 +18,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from shared.breakers.service import BreakerService
+from shared.breakers.writer import OutcomeWriter
+from shared.escalation.alerts import Alert, AlertQueue
 from shared.escalation.service import Escalator
+from shared.events import ChatRecord, Events
 from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
-from shared.failover.ratelimit import client_ip
+from shared.failover.ratelimit import RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
 from shared.failover.responses import ChatAnswer, completion_body, preapproved
-from shared.models import ChatRequest
-from shared.observability.records import ChatRecord
+from shared.models import ChatRequest, Outcome
+from shared.platform.config import AppConfig
 from shared.platform.errors import ApiError
-from shared.platform.ports import HttpReply, Orchestrations
-from shared.runtime import Runtime
+from shared.platform.ports import CHAT_ORCHESTRATION, HttpReply, Orchestrations
+from shared.safety.pseudonym import Pseudonymizer
 
 if TYPE_CHECKING:
-    from shared.safety.crisis import CrisisMatch
+    from shared.safety.crisis import CrisisDetector, CrisisMatch
 
 log = logging.getLogger(__name__)
 
-ORCHESTRATION = "chat_orchestrator"
 # How long a reply waits for an escalation to *start* (never for delivery). Past this, the
 # start carries on in the background and the reply goes out, so slow storage cannot delay it.
 ESCALATION_START_WAIT_S = 0.5
@@ -68,12 +71,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _trace_context() -> dict[str, str]:
-    from shared.observability.observer import orchestration_trace  # noqa: PLC0415 - see handle
-
-    return orchestration_trace()
-
-
 @dataclass(frozen=True, slots=True)
 class _Context:
     """Per-request facts the answer and its observers need."""
@@ -88,12 +85,32 @@ def _error_reply(error: ApiError) -> HttpReply:
     return HttpReply(error.status, error.to_body(), headers)
 
 
+def _no_trace() -> dict[str, str]:
+    return {}
+
+
 @dataclass
 class ChatGateway:
-    """Answers chat requests. Clock, sleep and ids are injectable for tests."""
+    """Answers chat requests, from the services it uses. Clock, sleep and ids are injectable
+    for tests; :mod:`shared.bootstrap` builds the process's one gateway."""
 
-    runtime: Runtime
+    config: AppConfig
+    breakers: BreakerService
+    outcomes: OutcomeWriter
+    escalator: Escalator
+    alerts: AlertQueue
+    events: Events
+    detector: Callable[[], CrisisDetector]
+    pseudonyms: Pseudonymizer
+    rate_limiter: RateLimiter
+    is_configured: Callable[[str], bool]
+    blocked: Callable[[str], Outcome | None]
+    simulated: bool = False
+    poll_interval_s: float = 0.1
     limits: RequestLimits = field(default_factory=RequestLimits)
+    # The current trace context, carried in the orchestration input so the provider
+    # activities join the request's trace (the edge opens the span).
+    trace_context: Callable[[], dict[str, str]] = _no_trace
     clock: Callable[[], datetime] = _now
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -107,22 +124,16 @@ class ChatGateway:
         *,
         forwarded_for: str | None = None,
     ) -> HttpReply:
-        # Loaded with the first request, not with the app: cold-start imports stay small.
-        from shared.escalation import alerts  # noqa: PLC0415
-        from shared.observability import observer as observability  # noqa: PLC0415
-
-        with observability.chat_span(self.runtime):
-            reply = await self._answer(
-                raw, content_type, orchestrations, forwarded_for=forwarded_for
-            )
+        reply = await self._answer(raw, content_type, orchestrations, forwarded_for=forwarded_for)
         # Alerts raised while answering (SLA rules, breakers) go out after the answer, in the
         # background: nothing slow is awaited before the reply is returned. A provider outcome
         # may still be on its way to the breaker; a trip it causes is sent once it lands.
         # (Checked first: once it is not busy, every trip it caused is already queued.)
-        if self.runtime.outcomes.busy:
-            alerts.flush_when(self.runtime.outcomes.settled(), self.runtime, orchestrations)
+        sink = self.escalator.alert_sink(orchestrations)
+        if self.outcomes.busy:
+            self.alerts.flush_when(self.outcomes.settled(), sink)
         else:
-            alerts.flush_soon(self.runtime, orchestrations)
+            self.alerts.flush_soon(sink)
         return reply
 
     async def _answer(
@@ -141,14 +152,14 @@ class ChatGateway:
             return _error_reply(error)
 
         context = _Context(
-            received_at, started, self.runtime.pseudonyms.reference(request.conversation_key)
+            received_at, started, self.pseudonyms.reference(request.conversation_key)
         )
         match = self._detect(request)
         if match is not None:  # crisis messages are never rate-limited
             return await self._crisis(
                 request, match.category, match.signals, orchestrations, context
             )
-        verdict = self.runtime.rate_limiter.check(
+        verdict = self.rate_limiter.check(
             conversation=context.conversation_ref,
             client_ip=client_ip(forwarded_for),
         )
@@ -165,21 +176,21 @@ class ChatGateway:
             )
 
         plan = build_plan(
-            self.runtime.config.failover,
+            self.config.failover,
             request,
             received_at,
-            is_configured=self.runtime.is_configured,
-            blocked=self.runtime.residency_block,
+            is_configured=self.is_configured,
+            blocked=self.blocked,
         )
         plan = await self._admit(plan)
         result = await self._run(plan, orchestrations, started)
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
-        return self._reply(result, context)
+        return self._reply(result, plan, context)
 
     def _detect(self, request: ChatRequest) -> CrisisMatch | None:
         try:
-            return self.runtime.detector.detect_request(request)
+            return self.detector().detect_request(request)
         except Exception:
             # A broken pattern file must not take chat down; it must be loud, though.
             log.critical("crisis detection unavailable; answering without it", exc_info=True)
@@ -196,7 +207,7 @@ class ChatGateway:
         """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
         latest = next(m.content for m in reversed(request.messages) if m.role == "user")
         outcome = await _bounded(
-            Escalator(self.runtime).crisis(
+            self.escalator.crisis(
                 orchestrations,
                 category=category,
                 signals=signals,
@@ -206,30 +217,30 @@ class ChatGateway:
             ESCALATION_START_WAIT_S,
         )
         answer = ChatAnswer(
-            completion=preapproved(
-                self.runtime.config.safety.crisis_responses[category], crisis=True
-            ),
-            tier=len(self.runtime.config.failover.tiers) + 1,
+            completion=preapproved(self.config.safety.crisis_responses[category], crisis=True),
+            tier=self.config.failover.emergency_tier,
             provider=EMERGENCY,
             crisis=True,
             crisis_category=category,
             escalated=outcome is not None and outcome.escalated,
-            simulated=self.runtime.settings.simulated_providers,
+            simulated=self.simulated,
         )
         return self._body(answer, context)
 
     async def _alert_all_tiers_failed(
         self, result: FailoverResult, orchestrations: Orchestrations
     ) -> None:
-        facts = tuple((a.provider, a.outcome.value) for a in result.attempts)
-        await _bounded(
-            Escalator(self.runtime).alert(
-                orchestrations,
+        """Raise the alert, and send it before the reply (bounded) while the client is at hand."""
+        self.alerts.push(
+            Alert(
                 title="All LLM tiers failed for a chat request; emergency replies are being sent",
-                facts=facts,
                 dedup_key="all-tiers-failed",
-            ),
-            ESCALATION_START_WAIT_S,
+                rule="all_tiers_failed",
+                facts=tuple((a.provider, a.outcome.value) for a in result.attempts),
+            )
+        )
+        await _bounded(
+            self.alerts.flush(self.escalator.alert_sink(orchestrations)), ESCALATION_START_WAIT_S
         )
 
     async def _admit(self, plan: ChatPlan) -> ChatPlan:
@@ -242,7 +253,7 @@ class ChatGateway:
         try:
             # On a worker thread: a stale cache reads the table, which must not block the loop.
             admissions = await asyncio.wait_for(
-                asyncio.to_thread(self.runtime.breakers.admit_all, names), BREAKER_WAIT_S
+                asyncio.to_thread(self.breakers.admit_all, names), BREAKER_WAIT_S
             )
         except Exception:  # includes the timeout; logged, and chat carries on
             log.warning("breaker admission unavailable; every tier is allowed", exc_info=True)
@@ -254,22 +265,22 @@ class ChatGateway:
     async def _run(
         self, plan: ChatPlan, orchestrations: Orchestrations, started: float
     ) -> FailoverResult:
-        budget_end = started + self.runtime.config.failover.budget_s
+        budget_end = started + self.config.failover.budget_s
         try:
             # The trace context rides in the input, so the provider activities join this trace.
-            payload = {**plan.to_json(), "trace": _trace_context()}
-            instance_id = await orchestrations.start(ORCHESTRATION, payload)
+            payload = {**plan.to_json(), "trace": self.trace_context()}
+            instance_id = await orchestrations.start(CHAT_ORCHESTRATION, payload)
         except Exception:
             log.exception("chat orchestration could not start; answering from the emergency tier")
-            return emergency_result(len(plan.steps))
-        base = self.runtime.settings.status_poll_interval_s
+            return emergency_result(plan)
+        base = self.poll_interval_s
         ceiling = max(base, POLL_CEILING_S)
         while True:
             now = self.monotonic()
             remaining = budget_end - now
             if remaining <= 0:
                 log.error("chat orchestration exceeded the budget; answering from emergency tier")
-                return emergency_result(len(plan.steps))
+                return emergency_result(plan)
             interval = min(ceiling, max(base, (now - started) * POLL_BACKOFF))
             await self.sleep(min(interval, remaining))
             try:
@@ -282,21 +293,22 @@ class ChatGateway:
                     return FailoverResult.from_json(output)
                 except (KeyError, TypeError, ValueError):
                     log.exception("chat orchestration returned an unreadable result")
-                    return emergency_result(len(plan.steps))
+                    return emergency_result(plan)
             if state == "failed":
                 log.error("chat orchestration failed; answering from the emergency tier")
-                return emergency_result(len(plan.steps))
+                return emergency_result(plan)
 
-    def _reply(self, result: FailoverResult, context: _Context) -> HttpReply:
+    def _reply(self, result: FailoverResult, plan: ChatPlan, context: _Context) -> HttpReply:
         completion = result.completion
         if completion is None:
-            completion = preapproved(self.runtime.config.safety.emergency_general, crisis=False)
+            completion = preapproved(self.config.safety.emergency_general, crisis=False)
         answer = ChatAnswer(
             completion=completion,
             tier=result.tier,
             provider=result.provider,
             attempts=result.attempts,
-            simulated=self.runtime.settings.simulated_providers,
+            simulated=self.simulated,
+            preferred_tier=plan.preferred_tier,
         )
         return self._body(answer, context)
 
@@ -305,7 +317,7 @@ class ChatGateway:
         body = completion_body(
             answer, completion_id=request_id, created=int(context.received_at.timestamp())
         )
-        self.runtime.observers.chat_completed(
+        self.events.emit(
             ChatRecord(
                 at=context.received_at,
                 request_id=request_id,

@@ -18,10 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.models import ChatRequest, Completion, Outcome, ProviderResult
-from shared.platform.config import FailoverConfig
+from shared.models import Attempt, ChatRequest, Completion, Outcome, ProviderResult
+from shared.platform.config import FailoverConfig, emergency_tier
 
 EMERGENCY = "emergency"
+# Tiers skipped by the operator's policy, not by a fault: they are not expected to answer.
+POLICY_SKIPS = frozenset({Outcome.DISABLED, Outcome.RESIDENCY_BLOCKED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +39,6 @@ class TierStep:
 
 
 @dataclass(frozen=True, slots=True)
-class Attempt:
-    provider: str
-    outcome: Outcome
-    ms: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {"provider": self.provider, "outcome": self.outcome.value, "ms": round(self.ms, 1)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Attempt:
-        return cls(data["provider"], Outcome(data["outcome"]), float(data["ms"]))
-
-
-@dataclass(frozen=True, slots=True)
 class ChatPlan:
     """The orchestration input."""
 
@@ -62,7 +50,17 @@ class ChatPlan:
 
     @property
     def emergency_tier(self) -> int:
-        return len(self.steps) + 1
+        return emergency_tier(self.steps)
+
+    @property
+    def preferred_tier(self) -> int:
+        """The tier an ordinary answer should come from: the first one the policy permits
+        (not disabled in config, not blocked by ``DATA_RESIDENCY``). An answer from any other
+        tier is ``degraded``."""
+        for step in self.steps:
+            if step.skip not in POLICY_SKIPS:
+                return step.tier
+        return self.emergency_tier
 
     def callable_tiers(self) -> list[str]:
         """The tiers the plan would call, in order: those not skipped."""
@@ -208,8 +206,8 @@ class FailoverResult:
         )
 
 
-def emergency_result(plan_tiers: int, attempts: tuple[Attempt, ...] = ()) -> FailoverResult:
-    """Tier 4: no LLM answered. The text is filled in from config by the caller."""
+def emergency_result(plan: ChatPlan, attempts: tuple[Attempt, ...] = ()) -> FailoverResult:
+    """The emergency tier: no LLM answered. The text is filled in from config by the caller."""
     return FailoverResult(
-        tier=plan_tiers + 1, provider=EMERGENCY, completion=None, attempts=attempts
+        tier=plan.emergency_tier, provider=EMERGENCY, completion=None, attempts=attempts
     )

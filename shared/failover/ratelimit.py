@@ -16,21 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class BucketConfig:
-    rate_per_s: float
-    burst: int
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimitConfig:
-    per_conversation: BucketConfig = BucketConfig(rate_per_s=0.5, burst=10)
-    per_ip: BucketConfig = BucketConfig(rate_per_s=5.0, burst=60)
-    first_delay_s: float = 1.0
-    max_delay_s: float = 60.0
-    forgive_after_s: float = 60.0
-    max_keys: int = 50_000
+from shared.platform.config import BucketConfig, RateLimitConfig
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.failover.plan import EMERGENCY, Attempt
-from shared.models import Completion, Usage
+from shared.failover.plan import EMERGENCY
+from shared.models import Attempt, Completion, Usage
 
 EMERGENCY_MODEL = "askeve-emergency"
 CRISIS_MODEL = "askeve-crisis"
@@ -24,14 +24,17 @@ class ChatAnswer:
     crisis_category: str | None = None
     escalated: bool = False
     simulated: bool = False
+    preferred_tier: int = 1
 
     @property
     def degraded(self) -> bool:
-        """True when an ordinary answer did not come from tier 1.
+        """True when an ordinary answer did not come from the first tier the policy permits
+        (:attr:`~shared.failover.plan.ChatPlan.preferred_tier`): with ``DATA_RESIDENCY=uk``,
+        an answer from the first UK tier is not degraded.
 
         A crisis reply is the intended path for a crisis message, not a degradation.
         """
-        return self.tier != 1 and not self.crisis
+        return self.tier != self.preferred_tier and not self.crisis
 
 
 def preapproved(text: str, *, crisis: bool) -> Completion:

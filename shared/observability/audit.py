@@ -1,7 +1,7 @@
 """The audit trail: the ``audit`` table, one row per chat request plus alerts and operator events.
 
 Rows never hold message content or raw ids: a chat row is built from a
-:class:`~shared.observability.records.ChatRecord` (time, pseudonymous conversation reference, tier,
+:class:`~shared.events.ChatRecord` (time, pseudonymous conversation reference, tier,
 provider, every attempt with its outcome and time, crisis and category, escalated, degraded,
 latency). Layout: ``PartitionKey`` is the UTC day (``YYYYMMDD``), ``RowKey`` is
 ``<kind>-<epoch ms, 13 digits>-<id>``, so a time window is a range read per day and the
@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from shared.failover.plan import Attempt
-from shared.models import Outcome
-from shared.observability.records import ChatRecord
+from shared.events import ChatRecord
+from shared.models import Attempt, Outcome
 from shared.platform.config import ConfigReader
 from shared.platform.settings import Settings
 from shared.platform.storage import ensure_table, table_client

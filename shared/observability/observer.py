@@ -1,35 +1,33 @@
-"""Observability, attached to a runtime through its hooks: :func:`install`.
+"""Observability: telemetry, the audit trail, the SLA monitor and the status page's data.
 
-One :class:`Observability` per runtime is the :class:`~shared.observability.records.ChatObserver` on
-``runtime.observers`` and the state listener on ``runtime.breakers``. For each answered
-request it records telemetry, queues the audit row and feeds the SLA monitor, whose alerts go
-to the alert queue (:mod:`shared.escalation.alerts`) until a caller with an orchestration
-client flushes it. Everything it does on the request path is in-memory and quick; I/O happens
-on the audit writer's thread or, for alerts, after the answer.
+One :class:`Observability` per process subscribes to the core's events port
+(:mod:`shared.events`): for each answered request it records telemetry, queues the audit row
+and feeds the SLA monitor, whose alerts go onto the alert queue
+(:mod:`shared.escalation.alerts`) until code with an orchestration client flushes it; breaker
+changes, health checks, escalation deliveries and audit events are counted and audited the
+same way. Everything it does on the emitting thread is in-memory and quick; I/O happens on the
+audit writer's thread or, for alerts, after the answer. The edges (triggers) also use it for
+spans: :meth:`Observability.chat_span` and :meth:`Observability.attempt_span`.
 
 Numbers come from ``config/observability-config.json``; a missing file means the defaults
 (the seed's numbers). An invalid file is logged as critical and the defaults are used, because
-an alert threshold must never take chat down.
-
-The module-level helpers (:func:`chat_span`, :func:`attempt_span`, :func:`health_checked`,
-:func:`escalation_sent`, :func:`audit_event`) are no-ops for a runtime without observability,
-so the code that calls them needs no conditions.
+an alert threshold must never take chat down. :func:`build_observability` builds it from the
+services it reads; :mod:`shared.bootstrap` calls it and subscribes the result.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from shared.escalation.alerts import Alert, AlertQueue, SentAlert, queue_for
+from shared.escalation.alerts import Alert, AlertQueue, SentAlert
+from shared.events import Audited, BreakerChanged, ChatRecord, EscalationSent, Event, HealthChecked
 from shared.observability.audit import (
     ALERT,
     AuditConfig,
@@ -39,7 +37,6 @@ from shared.observability.audit import (
     parse_audit_config,
     trail_for_settings,
 )
-from shared.observability.records import ChatRecord
 from shared.observability.sla import (
     AlertAction,
     MonitorConfig,
@@ -48,25 +45,24 @@ from shared.observability.sla import (
     parse_monitor_config,
 )
 from shared.observability.status import (
+    BreakerStates,
+    LatestResults,
     RecentRecords,
     StatusConfig,
     StatusService,
     TableEscalationSource,
     parse_status_config,
 )
-from shared.observability.telemetry import (
-    BREAKER_GAUGE,
-    AttemptSpan,
-    Telemetry,
-    setup_soon,
-    trace_carrier,
+from shared.observability.telemetry import BREAKER_GAUGE, AttemptSpan, Telemetry, setup_soon
+from shared.platform.config import (
+    ConfigError,
+    ConfigReader,
+    SlaConfig,
+    TierConfig,
+    config_path,
+    read_config_file,
 )
-from shared.platform.config import DEFAULT_CONFIG_DIR, ConfigError, ConfigReader
-
-if TYPE_CHECKING:
-    from shared.breakers.rule import BreakerState
-    from shared.breakers.service import BreakerService, BreakerView
-    from shared.runtime import Runtime
+from shared.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -95,36 +91,18 @@ def parse_observability_config(data: object) -> ObservabilityConfig:
 
 def load_observability_config(config_dir: str | Path | None = None) -> ObservabilityConfig:
     """Read and validate the file; defaults when it is absent. Raises ConfigError."""
-    path = Path(config_dir or DEFAULT_CONFIG_DIR) / CONFIG_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        log.warning("%s not found; using the default alert and audit numbers", CONFIG_FILE)
-        return ObservabilityConfig()
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{CONFIG_FILE}: {exc}") from exc
-    try:
-        return parse_observability_config(data)
-    except ConfigError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: {exc}") from exc
-
-
-class HealthResult(Protocol):
-    """The slice of :class:`shared.operations.health.CheckResult` telemetry reads."""
-
-    @property
-    def provider(self) -> str: ...
-
-    @property
-    def outcome(self) -> Any: ...
+    return read_config_file(
+        config_path(config_dir, CONFIG_FILE),
+        parse_observability_config,
+        default=ObservabilityConfig,
+    )
 
 
 class Observability:
-    """Telemetry, audit trail, SLA monitor, alert queue and status data of one runtime."""
+    """Telemetry, audit trail, SLA monitor, alert listener and status data of one process."""
 
     def __init__(
         self,
-        runtime: Runtime,
         config: ObservabilityConfig,
         *,
         telemetry: Telemetry,
@@ -133,8 +111,9 @@ class Observability:
         alerts: AlertQueue,
         status: StatusService,
         recent: RecentRecords,
+        breakers: BreakerStates,
+        tier_names: Sequence[str],
     ) -> None:
-        self.runtime = runtime
         self.config = config
         self.telemetry = telemetry
         self.trail = trail
@@ -142,16 +121,29 @@ class Observability:
         self.alerts = alerts
         self.status = status
         self._recent = recent
+        self._breakers = breakers
+        self._tier_names = list(tier_names)
         self._breakers_seen: dict[str, str] = {}
-        self._attached: weakref.WeakSet[BreakerService] = weakref.WeakSet()
         self._lock = threading.Lock()
         alerts.add_listener(self._alert_sent)
         telemetry.use_gauge_sources(self._breaker_gauge, self._compliance_gauge)
 
-    # --- hooks ------------------------------------------------------------------------------
+    # --- the events port's subscriber -------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        """Subscribed to the events port: quick, in-memory (the bus logs what raises)."""
+        if isinstance(event, ChatRecord):
+            self.chat_completed(event)
+        elif isinstance(event, BreakerChanged):
+            self.breaker_changed(event)
+        elif isinstance(event, HealthChecked):
+            self.telemetry.health_checked(event.provider, event.outcome)
+        elif isinstance(event, EscalationSent):
+            self.telemetry.escalation_sent(event.audience, event.channel, event.result)
+        elif isinstance(event, Audited):
+            self.trail.event(event.name, event.fields)
 
     def chat_completed(self, record: ChatRecord) -> None:
-        """The chat observer: quick, in-memory, never raises past :class:`Observers`."""
         outcome = chat_outcome(record).value
         self._recent.add(record)
         self.telemetry.chat_completed(record, outcome)
@@ -160,39 +152,31 @@ class Observability:
         self.telemetry.sla_violations(evaluation.violations)
         self._push(evaluation.actions)
 
-    def breaker_changed(
-        self, provider: str, old: BreakerState, new: BreakerState, view: BreakerView
-    ) -> None:
-        """The breaker state listener (it runs on whichever thread made the change)."""
+    def breaker_changed(self, change: BreakerChanged) -> None:
         with self._lock:
-            self._breakers_seen[provider] = new.value
-        self.telemetry.breaker_changed(provider, old.value, new.value)
-        self._push(self.monitor.breaker_changed(provider, old.value, new.value, view.reason))
-
-    def health_checked(self, results: Iterable[HealthResult]) -> None:
-        for result in results:
-            outcome = result.outcome
-            self.telemetry.health_checked(result.provider, str(getattr(outcome, "value", outcome)))
-
-    def escalation_sent(self, audience: str, channel: str, result: str) -> None:
-        self.telemetry.escalation_sent(audience, channel, result)
+            self._breakers_seen[change.provider] = change.new
+        self.telemetry.breaker_changed(change.provider, change.old, change.new)
+        self._push(
+            self.monitor.breaker_changed(change.provider, change.old, change.new, change.reason)
+        )
 
     def tick(self) -> None:
         """Let quiet rules resolve (the status page calls this; so does every request)."""
         self._push(self.monitor.tick())
 
-    def attach_breakers(self) -> None:
-        """Listen to the runtime's current breaker service (once per service)."""
-        try:
-            service = self.runtime.breakers
-        except Exception:  # noqa: BLE001 - breakers are built lazily; try again next time
-            log.warning("breaker service unavailable; breaker telemetry not attached yet")
-            return
-        with self._lock:
-            if service in self._attached:
-                return
-            self._attached.add(service)
-        service.add_listener(self.breaker_changed)
+    # --- spans, for the edges ---------------------------------------------------------------
+
+    @contextmanager
+    def chat_span(self) -> Iterator[None]:
+        """The request's ``chat`` span."""
+        with self.telemetry.chat_span():
+            yield
+
+    def attempt_span(
+        self, carrier: Mapping[str, str] | None, *, provider: str, tier: int | None
+    ) -> AbstractContextManager[AttemptSpan]:
+        """A ``tier.attempt`` span in the provider activity, child of the request's span."""
+        return self.telemetry.attempt_span(carrier, provider=provider, tier=tier)
 
     # --- internals --------------------------------------------------------------------------
 
@@ -235,9 +219,8 @@ class Observability:
         )
 
     def _breaker_gauge(self) -> Mapping[str, float]:
-        names = [t.name for t in self.runtime.config.failover.tiers]
         try:
-            views = self.runtime.breakers.states(names)
+            views = self._breakers.states(self._tier_names)
             states = {v.provider: v.state.value for v in views}
         except Exception:  # noqa: BLE001 - report what this instance last saw
             with self._lock:
@@ -252,28 +235,16 @@ class Observability:
         }
 
 
-_installed: weakref.WeakKeyDictionary[Runtime, Observability] = weakref.WeakKeyDictionary()
-_install_lock = threading.Lock()
-
-
-def _usable_tiers(runtime: Runtime) -> list[str]:
-    return [
-        t.name
-        for t in runtime.config.failover.tiers
-        if t.enabled and runtime.is_configured(t.name) and runtime.residency_block(t.name) is None
-    ]
-
-
 TABLE_SETTING = "AUDIT_TABLE_NAME"
 
 
-def _config_for(runtime: Runtime) -> ObservabilityConfig:
+def _config_for(settings: Settings) -> ObservabilityConfig:
     try:
-        config = load_observability_config(runtime.settings.config_dir or None)
+        config = load_observability_config(settings.config_dir or None)
     except ConfigError:
         log.critical("observability config invalid; using the defaults", exc_info=True)
         config = ObservabilityConfig()
-    table = runtime.settings.get(TABLE_SETTING)
+    table = settings.get(TABLE_SETTING)
     # Like BREAKER_TABLE_NAME: another table on the same account (tests, a second app).
     return replace(config, audit=replace(config.audit, table=table)) if table else config
 
@@ -289,7 +260,7 @@ _providers = _Providers()
 
 @contextmanager
 def providers(*, tracer_provider: Any = None, meter_provider: Any = None) -> Iterator[None]:
-    """Runtimes installed inside this block use these providers, not the global ones.
+    """Observability built inside this block uses these providers, not the global ones.
 
     A testing switch: OpenTelemetry's global providers can be set once per process, so tests
     that capture telemetry pass their own in-memory ones through here.
@@ -303,138 +274,66 @@ def providers(*, tracer_provider: Any = None, meter_provider: Any = None) -> Ite
         _providers = previous
 
 
-def install(
-    runtime: Runtime,
+def build_observability(
+    settings: Settings,
     *,
+    sla: SlaConfig,
+    tiers: Sequence[TierConfig],
+    usable_tiers: Sequence[str],
+    breakers: BreakerStates,
+    health_results: LatestResults,
+    is_configured: Callable[[str], bool],
+    alerts: AlertQueue,
     tracer_provider: Any = None,
     meter_provider: Any = None,
     audit_store: Callable[[], AuditStore] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Observability:
-    """Attach observability to ``runtime`` (idempotent); returns it.
-
-    Calling it again after :meth:`Runtime.use_breakers` attaches to the new breaker service.
-    Providers default to those of :func:`providers`, else the global OpenTelemetry ones (see
-    :func:`shared.observability.telemetry.setup`); ``audit_store`` to the ``audit`` table.
-    """
-    with _install_lock:
-        found = _installed.get(runtime)
-        if found is None:
-            telemetry = Telemetry(
-                tracer_provider or _providers.tracer_provider,
-                meter_provider or _providers.meter_provider,
-            )
-            found = _build(runtime, telemetry, audit_store, clock)
-            runtime.observers.add(found)
-            _installed[runtime] = found
-    found.attach_breakers()
-    return found
-
-
-def _build(
-    runtime: Runtime,
-    telemetry: Telemetry,
-    audit_store: Callable[[], AuditStore] | None,
-    clock: Callable[[], float],
-) -> Observability:
-    setup_soon(runtime.settings)
-    config = _config_for(runtime)
+    """Observability over the services it reads. Providers default to those of
+    :func:`providers`, else the global OpenTelemetry ones (see
+    :func:`shared.observability.telemetry.setup`); ``audit_store`` to the ``audit`` table."""
+    setup_soon(settings)
+    telemetry = Telemetry(
+        tracer_provider or _providers.tracer_provider,
+        meter_provider or _providers.meter_provider,
+    )
+    config = _config_for(settings)
     if audit_store is None:
-        trail = trail_for_settings(runtime.settings, config.audit, clock)
+        trail = trail_for_settings(settings, config.audit, clock)
     else:
         trail = AuditTrail(AuditWriter(audit_store, config.audit), config.audit, clock)
-    monitor = SlaMonitor(runtime.config.safety.sla, config.monitor, _usable_tiers(runtime), clock)
-    queue = queue_for(runtime)
+    monitor = SlaMonitor(sla, config.monitor, list(usable_tiers), clock)
     recent = RecentRecords(config.status.memory_records)
     status = StatusService(
-        runtime,
+        sla=sla,
+        tiers=tiers,
+        breakers=breakers,
+        health_results=health_results,
+        is_configured=is_configured,
         trail=trail,
         monitor=monitor,
-        alerts=queue,
+        alerts=alerts,
         recent=recent,
-        escalations=_escalation_source(runtime),
+        escalations=_escalation_source(settings),
         config=config.status,
         clock=clock,
     )
     return Observability(
-        runtime,
         config,
         telemetry=telemetry,
         trail=trail,
         monitor=monitor,
-        alerts=queue,
+        alerts=alerts,
         status=status,
         recent=recent,
+        breakers=breakers,
+        tier_names=[t.name for t in tiers],
     )
 
 
-def _escalation_source(runtime: Runtime) -> TableEscalationSource | None:
+def _escalation_source(settings: Settings) -> TableEscalationSource | None:
     try:
-        return TableEscalationSource.for_runtime(runtime)
+        return TableEscalationSource.for_settings(settings)
     except Exception:  # noqa: BLE001 - the page says escalations are unavailable
         log.warning("escalations table unavailable for the status page")
         return None
-
-
-def installed(runtime: Runtime) -> Observability | None:
-    with _install_lock:
-        return _installed.get(runtime)
-
-
-# --- helpers for the code on the chat path ---------------------------------------------------
-
-
-@contextmanager
-def chat_span(runtime: Runtime) -> Iterator[None]:
-    """The request's ``chat`` span (nothing when observability is not installed)."""
-    found = installed(runtime)
-    if found is None:
-        yield
-        return
-    with found.telemetry.chat_span():
-        yield
-
-
-def orchestration_trace() -> dict[str, str]:
-    """The trace context to carry in the orchestration input (empty without a span)."""
-    return trace_carrier()
-
-
-class _NoSpan:
-    def outcome(self, outcome: str) -> None:
-        """Nothing to record."""
-
-
-@contextmanager
-def attempt_span(
-    runtime: Runtime, carrier: Mapping[str, str] | None, *, provider: str, tier: int | None
-) -> Iterator[AttemptSpan | _NoSpan]:
-    """A ``tier.attempt`` span in the provider activity, child of the request's span."""
-    found = installed(runtime)
-    if found is None:
-        yield _NoSpan()
-        return
-    with found.telemetry.attempt_span(carrier, provider=provider, tier=tier) as span:
-        yield span
-
-
-def health_checked(runtime: Runtime, results: Iterable[HealthResult]) -> None:
-    """Count health-check results (``askeve.health.checks``)."""
-    found = installed(runtime)
-    if found is not None:
-        found.health_checked(results)
-
-
-def escalation_sent(runtime: Runtime, audience: str, channel: str, result: str) -> None:
-    """Count one escalation delivery attempt (``askeve.escalations``)."""
-    found = installed(runtime)
-    if found is not None:
-        found.escalation_sent(audience, channel, result)
-
-
-def audit_event(runtime: Runtime, name: str, fields: Mapping[str, Any]) -> None:
-    """Queue an audit row for an operator or system event (key rotation, escalation, ...).
-    ``fields`` must be content-free scalars."""
-    found = installed(runtime)
-    if found is not None:
-        found.trail.event(name, fields)

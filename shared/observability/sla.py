@@ -1,6 +1,6 @@
 """SLA measures and the in-app alert rules: small classes over values and an injected clock.
 
-Each answered chat request (a :class:`~shared.observability.records.ChatRecord`) is judged
+Each answered chat request (a :class:`~shared.events.ChatRecord`) is judged
 against the SLA numbers in ``safety-config.json`` (``sla``):
 
 * ``crisis_reply_time``: a crisis reply within ``crisis_response_s``;
@@ -34,13 +34,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
-from shared.failover.plan import EMERGENCY, Attempt
-from shared.models import Outcome
-from shared.observability.records import ChatRecord
+from shared.events import ChatRecord
+from shared.failover.plan import EMERGENCY
+from shared.models import Attempt, Outcome
+from shared.platform.clock import iso
 from shared.platform.config import ConfigError, ConfigReader, SlaConfig
 
 Clock = Callable[[], float]
@@ -400,10 +400,6 @@ class _Open:
     title: str
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
-
-
 def _bucket(at: float, cooldown_s: float) -> int:
     """Instances that raise the same rule within one cooldown share a de-duplication key."""
     return int(at // cooldown_s) if cooldown_s > 0 else int(at)
@@ -573,7 +569,7 @@ class AlertEngine:
         if opened is None:
             return []
         facts = (
-            ("Raised at (UTC)", _iso(opened.since)),
+            ("Raised at (UTC)", iso(opened.since, seconds=True)),
             ("Open for", _minutes(now - opened.since)),
         )
         dedup = f"{rule.name}:{subject}:resolved:{_bucket(opened.since, rule.cooldown_s)}"
@@ -598,7 +594,7 @@ class AlertEngine:
             ("Rule", rule.name),
             ("State", state),
             ("Severity", rule.severity),
-            ("Time (UTC)", _iso(now)),
+            ("Time (UTC)", iso(now, seconds=True)),
         )
         runbook = (("Runbook", f"{RUNBOOK}#{rule.name}"),)
         return AlertAction(

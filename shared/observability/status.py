@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from shared.events import ChatRecord
 from shared.failover.plan import EMERGENCY
 from shared.observability.audit import ALERT, AuditEvent, AuditStats, AuditTrail
-from shared.observability.records import ChatRecord
 from shared.observability.sla import (
     ChatOutcome,
     Measure,
@@ -40,14 +40,15 @@ from shared.observability.sla import (
     targets_of,
     was_called,
 )
-from shared.operations.health import iso
-from shared.platform.config import ConfigReader, SlaConfig, TierConfig
+from shared.platform.clock import iso
+from shared.platform.config import ConfigReader, SlaConfig, TierConfig, emergency_tier
+from shared.platform.settings import Settings
+from shared.platform.storage import table_client
 
 if TYPE_CHECKING:
     from shared.breakers.service import BreakerView
     from shared.escalation.alerts import AlertQueue
     from shared.operations.health import CheckResult
-    from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -451,7 +452,7 @@ def _tier_rows(tiers: Sequence[TierInput], records: Sequence[ChatRecord]) -> tup
     emergency = [r for r in records if r.provider == EMERGENCY]
     rows.append(
         TierRow(
-            tier=len(tiers) + 1,
+            tier=emergency_tier(tiers),
             name=EMERGENCY,
             kind="pre-approved text",
             region="-",
@@ -561,10 +562,7 @@ class TableEscalationSource:
         self._table = table
 
     @classmethod
-    def for_runtime(cls, runtime: Runtime) -> TableEscalationSource:
-        from shared.platform.storage import table_client  # noqa: PLC0415
-
-        settings = runtime.settings
+    def for_settings(cls, settings: Settings) -> TableEscalationSource:
         return cls(table_client(settings, settings.escalation_table, timeout_s=2.0))
 
     def recent(self, since: float) -> list[EscalationRow]:
@@ -640,13 +638,29 @@ class _Cached:
     notes: list[str]
 
 
+class BreakerStates(Protocol):
+    """The slice of the breaker service the page reads."""
+
+    def states(self, providers: Iterable[str]) -> list[BreakerView]: ...
+
+
+class LatestResults(Protocol):
+    """The slice of the health results store the page reads."""
+
+    def latest(self, providers: Iterable[str]) -> Mapping[str, CheckResult]: ...
+
+
 class StatusService:
     """Gathers the report's inputs for one runtime; each source may fail on its own."""
 
     def __init__(
         self,
-        runtime: Runtime,
         *,
+        sla: SlaConfig,
+        tiers: Sequence[TierConfig],
+        breakers: BreakerStates,
+        health_results: LatestResults,
+        is_configured: Callable[[str], bool],
         trail: AuditTrail,
         monitor: SlaMonitor,
         alerts: AlertQueue,
@@ -655,7 +669,11 @@ class StatusService:
         config: StatusConfig,
         clock: Clock = time.time,
     ) -> None:
-        self._runtime = runtime
+        self._sla = sla
+        self._tiers_config = tuple(tiers)
+        self._breakers = breakers
+        self._health_results = health_results
+        self._is_configured = is_configured
         self._trail = trail
         self._monitor = monitor
         self._alerts = alerts
@@ -689,7 +707,7 @@ class StatusService:
                 records=history.records,
                 source=history.source,
                 tiers=tiers,
-                sla=self._runtime.config.safety.sla,
+                sla=self._sla,
                 alert_events=history.events,
                 instance_alerts=instance_alerts,
                 instance_open=snapshot.open_alerts,
@@ -724,24 +742,21 @@ class StatusService:
         return fresh
 
     async def _tiers(self) -> list[TierInput]:
-        runtime = self._runtime
-        tiers = runtime.config.failover.tiers
+        tiers = self._tiers_config
         names = [t.name for t in tiers]
         views: dict[str, BreakerView] = {}
         checks: Mapping[str, CheckResult] = {}
         try:
-            found = await asyncio.to_thread(runtime.breakers.states, names)
+            found = await asyncio.to_thread(self._breakers.states, names)
             views = {v.provider: v for v in found}
         except Exception as exc:  # noqa: BLE001 - shown as unknown
             log.warning("breaker states unavailable for the status page: %s", type(exc).__name__)
         try:
-            from shared.operations.results_table import store_for  # noqa: PLC0415 - only the page needs it
-
-            checks = await asyncio.to_thread(store_for(runtime).latest, names)
+            checks = await asyncio.to_thread(self._health_results.latest, names)
         except Exception as exc:  # noqa: BLE001 - shown as no check
             log.warning("health results unavailable for the status page: %s", type(exc).__name__)
         return [
-            TierInput(t, runtime.is_configured(t.name), views.get(t.name), checks.get(t.name))
+            TierInput(t, self._is_configured(t.name), views.get(t.name), checks.get(t.name))
             for t in tiers
         ]
 

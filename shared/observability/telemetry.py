@@ -40,8 +40,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from shared.events import ChatRecord
 from shared.failover.plan import EMERGENCY
-from shared.observability.records import ChatRecord
 from shared.observability.sla import failover_hops, was_called
 from shared.platform.settings import Settings
 

@@ -32,14 +32,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from shared.breakers.rule import BreakerState, Decision
 from shared.breakers.service import Admission, BreakerView
+from shared.events import Events, HealthChecked
 from shared.models import Message, Outcome, ProviderRequest, ProviderResult
-from shared.platform.config import TierConfig
+from shared.platform.clock import iso
+from shared.platform.config import TierConfig, emergency_tier
 from shared.platform.ports import HttpReply
 from shared.platform.settings import Settings
 from shared.providers.base import Provider
@@ -242,9 +243,12 @@ class HealthChecker:
         clock: Clock = time.time,
         perf: Clock = time.perf_counter,
         listeners: Sequence[Callable[[HealthRun], None]] = (),
+        events: Events | None = None,
     ) -> None:
-        """``listeners`` hear about every finished run (e.g. to emit metrics)."""
+        """``listeners`` hear about every finished run; ``events`` gets one
+        :class:`~shared.events.HealthChecked` per result."""
         self._listeners = tuple(listeners)
+        self._events = events
         self._tiers = tuple(tiers)
         self._providers = providers
         self._breakers = breakers
@@ -282,6 +286,9 @@ class HealthChecker:
             run.ms,
             ", ".join(f"{r.provider}={r.outcome.value}/{r.mode.value}" for r in results),
         )
+        if self._events is not None:
+            for result in results:
+                self._events.emit(HealthChecked(result.provider, result.outcome.value))
         for listener in self._listeners:
             try:
                 listener(run)
@@ -384,8 +391,11 @@ class TierHealth:
 
 
 def overall_status(tiers: Sequence[TierHealth]) -> Status:
-    """``healthy`` exactly when tier 1 is usable."""
-    return Status.HEALTHY if tiers and tiers[0].usable else Status.DEGRADED
+    """``healthy`` exactly when the first tier the policy permits is usable. A tier that is
+    disabled in config or blocked by ``DATA_RESIDENCY`` is not expected to answer, so it never
+    makes the service degraded by itself."""
+    permitted = [t for t in tiers if t.config.enabled and not t.residency_blocked]
+    return Status.HEALTHY if permitted and permitted[0].usable else Status.DEGRADED
 
 
 def serving_tier(tiers: Sequence[TierHealth]) -> tuple[int, str]:
@@ -393,7 +403,7 @@ def serving_tier(tiers: Sequence[TierHealth]) -> tuple[int, str]:
     for tier in tiers:
         if tier.usable:
             return tier.tier, tier.config.name
-    return len(tiers) + 1, EMERGENCY_TIER
+    return emergency_tier(tiers), EMERGENCY_TIER
 
 
 def report_body(
@@ -406,7 +416,7 @@ def report_body(
         "at": iso(now),
         "serving": {"tier": tier, "name": name},
         "tiers": [t.to_json() for t in tiers],
-        "emergency": {"tier": len(tiers) + 1, "usable": True},
+        "emergency": {"tier": emergency_tier(tiers), "usable": True},
         "storage": {
             "breakers": "ok" if breaker_store_ok else "unreachable",
             "health": "ok" if health_store_ok else "unreachable",
@@ -454,7 +464,3 @@ async def health_report(
         now=clock(),
     )
     return HttpReply(200, body, {"Cache-Control": "no-store"})
-
-
-def iso(epoch: float | None) -> str | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()

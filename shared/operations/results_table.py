@@ -18,7 +18,6 @@ import contextlib
 import logging
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,7 @@ from shared.platform.settings import Settings
 from shared.platform.storage import ensure_table, table_client
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -215,22 +214,12 @@ class ResilientHealthStore:
         self._retry_at = self._clock() + self._retry_s
 
 
-_stores: weakref.WeakKeyDictionary[Runtime, ResilientHealthStore] = weakref.WeakKeyDictionary()
-_stores_lock = threading.Lock()
-
-
-def store_for(runtime: Runtime) -> ResilientHealthStore:
-    """The runtime's health store, built on first use (no connection until then)."""
-    with _stores_lock:
-        store = _stores.get(runtime)
-        if store is None:
-            settings = runtime.settings
-            health = HealthSettings.from_settings(settings)
-            store = ResilientHealthStore(
-                lambda: TableHealthStore.for_settings(
-                    settings, health.history, table_name=health.table_name
-                ),
-                health.history,
-            )
-            _stores[runtime] = store
-        return store
+def health_store_for(settings: Settings) -> ResilientHealthStore:
+    """The health results store on the app's storage account (no connection until first use)."""
+    health = HealthSettings.from_settings(settings)
+    return ResilientHealthStore(
+        lambda: TableHealthStore.for_settings(
+            settings, health.history, table_name=health.table_name
+        ),
+        health.history,
+    )

@@ -36,16 +36,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from shared.escalation.alerts import Alert, AlertQueue
 from shared.models import Outcome, ProviderResult
 from shared.operations.health import check_request
 from shared.operations.keyvault import (
@@ -58,13 +58,16 @@ from shared.operations.keyvault import (
     SecretStore,
     latest_enabled,
 )
-from shared.platform.config import DEFAULT_CONFIG_DIR, ConfigError, ConfigReader, TierConfig
+from shared.platform.config import (
+    ConfigError,
+    ConfigReader,
+    TierConfig,
+    config_path,
+    read_config_file,
+)
+from shared.platform.flags import flag
 from shared.platform.settings import Settings
 from shared.platform.storage import ensure_table, table_client
-
-if TYPE_CHECKING:
-    from shared.platform.ports import Orchestrations
-    from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -139,21 +142,7 @@ def parse_rotation_config(data: object) -> RotationConfig:
 
 def load_rotation_config(config_dir: str | Path | None = None) -> RotationConfig:
     """Read and validate ``rotation-config.json`` from ``config_dir`` (default: the repo's)."""
-    path = Path(config_dir or DEFAULT_CONFIG_DIR) / CONFIG_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    try:
-        return parse_rotation_config(data)
-    except ConfigError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: {exc}") from exc
-
-
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return read_config_file(config_path(config_dir, CONFIG_FILE), parse_rotation_config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +158,8 @@ class RotationSettings:
     @classmethod
     def from_settings(cls, settings: Settings) -> RotationSettings:
         return cls(
-            enabled=_flag(settings.get("SECRET_ROTATION_ENABLED")),
-            dry_run=_flag(settings.get("SECRET_ROTATION_DRY_RUN")),
+            enabled=flag(settings.get("SECRET_ROTATION_ENABLED")),
+            dry_run=flag(settings.get("SECRET_ROTATION_DRY_RUN")),
             key_vault_uri=settings.get("KEY_VAULT_URI"),
             resource_id=settings.get("AZURE_OPENAI_RESOURCE_ID"),
             azure_openai_secret=settings.get("AZURE_OPENAI_KEY_SECRET_NAME"),
@@ -212,14 +201,6 @@ def standby_of(key_name: str) -> str:
 
 
 # --- what the job reports -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    level: Level
-    title: str
-    facts: tuple[tuple[str, str], ...]
-    dedup_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +265,7 @@ class RotationReport:
 
 
 Verifier = Callable[[str], Awaitable[ProviderResult]]
+# Where the job raises its alerts: normally a push onto the process's AlertQueue.
 AlertSink = Callable[[Alert], Awaitable[None]]
 
 
@@ -504,14 +486,16 @@ class SecretRotation:
         """Audit ``action`` and raise an alert about it to operations."""
         self._note(action, target, **fields)
         alert = Alert(
-            level=level,
             title=f"[{level.value}] {title}",
+            dedup_key=f"rotation:{target}:{action}:{fields.get('step', '')}",
+            rule=f"rotation_{action}",
+            severity=level.value,
+            subject=target,
             facts=(
                 ("secret", target),
                 ("level", level.value),
                 *((name.replace("_", " "), str(value)) for name, value in fields.items()),
             ),
-            dedup_key=f"rotation:{target}:{action}:{fields.get('step', '')}",
         )
         self._alerts.append(alert)
         try:
@@ -543,17 +527,13 @@ def adapter_verifier(tier: TierConfig, settings: Settings, timeout_s: float) -> 
     return verify
 
 
-def escalator_sink(runtime: Runtime, starter: Orchestrations) -> AlertSink:
-    """Alerts to the operations audience through the durable escalation."""
+def queue_sink(alerts: AlertQueue) -> AlertSink:
+    """Alerts onto the process's queue; the timer flushes it to the escalation afterwards."""
 
-    async def send(alert: Alert) -> None:
-        from shared.escalation.service import Escalator  # noqa: PLC0415 - imports the channels
+    async def push(alert: Alert) -> None:
+        alerts.push(alert)
 
-        await Escalator(runtime).alert(
-            starter, title=alert.title, facts=alert.facts, dedup_key=alert.dedup_key
-        )
-
-    return send
+    return push
 
 
 def _audit_for(settings: Settings) -> RotationAudit:
@@ -567,8 +547,9 @@ def _audit_for(settings: Settings) -> RotationAudit:
 
 
 async def run_secret_rotation(
-    runtime: Runtime,
-    starter: Orchestrations,
+    app_settings: Settings,
+    tiers: Sequence[TierConfig],
+    alerts: AlertQueue,
     *,
     open_stores: Callable[[RotationSettings], contextlib.AbstractAsyncContextManager[KeyStores]]
     | None = None,
@@ -576,21 +557,22 @@ async def run_secret_rotation(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> RotationReport:
-    """The timer's job: do nothing unless enabled; otherwise run against Key Vault."""
-    settings = RotationSettings.from_settings(runtime.settings)
+    """The timer's job: do nothing unless enabled; otherwise run against Key Vault. Alerts go
+    onto ``alerts``, for the caller to flush."""
+    settings = RotationSettings.from_settings(app_settings)
     if audit is None:
-        audit = await asyncio.to_thread(_audit_for, runtime.settings)
+        audit = await asyncio.to_thread(_audit_for, app_settings)
     if not settings.enabled or not settings.key_vault_uri:
         entry = AuditEntry("disabled", "rotation", {"key_vault": bool(settings.key_vault_uri)})
         with contextlib.suppress(Exception):
             audit.write(entry)
         log.info("secret rotation: disabled")
         return RotationReport((entry,), ())
-    config = load_rotation_config(runtime.settings.config_dir or None)
-    tier = next((t for t in runtime.config.failover.tiers if t.kind == "azure_openai"), None)
+    config = load_rotation_config(app_settings.config_dir or None)
+    tier = next((t for t in tiers if t.kind == "azure_openai"), None)
     opener = open_stores or _azure_stores
     verify = (
-        adapter_verifier(tier, runtime.settings, config.verify_timeout_s)
+        adapter_verifier(tier, app_settings, config.verify_timeout_s)
         if tier is not None
         else _unverifiable
     )
@@ -602,7 +584,7 @@ async def run_secret_rotation(
                 secrets=stores.secrets,
                 account=stores.account,
                 verify=verify,
-                alert=escalator_sink(runtime, starter),
+                alert=queue_sink(alerts),
                 audit=audit,
                 clock=clock,
                 sleep=sleep,

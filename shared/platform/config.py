@@ -10,15 +10,16 @@ Nothing is read at import time: call :func:`load_config`.
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from shared.failover.ratelimit import BucketConfig, RateLimitConfig
-
+_T = TypeVar("_T")
+log = logging.getLogger(__name__)
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 TIER_KINDS = ("openai", "azure_openai", "anthropic")
 CRISIS_CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
@@ -26,6 +27,24 @@ CRISIS_CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
 
 class ConfigError(ValueError):
     """A config file is missing, unreadable or invalid; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class BucketConfig:
+    """A token bucket: refill rate and burst size (see shared.failover.ratelimit)."""
+
+    rate_per_s: float
+    burst: int
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitConfig:
+    per_conversation: BucketConfig = BucketConfig(rate_per_s=0.5, burst=10)
+    per_ip: BucketConfig = BucketConfig(rate_per_s=5.0, burst=60)
+    first_delay_s: float = 1.0
+    max_delay_s: float = 60.0
+    forgive_after_s: float = 60.0
+    max_keys: int = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +74,11 @@ class TierConfig:
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
 
 
+def emergency_tier(tiers: Sized) -> int:
+    """The emergency tier's number: the one after the last LLM tier."""
+    return len(tiers) + 1
+
+
 @dataclass(frozen=True, slots=True)
 class FailoverConfig:
     tiers: tuple[TierConfig, ...]
@@ -64,6 +88,10 @@ class FailoverConfig:
     sdk_timeout_margin_s: float = 0.2
     uk_regions: tuple[str, ...] = ("uksouth", "ukwest")
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+
+    @property
+    def emergency_tier(self) -> int:
+        return emergency_tier(self.tiers)
 
     def tier(self, name: str) -> TierConfig:
         for tier in self.tiers:
@@ -277,27 +305,42 @@ def parse_safety(data: object) -> SafetyConfig:
     )
 
 
-def _read_json(path: Path) -> object:
+def read_config_file(
+    path: Path, parse: Callable[[object], _T], *, default: Callable[[], _T] | None = None
+) -> _T:
+    """The one loader of a JSON config file: read ``path``, validate it with ``parse``.
+
+    Every error is a :class:`ConfigError` that starts with the file's name. A missing file is
+    an error, unless ``default`` is given: then it is logged and the default is returned.
+    """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
+        if default is not None:
+            log.warning("%s not found; using the defaults", path.name)
+            return default()
         raise ConfigError(f"{path.name}: file not found") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: {exc}") from exc
+    try:
+        return parse(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from exc
+
+
+def config_path(config_dir: str | Path | None, name: str) -> Path:
+    """``name`` in ``config_dir``, or in the repo's config/ when none is given."""
+    return Path(config_dir or DEFAULT_CONFIG_DIR) / name
 
 
 def load_config(config_dir: str | Path | None = None) -> AppConfig:
     """Read and validate both config files from ``config_dir`` (default: the repo's config/)."""
-    directory = Path(config_dir) if config_dir else DEFAULT_CONFIG_DIR
-    try:
-        failover = parse_failover(_read_json(directory / "failover-config.json"))
-    except ConfigError as exc:
-        raise ConfigError(f"failover-config.json: {exc}") from exc
-    try:
-        safety = parse_safety(_read_json(directory / "safety-config.json"))
-    except ConfigError as exc:
-        raise ConfigError(f"safety-config.json: {exc}") from exc
-    return AppConfig(failover=failover, safety=safety)
+    return AppConfig(
+        failover=read_config_file(config_path(config_dir, "failover-config.json"), parse_failover),
+        safety=read_config_file(config_path(config_dir, "safety-config.json"), parse_safety),
+    )
 
 
 @cache

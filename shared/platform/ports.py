@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# The Durable function names, declared once: the triggers register them, the core starts them.
+CHAT_ORCHESTRATION = "chat_orchestrator"
+ESCALATION_ORCHESTRATION = "escalation_orchestrator"
+
 
 class Orchestrations(Protocol):
     """The slice of the Durable client that the gateway needs."""

@@ -30,6 +30,7 @@ async def report(
     store: MemoryHealthStore | None = None,
     tiers: Any = TIERS,
     settings: Settings = SIMULATED,
+    blocked: frozenset[str] = frozenset(),
 ) -> HttpReply:
     return await health_report(
         tiers,
@@ -38,6 +39,7 @@ async def report(
         breakers or breaker_service(clock),
         store or MemoryHealthStore(history=5),
         clock=clock,
+        residency_blocked=lambda name: "residency_blocked" if name in blocked else None,
     )
 
 
@@ -75,18 +77,39 @@ async def test_degraded_with_only_the_emergency_tier_left() -> None:
     assert reply.body["emergency"] == {"tier": 4, "usable": True}
 
 
-@pytest.mark.parametrize("change", ["disabled", "unconfigured"])
-async def test_tier_one_disabled_or_unconfigured_is_degraded(change: str) -> None:
-    """A tier 1 that would be skipped is not usable, whatever its breaker says."""
+async def test_tier_one_without_credentials_is_degraded() -> None:
+    """A tier 1 that should answer but has no credentials is not usable: degraded."""
     providers = fake_providers()
-    tiers = TIERS
-    if change == "disabled":
-        tiers = (replace(TIERS[0], enabled=False), *TIERS[1:])
-    else:
-        providers["openai"].configured = False
-    reply = await report(FakeClock(), providers=providers, tiers=tiers)
+    providers["openai"].configured = False
+    reply = await report(FakeClock(), providers=providers)
     assert reply.body["status"] == "degraded"
     assert reply.body["tiers"][0]["usable"] is False
+
+
+@pytest.mark.parametrize("policy", ["disabled", "residency_blocked"])
+async def test_a_tier_the_policy_skips_does_not_degrade_the_service(policy: str) -> None:
+    """Judged against the first tier the policy permits: with tier 1 disabled in config or
+    blocked by DATA_RESIDENCY=uk, a usable tier 2 is healthy."""
+    tiers = TIERS
+    blocked: frozenset[str] = frozenset()
+    if policy == "disabled":
+        tiers = (replace(TIERS[0], enabled=False), *TIERS[1:])
+    else:
+        blocked = frozenset({"openai", "anthropic"})
+    reply = await report(FakeClock(), tiers=tiers, blocked=blocked)
+    assert reply.body["status"] == "healthy"
+    assert reply.body["serving"] == {"tier": 2, "name": "azure_openai"}
+    assert reply.body["tiers"][0]["usable"] is False
+
+
+async def test_the_first_permitted_tier_down_is_degraded() -> None:
+    """With tier 1 blocked by residency, an open tier-2 breaker degrades the service."""
+    clock = FakeClock()
+    breakers = breaker_service(clock)
+    trip(breakers, "azure_openai")
+    reply = await report(clock, breakers=breakers, blocked=frozenset({"openai"}))
+    assert reply.body["status"] == "degraded"
+    assert reply.body["serving"] == {"tier": 3, "name": "anthropic"}
 
 
 async def test_each_tier_shows_config_breaker_and_last_check() -> None:

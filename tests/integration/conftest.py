@@ -16,13 +16,10 @@ import pytest
 import requests
 
 from devhost.background import RunningDevHost, running_devhost
-from shared.breakers.service import BreakerService
-from shared.breakers.store import TableBreakerStore
+from shared.bootstrap import configure_runtime
 from shared.platform.config import DEFAULT_CONFIG_DIR
-from shared.platform.settings import Settings
-from shared.platform.storage import table_client
 from shared.providers.registry import close_providers, preload_providers
-from shared.runtime import Runtime, configure_runtime
+from shared.runtime import Runtime
 from simulators.harness import SimulatedProviders, app_settings
 from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
 from tests.support.clocks import ManualClock
@@ -193,12 +190,9 @@ def start_gateway(
             **receiver_settings(webhook, smtp),
             **(extra or {}),
         }
-        runtime = configure_runtime(env)
-        preload_providers(runtime.providers)  # as the worker's warm-up thread would have
         clock = ManualClock(1_800_000_000.0)
-        settings = Settings.from_env(env)
-        store = TableBreakerStore(table_client(settings, settings.breaker_table))
-        runtime.use_breakers(BreakerService.for_config(store, runtime.config.failover, clock=clock))
+        runtime = configure_runtime(env, warm=False, breaker_clock=clock)
+        preload_providers(runtime.providers)  # as the worker's warm-up thread would have
         context = running_devhost(
             "function_app:app",
             settings={**HOST_SETTINGS, **(host_settings or {})},

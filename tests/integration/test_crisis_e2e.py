@@ -88,7 +88,7 @@ def test_smtp_down_does_not_stop_teams(start_gateway: Callable[..., Gateway]) ->
     gateway.chat(SELF_HARM, CONVERSATION)
     assert wait_for(lambda: bool(clinical_cards(gateway)))
     escalation_id = facts(clinical_cards(gateway)[0])["Escalation"]
-    store = gateway.runtime.escalation_store
+    store = gateway.runtime.escalator.store
 
     def email_failure_audited() -> bool:
         return any(

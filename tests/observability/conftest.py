@@ -59,11 +59,11 @@ def observed_gateway(
         options["extra"] = {**table, **options.get("extra", {})}
         if captured is None:
             gateway = start_gateway(**options)
-            return gateway, observability.install(gateway.runtime)
+            return gateway, gateway.runtime.observability
         with observability.providers(
             tracer_provider=captured.tracer_provider, meter_provider=captured.meter_provider
         ):
             gateway = start_gateway(**options)
-            return gateway, observability.install(gateway.runtime)
+            return gateway, gateway.runtime.observability
 
     return start

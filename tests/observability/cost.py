@@ -7,8 +7,9 @@ the provider activity's ``tier.attempt`` span as the real activity would, so the
 the instrumentation's own cost, not network time. Three set-ups, interleaved round by round so
 machine noise hits them alike:
 
-* ``none``: no observability installed (the baseline);
-* ``off``: observability installed, no exporter (OpenTelemetry's no-op providers); the audit
+* ``none``: no observability: the gateway emits to a port nobody hears, and no spans are
+  opened (the baseline);
+* ``off``: observability subscribed, no exporter (OpenTelemetry's no-op providers); the audit
   row is still queued and the SLA monitor still runs;
 * ``on``: SDK providers with a batch span processor and a periodic metric reader, both
   exporting to a sink that discards (the export work runs, the network does not).
@@ -23,6 +24,7 @@ import json
 import statistics
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.sdk.metrics import MeterProvider
@@ -35,13 +37,15 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from shared.breakers.service import BreakerService
+from shared.bootstrap import assemble, chat_gateway
 from shared.breakers.store import InMemoryBreakerStore
+from shared.escalation.store import MemoryEscalationStore
+from shared.events import NoEvents
 from shared.failover.gateway import ChatGateway
-from shared.observability import observer as observability
 from shared.observability.audit import MemoryAuditStore
-from shared.runtime import Runtime
-from tests.observability.helpers import unit_runtime
+from shared.observability.observer import Observability
+from shared.platform.config import load_config
+from shared.platform.settings import Settings
 
 
 def body(number: int) -> bytes:
@@ -88,16 +92,17 @@ class DiscardMetrics(MetricExporter):
 class InstantEngine:
     """Completes every orchestration at once, running the activity's attempt span."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    def __init__(self, observability: Observability | None) -> None:
+        self._observability = observability
 
     async def start(
         self, name: str, payload: dict[str, Any], instance_id: str | None = None
     ) -> str:
-        with observability.attempt_span(
-            self._runtime, payload.get("trace"), provider="openai", tier=1
-        ) as span:
-            span.outcome("ok")
+        if self._observability is not None:
+            with self._observability.attempt_span(
+                payload.get("trace"), provider="openai", tier=1
+            ) as span:
+                span.outcome("ok")
         return "instance"
 
     async def poll(self, instance_id: str) -> tuple[str, Any]:
@@ -111,36 +116,59 @@ async def _no_sleep(_seconds: float) -> None:
     return None
 
 
-def build(mode: str) -> tuple[ChatGateway, InstantEngine, Any]:
-    runtime = unit_runtime(status_poll_interval_s=0.0)
-    runtime.use_breakers(BreakerService.for_config(InMemoryBreakerStore(), runtime.config.failover))
+@dataclass
+class Served:
+    """The chat trigger's work: the chat span (when observed) around the gateway."""
+
+    gateway: ChatGateway
+    observability: Observability | None
+
+    async def handle(self, raw: bytes, engine: InstantEngine) -> Any:
+        if self.observability is None:
+            return await self.gateway.handle(raw, "application/json", engine)
+        with self.observability.chat_span():
+            return await self.gateway.handle(raw, "application/json", engine)
+
+
+def build(mode: str) -> tuple[Served, InstantEngine, Any]:
+    options: dict[str, Any] = {}
     sdk: Any = None
-    if mode != "none":
-        options: dict[str, Any] = {}
-        if mode == "on":
-            tracer_provider = TracerProvider()
-            tracer_provider.add_span_processor(
-                BatchSpanProcessor(DiscardSpans(), schedule_delay_millis=200)
-            )
-            reader = PeriodicExportingMetricReader(DiscardMetrics(), export_interval_millis=1000)
-            meter_provider = MeterProvider(metric_readers=[reader])
-            options = {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
-            sdk = (tracer_provider, meter_provider)
-        store = MemoryAuditStore()
-        observability.install(runtime, audit_store=lambda: store, **options)
-    gateway = ChatGateway(runtime=runtime, sleep=_no_sleep)
-    return gateway, InstantEngine(runtime), sdk
+    if mode == "on":
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(
+            BatchSpanProcessor(DiscardSpans(), schedule_delay_millis=200)
+        )
+        reader = PeriodicExportingMetricReader(DiscardMetrics(), export_interval_millis=1000)
+        meter_provider = MeterProvider(metric_readers=[reader])
+        options = {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
+        sdk = (tracer_provider, meter_provider)
+    store = MemoryAuditStore()
+    runtime = assemble(
+        load_config(),
+        Settings(status_poll_interval_s=0.0),
+        {},
+        breaker_store=InMemoryBreakerStore(),
+        escalation_store=MemoryEscalationStore(),
+        audit_store=lambda: store,
+        **options,
+    )
+    if mode == "none":
+        gateway = chat_gateway(runtime, events=NoEvents(), sleep=_no_sleep)
+        return Served(gateway, None), InstantEngine(None), sdk
+    gateway = chat_gateway(runtime, sleep=_no_sleep)
+    observed = runtime.observability
+    return Served(gateway, observed), InstantEngine(observed), sdk
 
 
 _numbers = itertools.count()
 
 
-async def timed(gateway: ChatGateway, engine: InstantEngine, requests: int) -> list[float]:
+async def timed(served: Served, engine: InstantEngine, requests: int) -> list[float]:
     samples = []
     for _ in range(requests):
         raw = body(next(_numbers))
         started = time.perf_counter()
-        reply = await gateway.handle(raw, "application/json", engine)
+        reply = await served.handle(raw, engine)
         samples.append((time.perf_counter() - started) * 1e6)
         assert reply.status == 200, "a broken set-up must not produce figures"
     return samples

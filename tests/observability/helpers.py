@@ -6,13 +6,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.bootstrap import assemble
+from shared.breakers.store import InMemoryBreakerStore
 from shared.escalation.store import MemoryEscalationStore
-from shared.failover.plan import EMERGENCY, Attempt
-from shared.models import Outcome
-from shared.observability.records import ChatRecord
+from shared.events import ChatRecord
+from shared.failover.plan import EMERGENCY
+from shared.models import Attempt, Outcome
+from shared.observability.audit import MemoryAuditStore
 from shared.platform.config import load_config
 from shared.platform.settings import Settings
 from shared.runtime import Runtime
+from tests.observability.capture import Captured
 from tests.support import clocks
 
 START = 1_800_000_000.0
@@ -93,13 +97,23 @@ def crisis_record(at: float = START, latency_ms: float = 40.0) -> ChatRecord:
     )
 
 
-def unit_runtime(**settings: Any) -> Runtime:
-    """A runtime with no providers, in-memory escalations and the repo's config."""
-    return Runtime(
-        config=load_config(),
-        settings=Settings(**settings),
-        providers={},
+def unit_runtime(
+    *, otel: Captured | None = None, audit: MemoryAuditStore | None = None, **settings: Any
+) -> Runtime:
+    """A runtime with no providers, the repo's config, and in-memory breakers, escalations
+    and audit trail; telemetry goes to ``otel`` when given."""
+    store = audit or MemoryAuditStore()
+    return assemble(
+        load_config(),
+        Settings(**settings),
+        {},
+        breaker_store=InMemoryBreakerStore(),
+        breaker_clock=ManualClock(),
         escalation_store=MemoryEscalationStore(),
+        audit_store=lambda: store,
+        tracer_provider=otel.tracer_provider if otel else None,
+        meter_provider=otel.meter_provider if otel else None,
+        clock=ManualClock(START + 1),
     )
 
 

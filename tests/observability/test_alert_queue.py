@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.escalation.alerts import Alert, AlertQueue, SentAlert, flush_soon, push, queue_for
+from shared.escalation.alerts import Alert, AlertQueue, SentAlert
 from tests.observability.helpers import FakeOrchestrations, unit_runtime
 
 
@@ -27,7 +27,7 @@ async def test_flush_starts_one_operations_escalation_per_alert() -> None:
     queue = AlertQueue()
     queue.push(alert("a", "[provider-failure] one"))
     queue.push(alert("b", "[all-tiers-down] two"))
-    assert await queue.flush(runtime, engine) == 2
+    assert await queue.flush(runtime.escalator.alert_sink(engine)) == 2
     audiences = [p["escalation"]["audience"] for _, p, _ in engine.started]
     assert audiences == ["operations", "operations"]
     assert engine.titles() == ["[provider-failure] one", "[all-tiers-down] two"]
@@ -39,8 +39,8 @@ async def test_flush_empties_the_queue() -> None:
     engine = FakeOrchestrations()
     queue = AlertQueue()
     queue.push(alert())
-    await queue.flush(runtime, engine)
-    await queue.flush(runtime, engine)
+    await queue.flush(runtime.escalator.alert_sink(engine))
+    await queue.flush(runtime.escalator.alert_sink(engine))
     assert len(engine.started) == 1
 
 
@@ -51,8 +51,8 @@ async def test_a_key_already_claimed_in_the_store_is_not_sent_twice() -> None:
     first, second = AlertQueue(), AlertQueue()
     first.push(alert())
     second.push(alert())
-    await first.flush(runtime, engine)
-    await second.flush(runtime, engine)
+    await first.flush(runtime.escalator.alert_sink(engine))
+    await second.flush(runtime.escalator.alert_sink(engine))
     assert len(engine.started) == 1
 
 
@@ -63,7 +63,7 @@ async def test_listeners_hear_about_each_flushed_alert() -> None:
     queue = AlertQueue()
     queue.add_listener(heard.append)
     queue.push(alert())
-    await queue.flush(runtime, FakeOrchestrations())
+    await queue.flush(runtime.escalator.alert_sink(FakeOrchestrations()))
     assert [(s.alert.rule, s.started) for s in heard] == [("provider-failure", True)]
     assert heard[0].escalation_id is not None
 
@@ -72,7 +72,7 @@ async def test_flush_soon_with_nothing_pending_starts_nothing() -> None:
     """The chat path pays nothing when no alert is pending."""
     runtime = unit_runtime()
     engine = FakeOrchestrations()
-    flush_soon(runtime, engine)
+    runtime.alerts.flush_soon(runtime.escalator.alert_sink(engine))
     await asyncio.sleep(0.01)
     assert engine.started == []
 
@@ -81,12 +81,12 @@ async def test_flush_soon_sends_in_the_background() -> None:
     """With an alert pending, flush_soon returns at once and the alert goes out after."""
     runtime = unit_runtime()
     engine = FakeOrchestrations()
-    push(runtime, alert())
-    flush_soon(runtime, engine)
+    runtime.alerts.push(alert())
+    runtime.alerts.flush_soon(runtime.escalator.alert_sink(engine))
     assert engine.started == [], "nothing was awaited by the caller"
     for _ in range(100):
         if engine.started:
             break
         await asyncio.sleep(0.01)
     assert len(engine.started) == 1
-    assert queue_for(runtime).pending == 0
+    assert runtime.alerts.pending == 0

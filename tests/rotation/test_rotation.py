@@ -61,7 +61,7 @@ async def test_a_key_that_fails_verification_leaves_the_active_key_untouched(
     assert len(endpoint.keys_seen) == CONFIG.verify_attempts
     assert outcome.sleeps == [CONFIG.verify_delay_s]
     [alert] = outcome.alerts
-    assert alert.level is Level.WARNING
+    assert alert.severity == Level.WARNING
     assert ("outcome", "auth_error") in alert.facts
 
 
@@ -75,7 +75,7 @@ async def test_a_failed_regeneration_changes_nothing(rotation: Rotation, azure: 
     failed = next(e for e in outcome.audit.entries if e.action == "failed")
     assert failed.fields["step"] == "regenerate"
     assert failed.fields["error"] == "regenerate Key2 failed: HTTP 403 Forbidden"
-    assert [a.level for a in outcome.alerts] == [Level.WARNING]
+    assert [a.severity for a in outcome.alerts] == [Level.WARNING]
 
 
 async def test_a_failed_switch_leaves_the_active_key_untouched(
@@ -138,7 +138,7 @@ async def test_a_key_vault_value_matching_no_account_key_stops_everything(
     outcome = await rotation.run()
     assert azure.writes() == []
     assert outcome.report.actions[0] == "active_key_unknown"
-    assert outcome.alerts[0].level is Level.CRITICAL
+    assert outcome.alerts[0].severity == Level.CRITICAL
 
 
 async def test_a_secret_changed_during_the_run_is_not_overwritten(
@@ -156,7 +156,7 @@ async def test_a_secret_changed_during_the_run_is_not_overwritten(
 
 
 def anthropic_alerts(outcome: RunResult) -> list[Level]:
-    return [a.level for a in outcome.alerts if ("provider", "anthropic") in a.facts]
+    return [a.severity for a in outcome.alerts if ("provider", "anthropic") in a.facts]
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ async def test_unrotatable_keys_raise_age_alerts(
     azure.put_secret("openai-api-key", "FAKE-KEY-openai-2-not-real", age_days=age)
     outcome = await rotation.run()
     alerts = [a for a in outcome.alerts if ("provider", "openai") in a.facts]
-    assert [a.level for a in alerts] == ([] if level is None else [level])
+    assert [a.severity for a in alerts] == ([] if level is None else [level])
     audit = next(e for e in outcome.audit.entries if e.target == "openai-api-key")
     assert audit.action == f"age_{(level or Level.OK).value}"
     assert audit.fields["age_days"] == pytest.approx(age, abs=0.01)

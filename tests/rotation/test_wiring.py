@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared.bootstrap import build_runtime
 from shared.operations.keyvault import KeyStores, azure_key_stores
 from shared.operations.rotation import (
     AUDIT_PARTITION,
@@ -19,7 +20,7 @@ from shared.operations.rotation import (
     run_secret_rotation,
 )
 from shared.platform.settings import Settings
-from shared.runtime import Runtime, build_runtime
+from shared.runtime import Runtime
 
 from .conftest import AZURE_SECRET, FakeClock
 from .fakes import RESOURCE_ID, VAULT_URL, FakeAzure, FakeCredential, FakeTransport
@@ -49,7 +50,7 @@ class RecordingStarter:
 def runtime_for(azurite: str, **extra: str) -> Runtime:
     return build_runtime(
         {"AzureWebJobsStorage": azurite, "PSEUDONYM_KEY": "test-pseudonym-key", **extra},
-        warm_up=False,
+        warm=False,
     )
 
 
@@ -62,9 +63,11 @@ async def test_disabled_rotation_opens_no_client(azurite_connection: str) -> Non
         raise AssertionError("no client may be opened")
 
     audit = MemoryRotationAudit()
+    runtime = runtime_for(azurite_connection, KEY_VAULT_URI=VAULT_URL)
     report = await run_secret_rotation(
-        runtime_for(azurite_connection, KEY_VAULT_URI=VAULT_URL),
-        RecordingStarter(),
+        runtime.settings,
+        runtime.config.failover.tiers,
+        runtime.alerts,
         open_stores=opener,
         audit=audit,
     )
@@ -101,8 +104,14 @@ async def test_alerts_go_to_operations_through_the_escalation(azurite_connection
         AZURE_OPENAI_KEY_SECRET_NAME=secret,
     )
     report = await run_secret_rotation(
-        runtime, starter, open_stores=opener, audit=MemoryRotationAudit(), clock=clock
+        runtime.settings,
+        runtime.config.failover.tiers,
+        runtime.alerts,
+        open_stores=opener,
+        audit=MemoryRotationAudit(),
+        clock=clock,
     )
+    await runtime.alerts.flush(runtime.escalator.alert_sink(starter))
     assert report.actions[0] == "active_key_unknown"
     [(name, payload)] = starter.started
     assert name == "escalation_orchestrator"
@@ -114,16 +123,15 @@ async def test_alerts_go_to_operations_through_the_escalation(azurite_connection
 async def test_a_malformed_resource_id_is_audited_not_raised(azurite_connection: str) -> None:
     """A bad AZURE_OPENAI_RESOURCE_ID stops the run with an audit row naming the setting."""
     audit = MemoryRotationAudit()
+    runtime = runtime_for(
+        azurite_connection,
+        SECRET_ROTATION_ENABLED="true",
+        KEY_VAULT_URI=VAULT_URL,
+        AZURE_OPENAI_RESOURCE_ID="not-a-resource-id",
+        AZURE_OPENAI_KEY_SECRET_NAME=AZURE_SECRET,
+    )
     report = await run_secret_rotation(
-        runtime_for(
-            azurite_connection,
-            SECRET_ROTATION_ENABLED="true",
-            KEY_VAULT_URI=VAULT_URL,
-            AZURE_OPENAI_RESOURCE_ID="not-a-resource-id",
-            AZURE_OPENAI_KEY_SECRET_NAME=AZURE_SECRET,
-        ),
-        RecordingStarter(),
-        audit=audit,
+        runtime.settings, runtime.config.failover.tiers, runtime.alerts, audit=audit
     )
     assert report.actions == ["failed"]
     assert "AZURE_OPENAI_RESOURCE_ID" in str(audit.entries[0].fields["error"])

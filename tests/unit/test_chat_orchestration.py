@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
+from orchestrators.chat import CALL_PROVIDER, failover
 from shared.failover.plan import ChatPlan, build_plan, residency_policy
 from shared.models import ChatRequest, Message, Outcome
 from shared.platform.config import FailoverConfig, load_config
+from shared.platform.ports import CHAT_ORCHESTRATION as ORCHESTRATION
 from tests.support.history import Driver, flat_actions
 from tests.support.payloads import provider_ok as ok
 

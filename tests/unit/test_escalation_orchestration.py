@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orchestrators.escalation import AUDIT, DELIVER, ORCHESTRATION, escalation_flow
+from orchestrators.escalation import AUDIT, DELIVER, escalation_flow
+from shared.platform.ports import ESCALATION_ORCHESTRATION as ORCHESTRATION
 from tests.support.history import Driver
 from tests.support.payloads import crisis_escalation
 

@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 
-from shared.breakers.service import BreakerService
+from shared.bootstrap import assemble, chat_gateway
 from shared.breakers.store import InMemoryBreakerStore
 from shared.escalation.store import MemoryEscalationStore
 from shared.failover.gateway import ChatGateway
+from shared.observability.audit import MemoryAuditStore
 from shared.platform.config import load_config
 from shared.platform.settings import Settings
 from shared.providers.registry import build_providers
-from shared.runtime import Runtime
+from tests.observability.helpers import unit_runtime
 
 REQUEST = json.dumps({"messages": [{"role": "user", "content": "Hello"}]}).encode()
 
@@ -60,13 +61,8 @@ class FakeEngine:
 
 
 def gateway(clock: Clock, simulated: bool = False) -> ChatGateway:
-    runtime = Runtime(
-        config=load_config(),
-        settings=Settings(simulated_providers=simulated, status_poll_interval_s=0.1),
-        providers={},
-        escalation_store=MemoryEscalationStore(),
-    )
-    return ChatGateway(runtime=runtime, monotonic=clock.monotonic, sleep=clock.sleep)
+    runtime = unit_runtime(simulated_providers=simulated, status_poll_interval_s=0.1)
+    return chat_gateway(runtime, monotonic=clock.monotonic, sleep=clock.sleep)
 
 
 def tier_output(tier: int, provider: str) -> dict[str, Any]:
@@ -180,7 +176,7 @@ async def test_each_answer_is_reported_once_to_observers_without_content() -> No
     clock = Clock()
     gw = gateway(clock)
     recorder = Recorder()
-    gw.runtime.observers.add(recorder)
+    gw.events.subscribe(recorder.chat_completed)  # type: ignore[attr-defined]
     engine = FakeEngine(states=[("running", None), ("completed", tier_output(2, "azure_openai"))])
     body = json.dumps(
         {
@@ -205,7 +201,7 @@ async def test_a_failing_observer_does_not_affect_the_answer() -> None:
             raise RuntimeError("observer bug")
 
     gw = gateway(Clock())
-    gw.runtime.observers.add(Broken())
+    gw.events.subscribe(Broken().chat_completed)  # type: ignore[attr-defined]
     engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
     reply = await gw.handle(REQUEST, None, engine)
     assert reply.status == 200
@@ -247,7 +243,7 @@ async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
             return super().claim(key, now, window_s)
 
     gw = gateway(Clock())
-    gw.runtime._escalation_store = CountingStore()
+    gw.escalator.store = CountingStore()
     body = json.dumps(
         {
             "messages": [{"role": "user", "content": "I want to kill myself"}],
@@ -279,21 +275,22 @@ def breaker_gateway(store: InMemoryBreakerStore, clock: Clock) -> ChatGateway:
         anthropic_base_url="http://127.0.0.1:9",
         status_poll_interval_s=0.1,
     )
-    runtime = Runtime(
-        config=config,
-        settings=settings,
-        providers=build_providers(config, settings),
+    runtime = assemble(
+        config,
+        settings,
+        build_providers(config, settings),
+        breaker_store=store,
         escalation_store=MemoryEscalationStore(),
+        audit_store=MemoryAuditStore,
     )
-    runtime.use_breakers(BreakerService.for_config(store, config.failover))
-    return ChatGateway(runtime=runtime, monotonic=clock.monotonic, sleep=clock.sleep)
+    return chat_gateway(runtime, monotonic=clock.monotonic, sleep=clock.sleep)
 
 
 async def test_breaker_admission_is_stamped_on_the_plan() -> None:
     """A forced-open breaker makes the plan skip that tier, before the orchestration starts."""
     store = InMemoryBreakerStore()
     chat = breaker_gateway(store, Clock())
-    chat.runtime.breakers.force_open("openai")
+    chat.breakers.force_open("openai")
     engine = FakeEngine(states=[("completed", tier_output(2, "azure_openai"))])
     await chat.handle(REQUEST, None, engine)
     steps = engine.started[0]["steps"]
@@ -327,13 +324,8 @@ async def test_status_polling_backs_off_for_a_hung_request() -> None:
     """A request that never finishes is polled at the base interval first, then ever more
     slowly, never more than the ceiling apart, until the budget ends."""
     clock = RecordingClock()
-    runtime = Runtime(
-        config=load_config(),
-        settings=Settings(status_poll_interval_s=0.005),
-        providers={},
-        escalation_store=MemoryEscalationStore(),
-    )
-    chat = ChatGateway(runtime=runtime, monotonic=clock.monotonic, sleep=clock.sleep)
+    runtime = unit_runtime(status_poll_interval_s=0.005)
+    chat = chat_gateway(runtime, monotonic=clock.monotonic, sleep=clock.sleep)
     engine = FakeEngine()  # running for ever
     reply = await chat.handle(REQUEST, None, engine)
     budget = runtime.config.failover.budget_s

@@ -34,12 +34,13 @@ from dateutil.parser import parse as dateutil_parse
 
 import orchestrators
 from orchestrators import sdk_fastpath
-from orchestrators.chat import CALL_PROVIDER, ORCHESTRATION, failover
+from orchestrators.chat import CALL_PROVIDER, failover
 from orchestrators.escalation import AUDIT, DELIVER, escalation_flow
-from orchestrators.escalation import ORCHESTRATION as ESCALATION
 from shared.failover.plan import ChatPlan, build_plan
 from shared.models import ChatRequest, Message
 from shared.platform.config import load_config
+from shared.platform.ports import CHAT_ORCHESTRATION as ORCHESTRATION
+from shared.platform.ports import ESCALATION_ORCHESTRATION as ESCALATION
 from tests.support.history import TASK_COMPLETED, TASK_FAILED, TIMER_FIRED, Driver
 from tests.support.payloads import crisis_escalation
 from tests.support.payloads import provider_ok as ok
