@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 7071
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv npm run test lint typecheck pytest unit integration clean
+.PHONY: help setup venv npm run test lint typecheck contracts pytest unit integration clean
 
 help:
 	@echo "make run    - set up, then serve the gateway on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
@@ -37,6 +37,11 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# The import contracts in pyproject.toml: the layer order of shared/'s rooms, and what the
+# core and the deployed code must never import.
+contracts: venv
+	$(VENV)/bin/lint-imports
+
 pytest: setup chromium
 	$(PY) -m pytest
 
@@ -46,7 +51,7 @@ unit: venv
 integration: setup
 	$(PY) -m pytest -m integration
 
-test: lint typecheck scan pytest infra-check
+test: lint typecheck contracts scan pytest infra-check
 
 include scanners.mk
 include observability.mk

@@ -6,7 +6,7 @@ import azure.functions as func
 
 from api.http import to_response
 from shared.bootstrap import get_runtime
-from shared.breakers.operators import list_breakers, operate_breaker
+from shared.breakers import list_breakers, operate_breaker
 from shared.runtime import Runtime
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]

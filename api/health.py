@@ -7,7 +7,7 @@ import azure.functions as func
 
 from api.http import to_response
 from shared.bootstrap import get_runtime
-from shared.operations.health import health_report
+from shared.operations import health_report
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 

@@ -6,7 +6,7 @@ import json
 
 import azure.functions as func
 
-from shared.platform.ports import HttpReply
+from shared.platform import HttpReply
 
 
 def to_response(reply: HttpReply) -> func.HttpResponse:

@@ -19,11 +19,10 @@ import azure.functions as func
 
 from api.http import to_response
 from shared.bootstrap import get_runtime
-from shared.platform.errors import ApiError
-from shared.platform.ports import HttpReply
+from shared.platform import ApiError, HttpReply
 
 if TYPE_CHECKING:
-    from shared.observability.status import (
+    from shared.observability import (
         AlertRow,
         EscalationRow,
         FailoverRow,
@@ -57,7 +56,7 @@ _PAGE_HEADERS = {
 
 async def _report(req: func.HttpRequest) -> StatusReport | HttpReply:
     # The status stack loads with the first status request, not with the app.
-    from shared.observability.status import parse_window  # noqa: PLC0415
+    from shared.observability import parse_window  # noqa: PLC0415
 
     try:
         window = parse_window(req.params.get("window"))
@@ -324,7 +323,7 @@ def _audit(report: StatusReport) -> str:
 
 def render_page(report: StatusReport) -> str:
     """The whole page: tiers, chart, SLA, alerts, failovers, escalations, audit."""
-    from shared.observability.status import Window  # noqa: PLC0415 - see _report
+    from shared.observability import Window  # noqa: PLC0415 - see _report
 
     nav = "".join(
         f'<a data-window="{w.value}" href="?window={w.value}"'

@@ -17,11 +17,10 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared.bootstrap import get_runtime
-from shared.failover.plan import ChatPlan, FailoverResult, emergency_result
+from shared.failover import ChatPlan, FailoverResult, emergency_result
 from shared.models import Attempt, ChatRequest, Outcome, ProviderRequest, ProviderResult
-from shared.platform.config import SafetyConfig
-from shared.platform.ports import CHAT_ORCHESTRATION
-from shared.safety.output_guard import guard_answer
+from shared.platform import CHAT_ORCHESTRATION, SafetyConfig
+from shared.safety import guard_answer
 
 CALL_PROVIDER = "call_provider"
 

@@ -17,9 +17,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared.bootstrap import get_runtime
-from shared.escalation.model import CHANNELS, Escalation, RetryConfig
-from shared.escalation.service import ACK_EVENT
-from shared.platform.ports import ESCALATION_ORCHESTRATION
+from shared.escalation import ACK_EVENT, CHANNELS, Escalation, RetryConfig
+from shared.platform import ESCALATION_ORCHESTRATION
 
 log = logging.getLogger(__name__)
 

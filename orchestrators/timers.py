@@ -12,8 +12,7 @@ import azure.functions as func
 
 from api.durable import DurableOrchestrations
 from shared.bootstrap import get_runtime
-from shared.operations.health import HealthChecker, HealthSettings
-from shared.operations.rotation import run_secret_rotation
+from shared.operations import HealthChecker, HealthSettings, run_secret_rotation
 
 bp = df.Blueprint()
 

@@ -21,30 +21,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from shared.breakers.service import BreakerService
-from shared.breakers.store import BreakerStore, TableBreakerStore
-from shared.breakers.writer import OutcomeWriter
-from shared.escalation.alerts import AlertQueue
-from shared.escalation.model import load_escalation_config
-from shared.escalation.service import Escalator
-from shared.escalation.store import EscalationStore, FallbackEscalationStore
+from shared.breakers import BreakerService, BreakerStore, OutcomeWriter, TableBreakerStore
+from shared.escalation import (
+    AlertQueue,
+    EscalationStore,
+    Escalator,
+    FallbackEscalationStore,
+    load_escalation_config,
+)
 from shared.events import EventBus
-from shared.failover.gateway import ChatGateway
-from shared.failover.plan import residency_policy
-from shared.failover.ratelimit import RateLimiter
-from shared.failover.requests import RequestLimits
-from shared.observability.audit import AuditStore
-from shared.observability.observer import build_observability
-from shared.observability.telemetry import trace_carrier
-from shared.operations.results_table import health_store_for
-from shared.platform.config import AppConfig, load_config
-from shared.platform.settings import Settings
-from shared.platform.storage import table_client
-from shared.providers.base import Provider
-from shared.providers.registry import build_providers, preload_providers
+from shared.failover import ChatGateway, RateLimiter, RequestLimits, residency_policy
+from shared.observability import AuditStore, build_observability, trace_carrier
+from shared.operations import health_store_for
+from shared.platform import AppConfig, Settings, load_config, table_client
+from shared.providers import Provider, build_providers, preload_providers
 from shared.runtime import Runtime
-from shared.safety.crisis import load_detector
-from shared.safety.pseudonym import Pseudonymizer
+from shared.safety import Pseudonymizer, load_detector
 
 log = logging.getLogger(__name__)
 

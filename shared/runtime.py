@@ -14,21 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.platform.config import AppConfig
-from shared.platform.settings import Settings
+from shared.platform import AppConfig, Settings
 
 if TYPE_CHECKING:
-    from shared.breakers.service import BreakerService
-    from shared.breakers.writer import OutcomeWriter
-    from shared.escalation.alerts import AlertQueue
-    from shared.escalation.service import Escalator
+    from shared.breakers import BreakerService, OutcomeWriter
+    from shared.escalation import AlertQueue, Escalator
     from shared.events import EventBus
-    from shared.failover.gateway import ChatGateway
+    from shared.failover import ChatGateway
     from shared.models import Outcome
-    from shared.observability.observer import Observability
-    from shared.operations.results_table import ResilientHealthStore
-    from shared.providers.base import Provider
-    from shared.safety.crisis import CrisisDetector
+    from shared.observability import Observability
+    from shared.operations import ResilientHealthStore
+    from shared.providers import Provider
+    from shared.safety import CrisisDetector
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -8,9 +8,7 @@ from typing import Any, Literal
 
 from shared.breakers.service import BreakerService
 from shared.breakers.store import BreakerStoreError
-from shared.platform.clock import iso
-from shared.platform.errors import ApiError
-from shared.platform.ports import HttpReply
+from shared.platform import ApiError, HttpReply, iso
 
 
 def _view_json(view: Any) -> dict[str, Any]:

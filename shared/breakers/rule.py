@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from shared.models import Outcome
-from shared.platform.config import BreakerSettings
+from shared.platform import BreakerSettings
 
 WINDOW_BUCKETS = 12
 # Doubling beyond this many failed probes cannot matter (any max_open_s is long passed) and

@@ -63,7 +63,7 @@ from shared.breakers.rule import (
 from shared.breakers.store import BreakerStore, StoreUnavailableError, Versioned, WriteConflictError
 from shared.events import BreakerChanged, Events
 from shared.models import Outcome
-from shared.platform.config import BreakerSettings, FailoverConfig, TierConfig
+from shared.platform import BreakerSettings, FailoverConfig, TierConfig
 
 logger = logging.getLogger(__name__)
 

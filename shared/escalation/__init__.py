@@ -1,1 +1,23 @@
-"""Escalations to nurses and operations: the model, the service, its store, channels and alerts."""
+"""Escalations to nurses and operations: the model, the service, its store, channels and alerts.
+
+What other rooms may use is exported here; the modules behind it are this room's own.
+"""
+
+from shared.escalation.alerts import Alert, AlertQueue, SentAlert
+from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
+from shared.escalation.service import ACK_EVENT, Escalator
+from shared.escalation.store import EscalationStore, FallbackEscalationStore
+
+__all__ = [
+    "ACK_EVENT",
+    "CHANNELS",
+    "Alert",
+    "AlertQueue",
+    "Escalation",
+    "EscalationStore",
+    "Escalator",
+    "FallbackEscalationStore",
+    "RetryConfig",
+    "SentAlert",
+    "load_escalation_config",
+]

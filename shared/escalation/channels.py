@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from shared.platform.settings import Settings
+from shared.platform import Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
-from shared.platform.config import ConfigReader, config_path, read_config_file
+from shared.platform import ConfigReader, config_path, read_config_file
 
 Audience = Literal["clinical", "supervisor", "operations"]
 AUDIENCES: tuple[Audience, ...] = ("clinical", "supervisor", "operations")

@@ -28,12 +28,16 @@ from shared.escalation.model import (
 )
 from shared.escalation.store import EscalationStore
 from shared.events import EscalationSent, Events
-from shared.platform.clock import now_iso
-from shared.platform.errors import ApiError
-from shared.platform.ports import ESCALATION_ORCHESTRATION, HttpReply, Orchestrations
-from shared.platform.settings import Settings
-from shared.safety.pseudonym import Pseudonymizer
-from shared.safety.redact import excerpt as redacted_excerpt
+from shared.platform import (
+    ESCALATION_ORCHESTRATION,
+    ApiError,
+    HttpReply,
+    Orchestrations,
+    Settings,
+    now_iso,
+)
+from shared.safety import Pseudonymizer
+from shared.safety import excerpt as redacted_excerpt
 
 log = logging.getLogger(__name__)
 

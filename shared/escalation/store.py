@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from shared.platform.settings import Settings
-from shared.platform.storage import ensure_table, table_client
+from shared.platform import Settings, ensure_table, table_client
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,26 @@
-"""The chat path: request parsing, the failover plan, the gateway, responses and rate limits."""
+"""The chat path: request parsing, the failover plan, the gateway, responses and rate limits.
+
+What other rooms may use is exported here; the modules behind it are this room's own.
+"""
+
+from shared.failover.gateway import ChatGateway
+from shared.failover.plan import (
+    EMERGENCY,
+    ChatPlan,
+    FailoverResult,
+    emergency_result,
+    residency_policy,
+)
+from shared.failover.ratelimit import RateLimiter
+from shared.failover.requests import RequestLimits
+
+__all__ = [
+    "EMERGENCY",
+    "ChatGateway",
+    "ChatPlan",
+    "FailoverResult",
+    "RateLimiter",
+    "RequestLimits",
+    "emergency_result",
+    "residency_policy",
+]

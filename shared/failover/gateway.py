@@ -18,23 +18,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shared.breakers.service import BreakerService
-from shared.breakers.writer import OutcomeWriter
-from shared.escalation.alerts import Alert, AlertQueue
-from shared.escalation.service import Escalator
+from shared.breakers import BreakerService, OutcomeWriter
+from shared.escalation import Alert, AlertQueue, Escalator
 from shared.events import ChatRecord, Events
 from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
 from shared.failover.ratelimit import RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
 from shared.failover.responses import ChatAnswer, completion_body, preapproved
 from shared.models import ChatRequest, Outcome
-from shared.platform.config import AppConfig
-from shared.platform.errors import ApiError
-from shared.platform.ports import CHAT_ORCHESTRATION, HttpReply, Orchestrations
-from shared.safety.pseudonym import Pseudonymizer
+from shared.platform import CHAT_ORCHESTRATION, ApiError, AppConfig, HttpReply, Orchestrations
+from shared.safety import Pseudonymizer
 
 if TYPE_CHECKING:
-    from shared.safety.crisis import CrisisDetector, CrisisMatch
+    from shared.safety import CrisisDetector, CrisisMatch
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.models import Attempt, ChatRequest, Completion, Outcome, ProviderResult
-from shared.platform.config import FailoverConfig, emergency_tier
+from shared.platform import FailoverConfig, emergency_tier
 
 EMERGENCY = "emergency"
 # Tiers skipped by the operator's policy, not by a fault: they are not expected to answer.

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.platform.config import BucketConfig, RateLimitConfig
+from shared.platform import BucketConfig, RateLimitConfig
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.models import ROLES, ChatRequest, Message, Role
-from shared.platform.errors import ApiError, invalid
+from shared.platform import ApiError, invalid
 
 
 @dataclass(frozen=True, slots=True)

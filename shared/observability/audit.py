@@ -31,9 +31,7 @@ from typing import Any, Protocol
 
 from shared.events import ChatRecord
 from shared.models import Attempt, Outcome
-from shared.platform.config import ConfigReader
-from shared.platform.settings import Settings
-from shared.platform.storage import ensure_table, table_client
+from shared.platform import ConfigReader, Settings, ensure_table, table_client
 
 log = logging.getLogger(__name__)
 

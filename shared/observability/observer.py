@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from shared.escalation.alerts import Alert, AlertQueue, SentAlert
+from shared.escalation import Alert, AlertQueue, SentAlert
 from shared.events import Audited, BreakerChanged, ChatRecord, EscalationSent, Event, HealthChecked
 from shared.observability.audit import (
     ALERT,
@@ -54,15 +54,15 @@ from shared.observability.status import (
     parse_status_config,
 )
 from shared.observability.telemetry import BREAKER_GAUGE, AttemptSpan, Telemetry, setup_soon
-from shared.platform.config import (
+from shared.platform import (
     ConfigError,
     ConfigReader,
+    Settings,
     SlaConfig,
     TierConfig,
     config_path,
     read_config_file,
 )
-from shared.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 

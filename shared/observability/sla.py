@@ -38,10 +38,9 @@ from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 from shared.events import ChatRecord
-from shared.failover.plan import EMERGENCY
+from shared.failover import EMERGENCY
 from shared.models import Attempt, Outcome
-from shared.platform.clock import iso
-from shared.platform.config import ConfigError, ConfigReader, SlaConfig
+from shared.platform import ConfigError, ConfigReader, SlaConfig, iso
 
 Clock = Callable[[], float]
 _Timed = TypeVar("_Timed", bound=tuple[Any, ...])

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.events import ChatRecord
-from shared.failover.plan import EMERGENCY
+from shared.failover import EMERGENCY
 from shared.observability.audit import ALERT, AuditEvent, AuditStats, AuditTrail
 from shared.observability.sla import (
     ChatOutcome,
@@ -40,15 +40,20 @@ from shared.observability.sla import (
     targets_of,
     was_called,
 )
-from shared.platform.clock import iso
-from shared.platform.config import ConfigReader, SlaConfig, TierConfig, emergency_tier
-from shared.platform.settings import Settings
-from shared.platform.storage import table_client
+from shared.platform import (
+    ConfigReader,
+    Settings,
+    SlaConfig,
+    TierConfig,
+    emergency_tier,
+    iso,
+    table_client,
+)
 
 if TYPE_CHECKING:
-    from shared.breakers.service import BreakerView
-    from shared.escalation.alerts import AlertQueue
-    from shared.operations.health import CheckResult
+    from shared.breakers import BreakerView
+    from shared.escalation import AlertQueue
+    from shared.operations import CheckResult
 
 log = logging.getLogger(__name__)
 

@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.events import ChatRecord
-from shared.failover.plan import EMERGENCY
+from shared.failover import EMERGENCY
 from shared.observability.sla import failover_hops, was_called
-from shared.platform.settings import Settings
+from shared.platform import Settings
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import CallbackOptions, Observation

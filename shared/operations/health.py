@@ -35,15 +35,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from shared.breakers.rule import BreakerState, Decision
-from shared.breakers.service import Admission, BreakerView
+from shared.breakers import Admission, BreakerState, BreakerView, Decision
 from shared.events import Events, HealthChecked
 from shared.models import Message, Outcome, ProviderRequest, ProviderResult
-from shared.platform.clock import iso
-from shared.platform.config import TierConfig, emergency_tier
-from shared.platform.ports import HttpReply
-from shared.platform.settings import Settings
-from shared.providers.base import Provider
+from shared.platform import HttpReply, Settings, TierConfig, emergency_tier, iso
+from shared.providers import Provider
 
 log = logging.getLogger(__name__)
 

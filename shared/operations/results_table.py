@@ -23,8 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from shared.operations.health import DEFAULT_TABLE, CheckResult, HealthSettings, HealthStore
-from shared.platform.settings import Settings
-from shared.platform.storage import ensure_table, table_client
+from shared.platform import Settings, ensure_table, table_client
 
 if TYPE_CHECKING:
     pass

@@ -45,7 +45,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from shared.escalation.alerts import Alert, AlertQueue
+from shared.escalation import Alert, AlertQueue
 from shared.models import Outcome, ProviderResult
 from shared.operations.health import check_request
 from shared.operations.keyvault import (
@@ -58,16 +58,17 @@ from shared.operations.keyvault import (
     SecretStore,
     latest_enabled,
 )
-from shared.platform.config import (
+from shared.platform import (
     ConfigError,
     ConfigReader,
+    Settings,
     TierConfig,
     config_path,
+    ensure_table,
+    flag,
     read_config_file,
+    table_client,
 )
-from shared.platform.flags import flag
-from shared.platform.settings import Settings
-from shared.platform.storage import ensure_table, table_client
 
 log = logging.getLogger(__name__)
 
@@ -511,7 +512,7 @@ def adapter_verifier(tier: TierConfig, settings: Settings, timeout_s: float) -> 
     """Verify a key with one real call through the Azure OpenAI adapter, with that key."""
 
     async def verify(key: str) -> ProviderResult:
-        from shared.providers.azure_openai_provider import (  # noqa: PLC0415 - lazy
+        from shared.providers import (  # noqa: PLC0415 - lazy
             AzureOpenAIProvider,
         )
 

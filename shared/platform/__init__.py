@@ -1,1 +1,65 @@
-"""Settings, typed config, storage clients, errors and the small utilities every room uses."""
+"""Settings, typed config, storage clients, errors and the small utilities every room uses.
+
+What other rooms may use is exported here; the modules behind it are this room's own.
+"""
+
+from shared.platform.clock import iso, now_iso
+from shared.platform.config import (
+    CRISIS_CATEGORIES,
+    DEFAULT_CONFIG_DIR,
+    AppConfig,
+    BreakerSettings,
+    BucketConfig,
+    ConfigError,
+    ConfigReader,
+    FailoverConfig,
+    RateLimitConfig,
+    SafetyConfig,
+    SlaConfig,
+    TierConfig,
+    config_path,
+    emergency_tier,
+    load_config,
+    read_config_file,
+)
+from shared.platform.errors import ApiError, invalid
+from shared.platform.flags import flag
+from shared.platform.ports import (
+    CHAT_ORCHESTRATION,
+    ESCALATION_ORCHESTRATION,
+    HttpReply,
+    Orchestrations,
+)
+from shared.platform.settings import Settings
+from shared.platform.storage import ensure_table, table_client
+
+__all__ = [
+    "CHAT_ORCHESTRATION",
+    "CRISIS_CATEGORIES",
+    "DEFAULT_CONFIG_DIR",
+    "ESCALATION_ORCHESTRATION",
+    "ApiError",
+    "AppConfig",
+    "BreakerSettings",
+    "BucketConfig",
+    "ConfigError",
+    "ConfigReader",
+    "FailoverConfig",
+    "HttpReply",
+    "Orchestrations",
+    "RateLimitConfig",
+    "SafetyConfig",
+    "Settings",
+    "SlaConfig",
+    "TierConfig",
+    "config_path",
+    "emergency_tier",
+    "ensure_table",
+    "flag",
+    "invalid",
+    "iso",
+    "load_config",
+    "now_iso",
+    "read_config_file",
+    "table_client",
+]

@@ -7,8 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from shared.models import ProviderRequest, ProviderResult
-from shared.platform.config import TierConfig
-from shared.platform.settings import Settings
+from shared.platform import Settings, TierConfig
 from shared.providers.answers import anthropic_result
 from shared.providers.loops import Session
 from shared.providers.sdk_adapter import Clock, SdkProvider

@@ -12,8 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.models import ProviderRequest, ProviderResult
-from shared.platform.config import TierConfig
-from shared.platform.settings import Settings
+from shared.platform import Settings, TierConfig
 from shared.providers.answers import openai_result
 from shared.providers.loops import Session
 from shared.providers.openai_provider import chat_arguments, openai_errors

@@ -6,8 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from shared.platform.config import AppConfig, TierConfig
-from shared.platform.settings import Settings
+from shared.platform import AppConfig, Settings, TierConfig
 from shared.providers.anthropic_provider import AnthropicProvider
 from shared.providers.azure_openai_provider import AzureOpenAIProvider
 from shared.providers.base import Provider

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Generic
 
 from shared.models import Outcome, ProviderRequest, ProviderResult
-from shared.platform.config import TierConfig
+from shared.platform import TierConfig
 from shared.providers.loops import ClientT, PerLoop, Session
 from shared.providers.sdk_errors import SdkErrors, result_for_exception
 

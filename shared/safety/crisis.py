@@ -105,7 +105,7 @@ from types import MappingProxyType
 from typing import Any
 
 from shared.models import ChatRequest
-from shared.platform.config import CRISIS_CATEGORIES, DEFAULT_CONFIG_DIR, ConfigError
+from shared.platform import CRISIS_CATEGORIES, DEFAULT_CONFIG_DIR, ConfigError
 from shared.safety.text import SENTENCE, WORD, Normaliser
 
 DEFAULT_PATTERNS_PATH = DEFAULT_CONFIG_DIR / "crisis-patterns.json"

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from shared.platform.config import SafetyConfig
+from shared.platform import SafetyConfig
 from shared.safety.text import unify_quotes
 
 _REMOVED = "\x00"  # marks where a link was removed, so the spacing around it can be tidied
