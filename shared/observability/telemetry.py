@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from shared.events import ChatRecord
 from shared.failover import EMERGENCY
 from shared.observability.sla import failover_hops, was_called
-from shared.platform import Settings
+from shared.platform import Settings, flag
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import CallbackOptions, Observation
@@ -61,10 +61,6 @@ _CONTENT_LOGGERS = ("openai", "anthropic", "httpcore")
 _NOISY_LOGGERS = ("azure.core.pipeline.policies.http_logging_policy",)
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 @dataclass(frozen=True, slots=True)
 class TelemetrySettings:
     connection_string: str
@@ -75,7 +71,7 @@ class TelemetrySettings:
     def from_settings(cls, settings: Settings) -> TelemetrySettings:
         return cls(
             connection_string=settings.get(CONNECTION_SETTING),
-            worker_configures=_flag(settings.get(WORKER_SETTING)),
+            worker_configures=flag(settings.get(WORKER_SETTING)),
             exporter=settings.get(EXPORTER_SETTING).lower(),
         )
 

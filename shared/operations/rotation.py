@@ -40,7 +40,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -423,7 +422,7 @@ class SecretRotation:
                 tags={
                     TAG_KEY_NAME: key_name,
                     TAG_PREVIOUS: read_version,
-                    TAG_ROTATED_AT: datetime.fromtimestamp(now, UTC).isoformat(),
+                    TAG_ROTATED_AT: iso(now),
                 },
                 expires_on=now + self._config.secret_expiry_days * _DAY_S,
             )

@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -341,9 +340,3 @@ def load_config(config_dir: str | Path | None = None) -> AppConfig:
         failover=read_config_file(config_path(config_dir, "failover-config.json"), parse_failover),
         safety=read_config_file(config_path(config_dir, "safety-config.json"), parse_safety),
     )
-
-
-@cache
-def cached_config(config_dir: str = "") -> AppConfig:
-    """The process-wide config, loaded on first use."""
-    return load_config(config_dir or None)

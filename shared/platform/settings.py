@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from shared.platform.flags import flag
+
 DEV_STORAGE = "UseDevelopmentStorage=true"
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -78,12 +76,12 @@ class Settings:
             openai_base_url=env.get("OPENAI_BASE_URL", ""),
             azure_openai_endpoint=env.get("AZURE_OPENAI_ENDPOINT", ""),
             azure_openai_api_key=env.get("AZURE_OPENAI_API_KEY", ""),
-            azure_openai_use_managed_identity=_flag(env.get("AZURE_OPENAI_USE_MANAGED_IDENTITY")),
+            azure_openai_use_managed_identity=flag(env.get("AZURE_OPENAI_USE_MANAGED_IDENTITY")),
             azure_openai_api_version=env.get("AZURE_OPENAI_API_VERSION", "") or "2024-10-21",
             azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", ""),
             anthropic_api_key=env.get("ANTHROPIC_API_KEY", ""),
             anthropic_base_url=env.get("ANTHROPIC_BASE_URL", ""),
-            simulated_providers=_flag(env.get("ASKEVE_SIMULATED_PROVIDERS")),
+            simulated_providers=flag(env.get("ASKEVE_SIMULATED_PROVIDERS")),
             storage_connection=env.get("BREAKER_STORAGE_CONNECTION", "")
             or env.get("AzureWebJobsStorage", "")
             or DEV_STORAGE,
@@ -95,6 +93,6 @@ class Settings:
             pseudonym_key=env.get("PSEUDONYM_KEY", ""),
             max_body_bytes=int(_float(env, "MAX_REQUEST_BODY_BYTES", 2 * 1024 * 1024)),
             data_residency=env.get("DATA_RESIDENCY", "").strip().lower(),
-            escalation_include_excerpt=_flag(env.get("ESCALATION_INCLUDE_EXCERPT")),
+            escalation_include_excerpt=flag(env.get("ESCALATION_INCLUDE_EXCERPT")),
             env=dict(env),
         )

@@ -92,7 +92,6 @@ check that both give the same answer on every test message.
 
 from __future__ import annotations
 
-import json
 import re
 import re._parser as sre_parse  # only to read patterns' first words; see _first_words
 from bisect import bisect_right
@@ -105,7 +104,12 @@ from types import MappingProxyType
 from typing import Any
 
 from shared.models import ChatRequest
-from shared.platform import CRISIS_CATEGORIES, DEFAULT_CONFIG_DIR, ConfigError
+from shared.platform import (
+    CRISIS_CATEGORIES,
+    DEFAULT_CONFIG_DIR,
+    ConfigError,
+    read_config_file,
+)
 from shared.safety.text import SENTENCE, WORD, Normaliser
 
 DEFAULT_PATTERNS_PATH = DEFAULT_CONFIG_DIR / "crisis-patterns.json"
@@ -970,17 +974,7 @@ def parse_patterns(data: object) -> CrisisPatterns:
 
 def read_patterns(path: str | Path | None = None) -> CrisisPatterns:
     """Read and validate a pattern file (default: the repo's config/crisis-patterns.json)."""
-    file = Path(path) if path else DEFAULT_PATTERNS_PATH
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{file.name}: file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{file.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    try:
-        return parse_patterns(data)
-    except ConfigError as exc:
-        raise ConfigError(f"{file.name}: {exc}") from exc
+    return read_config_file(Path(path) if path else DEFAULT_PATTERNS_PATH, parse_patterns)
 
 
 @cache
