@@ -65,6 +65,7 @@ from shared.platform import (
     config_path,
     ensure_table,
     flag,
+    iso,
     read_config_file,
     table_client,
 )
