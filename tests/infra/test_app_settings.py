@@ -127,7 +127,7 @@ def test_each_region_calls_both_uk_openai_accounts_own_region_first() -> None:
     settings = _settings()
     assert settings["AZURE_OPENAI_ENDPOINT"] == "openAiEndpoint"
     assert settings["AZURE_OPENAI_SECONDARY_ENDPOINT"] == "openAiSecondaryEndpoint"
-    assert SECONDARY_SETTINGS <= set(settings)
+    assert set(settings) >= SECONDARY_SETTINGS
     key = settings["AZURE_OPENAI_SECONDARY_API_KEY"]["operator"]["operands"]["true_value"]
     assert key == (
         "@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiSecondaryKeySecretName})"
