@@ -23,7 +23,6 @@ from devhost import azurite
 from devhost.settings import apply_local_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PROVIDER_KEYS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 SIM_KEY = "simulated-key-not-a-secret"
 EXAMPLE_QUESTION = "What are the symptoms of ovarian cancer?"
 
@@ -42,8 +41,18 @@ def _uses_dev_storage() -> bool:
 
 
 def _no_provider_keys() -> bool:
-    managed = os.environ.get("AZURE_OPENAI_USE_MANAGED_IDENTITY", "").lower() == "true"
-    return not managed and not any(os.environ.get(name) for name in PROVIDER_KEYS)
+    """No tier has a key or managed identity set, by the setting names each tier reads."""
+    from shared.platform.config import load_config  # noqa: PLC0415 - after local settings
+    from shared.platform.flags import flag  # noqa: PLC0415
+
+    tiers = load_config(os.environ.get("ASKEVE_CONFIG_DIR") or None).failover.tiers
+    for tier in tiers:
+        names = tier.settings
+        if names.api_key and os.environ.get(names.api_key, "").strip():
+            return False
+        if names.managed_identity and flag(os.environ.get(names.managed_identity)):
+            return False
+    return True
 
 
 def _inbox_line(channel: str, where: str, title: str) -> None:

@@ -36,7 +36,7 @@ param regions array = [
   'ukwest'
 ]
 
-@description('UK regions with an Azure OpenAI account. Each app calls the account in its own region if there is one, otherwise the first.')
+@description('UK regions with an Azure OpenAI account. Each app calls the account in its own region first (if there is one, otherwise the first) as tier azure_openai, and the other account, if any, as tier azure_openai_secondary.')
 @allowed([
   'uksouth'
   'ukwest'
@@ -44,6 +44,7 @@ param regions array = [
 @minLength(1)
 @maxLength(2)
 param openAiLocations array = [
+  'uksouth'
   'ukwest'
 ]
 
@@ -192,6 +193,11 @@ var openAiLocationFor = {
   uksouth: contains(openAiLocations, 'uksouth') ? 'uksouth' : openAiLocations[0]
   ukwest: contains(openAiLocations, 'ukwest') ? 'ukwest' : openAiLocations[0]
 }
+// The other account each app region calls after its own ('' when there is only one account).
+var openAiSecondaryFor = {
+  uksouth: length(openAiLocations) < 2 ? '' : (openAiLocations[0] == openAiLocationFor.uksouth ? openAiLocations[1] : openAiLocations[0])
+  ukwest: length(openAiLocations) < 2 ? '' : (openAiLocations[0] == openAiLocationFor.ukwest ? openAiLocations[1] : openAiLocations[0])
+}
 var healthProbePath = '/api/health/live'
 var maxRequestBodyBytes = 2097152
 
@@ -270,6 +276,12 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     openAiKeySecretName: 'azure-openai-api-key-${openAiLocationFor[region]}'
     // One region rotates each account's key, or two jobs would race and leave a stale copy.
     runsSecretRotation: (openAiLocationFor[region] == region) || ((i == 0) && !contains(regions, openAiLocationFor[region]))
+    openAiSecondaryAccountName: empty(openAiSecondaryFor[region]) ? '' : openAi[indexOf(openAiLocations, openAiSecondaryFor[region])].outputs.name
+    openAiSecondaryEndpoint: empty(openAiSecondaryFor[region]) ? '' : openAi[indexOf(openAiLocations, openAiSecondaryFor[region])].outputs.endpoint
+    openAiSecondaryKeySecretName: empty(openAiSecondaryFor[region]) ? '' : 'azure-openai-api-key-${openAiSecondaryFor[region]}'
+    // The secondary account is rotated by the region it belongs to; only if that region runs no
+    // app does the first region rotate it (one rotating region per account, as above).
+    runsSecondarySecretRotation: !empty(openAiSecondaryFor[region]) && (i == 0) && !contains(regions, openAiSecondaryFor[region])
     rotatorRoleDefinitionId: rotationRole.outputs.roleDefinitionId
     taskHubName: taskHubName
     frontDoorId: frontDoorProfile.outputs.frontDoorId

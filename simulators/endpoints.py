@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 from collections.abc import Callable
@@ -40,6 +41,20 @@ def auth_scheme(provider: ProviderName, request: web.Request) -> str:
     if provider == "anthropic" and request.headers.get("x-api-key", "").strip():
         return "x-api-key"
     return "bearer" if _bearer(request) else "none"
+
+
+def key_id(credential: str) -> str:
+    """A short fingerprint of a credential: enough to tell two keys apart, useless as a key."""
+    return hashlib.sha256(credential.encode()).hexdigest()[:12] if credential else ""
+
+
+def _credential(provider: ProviderName, request: web.Request) -> str:
+    scheme = auth_scheme(provider, request)
+    if scheme in {"api-key", "x-api-key"}:
+        return request.headers.get(scheme, "").strip()
+    if scheme == "bearer":
+        return request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return ""
 
 
 class ProviderEndpoint:
@@ -77,6 +92,8 @@ class ProviderEndpoint:
                 query=dict(request.query),
                 auth=auth_scheme(self.provider, request),
                 body=body,
+                key_id=key_id(_credential(self.provider, request)),
+                host=request.host,
             )
         )
         serial = next(self._serial)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
+from shared.platform.config import STANDARD_SETTINGS, TierSettings
 from simulators.faults import Fault, ProviderName
 from simulators.hub import SimulatorHub
 from simulators.state import RecordedRequest
@@ -20,16 +21,20 @@ _T = TypeVar("_T")
 _CALL_TIMEOUT_S = 10.0
 
 
+def tier_settings(names: TierSettings, url: str, key: str) -> dict[str, str]:
+    """App settings that point one tier (by the setting names it reads) at ``url`` with ``key``."""
+    return {names.endpoint: url, names.api_key: key}
+
+
 def app_settings(urls: Mapping[str, str], key: str) -> dict[str, str]:
-    """App settings that point every tier at the simulators (``urls`` as the simulator
-    process prints them, or :attr:`SimulatedProviders.urls`), with ``key`` as every key."""
+    """App settings that point the standard tier of each kind at the simulators (``urls`` as
+    the simulator process prints them, or :attr:`SimulatedProviders.urls`), with ``key`` as
+    every key. A tier with settings of its own (a second Azure OpenAI tier) is left unset, so it
+    is ``not_configured``; point it somewhere with :func:`tier_settings`."""
     return {
-        "OPENAI_API_KEY": key,
-        "OPENAI_BASE_URL": urls["openai_base_url"],
-        "AZURE_OPENAI_ENDPOINT": urls["azure_endpoint"],
-        "AZURE_OPENAI_API_KEY": key,
-        "ANTHROPIC_API_KEY": key,
-        "ANTHROPIC_BASE_URL": urls["anthropic_base_url"],
+        **tier_settings(STANDARD_SETTINGS["openai"], urls["openai_base_url"], key),
+        **tier_settings(STANDARD_SETTINGS["azure_openai"], urls["azure_endpoint"], key),
+        **tier_settings(STANDARD_SETTINGS["anthropic"], urls["anthropic_base_url"], key),
         "ASKEVE_SIMULATED_PROVIDERS": "true",
     }
 

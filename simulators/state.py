@@ -15,15 +15,25 @@ from simulators.faults import Fault, FaultKind
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
-    """What a provider received last. ``auth`` names the scheme only, never the credential."""
+    """What a provider received last. ``auth`` names the scheme only, never the credential;
+    ``key_id`` is a short SHA-256 fingerprint of it, so a test can tell two keys apart."""
 
     path: str
     query: Mapping[str, str]
     auth: str
     body: dict[str, Any] | None
+    key_id: str = ""
+    host: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "query": dict(self.query), "auth": self.auth, "body": self.body}
+        return {
+            "path": self.path,
+            "query": dict(self.query),
+            "auth": self.auth,
+            "key_id": self.key_id,
+            "host": self.host,
+            "body": self.body,
+        }
 
 
 @dataclass

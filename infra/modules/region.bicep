@@ -52,6 +52,18 @@ param openAiKeySecretName string
 @description('Whether this region owns the key rotation of its account (one region per account).')
 param runsSecretRotation bool
 
+@description('The other Azure OpenAI account this region calls after its own (tier azure_openai_secondary); empty if none.')
+param openAiSecondaryAccountName string = ''
+
+@description('Endpoint of that account (AZURE_OPENAI_SECONDARY_ENDPOINT).')
+param openAiSecondaryEndpoint string = ''
+
+@description('Key Vault secret holding the key copy of that account.')
+param openAiSecondaryKeySecretName string = ''
+
+@description('Whether this region rotates the secondary account key (only if its own region runs no app).')
+param runsSecondarySecretRotation bool = false
+
 @description('Resource id of the custom key-rotator role.')
 param rotatorRoleDefinitionId string
 
@@ -116,6 +128,8 @@ var tableNames = [
 ]
 var deploymentContainerName = 'app-package'
 var rotationEnabled = runsSecretRotation && openAiKeyAuthEnabled
+var hasSecondary = !empty(openAiSecondaryAccountName)
+var secondaryRotationEnabled = hasSecondary && runsSecondarySecretRotation && openAiKeyAuthEnabled
 
 module storage 'storage.bicep' = {
   name: 'storage-${location}'
@@ -177,12 +191,34 @@ module openAiAccess 'access-openai.bicep' = {
   }
 }
 
+module keyVaultAccessSecondary 'access-keyvault.bicep' = if (hasSecondary) {
+  name: 'access-keyvault-secondary-${location}'
+  params: {
+    keyVaultName: keyVaultName
+    principalId: app.outputs.principalId
+    grantRotation: secondaryRotationEnabled
+    rotatedSecretName: hasSecondary ? openAiSecondaryKeySecretName : openAiKeySecretName
+  }
+}
+
+module openAiAccessSecondary 'access-openai.bicep' = if (hasSecondary) {
+  name: 'access-openai-secondary-${location}'
+  params: {
+    openAiAccountName: hasSecondary ? openAiSecondaryAccountName : openAiAccountName
+    principalId: app.outputs.principalId
+    grantRotation: secondaryRotationEnabled
+    rotatorRoleDefinitionId: rotatorRoleDefinitionId
+  }
+}
+
 module settings 'functionapp-settings.bicep' = {
   name: 'functionapp-settings-${location}'
   dependsOn: [
     storageAccess
     keyVaultAccess
     openAiAccess
+    keyVaultAccessSecondary
+    openAiAccessSecondary
   ]
   params: {
     appName: app.outputs.name
@@ -199,6 +235,14 @@ module settings 'functionapp-settings.bicep' = {
       AZURE_OPENAI_API_VERSION: openAiApiVersion
       AZURE_OPENAI_RESOURCE_ID: resourceId('Microsoft.CognitiveServices/accounts', openAiAccountName)
       AZURE_OPENAI_KEY_SECRET_NAME: openAiKeySecretName
+      // Tier azure_openai_secondary: the other UK account, read through its own setting names.
+      AZURE_OPENAI_SECONDARY_ENDPOINT: openAiSecondaryEndpoint
+      AZURE_OPENAI_SECONDARY_USE_MANAGED_IDENTITY: hasSecondary ? 'true' : 'false'
+      AZURE_OPENAI_SECONDARY_API_KEY: (hasSecondary && openAiKeyAuthEnabled) ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiSecondaryKeySecretName})' : ''
+      AZURE_OPENAI_SECONDARY_DEPLOYMENT: openAiDeploymentName
+      AZURE_OPENAI_SECONDARY_API_VERSION: openAiApiVersion
+      AZURE_OPENAI_SECONDARY_RESOURCE_ID: secondaryRotationEnabled ? resourceId('Microsoft.CognitiveServices/accounts', openAiSecondaryAccountName) : ''
+      AZURE_OPENAI_SECONDARY_KEY_SECRET_NAME: secondaryRotationEnabled ? openAiSecondaryKeySecretName : ''
       TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=teams-webhook-url)'
       ALERT_EMAIL_TO: alertEmailTo
       SMTP_HOST: smtpHost
@@ -214,7 +258,7 @@ module settings 'functionapp-settings.bicep' = {
       HEALTH_CHECK_SCHEDULE: healthCheckSchedule
       SECRET_ROTATION_SCHEDULE: secretRotationSchedule
       AUDIT_RETENTION_SCHEDULE: '0 45 2 * * *'
-      SECRET_ROTATION_ENABLED: rotationEnabled ? 'true' : 'false'
+      SECRET_ROTATION_ENABLED: (rotationEnabled || secondaryRotationEnabled) ? 'true' : 'false'
     }
   }
 }

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -203,13 +203,12 @@ class AccountRef:
     account: str
 
 
-def parse_resource_id(resource_id: str) -> AccountRef:
-    """``/subscriptions/…/resourceGroups/…/providers/Microsoft.CognitiveServices/accounts/…``."""
+def parse_resource_id(resource_id: str, setting: str = "AZURE_OPENAI_RESOURCE_ID") -> AccountRef:
+    """``/subscriptions/…/resourceGroups/…/providers/Microsoft.CognitiveServices/accounts/…``;
+    a malformed id raises ``ValueError`` naming the app ``setting`` it came from."""
     match = _RESOURCE_ID.fullmatch(resource_id.strip())
     if match is None:
-        raise ValueError(
-            "AZURE_OPENAI_RESOURCE_ID must be a Microsoft.CognitiveServices/accounts resource id"
-        )
+        raise ValueError(f"{setting} must be a Microsoft.CognitiveServices/accounts resource id")
     return AccountRef(match["sub"], match["rg"], match["account"])
 
 
@@ -312,16 +311,16 @@ def store_fetch(store: SecretStore) -> Callable[[str], Awaitable[str]]:
 
 @dataclass(frozen=True, slots=True)
 class KeyStores:
-    """The ports a rotation run uses; ``account`` is None when no resource id is set."""
+    """The ports a rotation run uses: the vault, and one account service per resource id."""
 
     secrets: SecretStore
-    account: AccountKeyService | None
+    accounts: Mapping[str, AccountKeyService] = field(default_factory=dict)
 
 
 @contextlib.asynccontextmanager
 async def azure_key_stores(
     vault_uri: str,
-    resource_id: str = "",
+    resource_ids: Sequence[str] = (),
     *,
     credential: Any = None,
     transport: Any = None,
@@ -334,7 +333,7 @@ async def azure_key_stores(
         CognitiveServicesManagementClient,
     )
 
-    account_ref = parse_resource_id(resource_id) if resource_id else None
+    refs = {resource_id: parse_resource_id(resource_id) for resource_id in resource_ids}
     options: dict[str, Any] = {"retry_total": retry_total}
     if transport is not None:
         options["transport"] = transport
@@ -344,12 +343,13 @@ async def azure_key_stores(
 
             credential = await stack.enter_async_context(DefaultAzureCredential())
         secrets = await stack.enter_async_context(SecretClient(vault_uri, credential, **options))
-        account: AccountKeyService | None = None
-        if account_ref is not None:
-            client = await stack.enter_async_context(
-                CognitiveServicesManagementClient(
-                    credential, account_ref.subscription_id, **options
+        # One management client per subscription, shared by the accounts in it.
+        clients: dict[str, Any] = {}
+        accounts: dict[str, AccountKeyService] = {}
+        for resource_id, ref in refs.items():
+            if ref.subscription_id not in clients:
+                clients[ref.subscription_id] = await stack.enter_async_context(
+                    CognitiveServicesManagementClient(credential, ref.subscription_id, **options)
                 )
-            )
-            account = AzureAccountKeys(client, account_ref)
-        yield KeyStores(AzureSecretStore(secrets), account)
+            accounts[resource_id] = AzureAccountKeys(clients[ref.subscription_id], ref)
+        yield KeyStores(AzureSecretStore(secrets), accounts)

@@ -1,6 +1,8 @@
 """Secret rotation: Azure OpenAI dual-key rotation, and age alerts for keys no API can rotate.
 
-**Azure OpenAI** has two keys; Key Vault holds the one in use (the *active* key) and the app
+**Azure OpenAI**: every ``azure_openai`` tier whose resource id setting is set is rotated on its
+own, against its own account and Key Vault secret, and verified through its own adapter.
+Each account has two keys; Key Vault holds the one in use (the *active* key) and the app
 reads the latest version of that secret (a Key Vault reference, re-read by the platform within
 24 hours, or :class:`~shared.operations.keyvault.SecretCache`). When the active version is older
 than
@@ -56,6 +58,7 @@ from shared.operations.keyvault import (
     Secret,
     SecretStore,
     latest_enabled,
+    parse_resource_id,
 )
 from shared.platform import (
     ConfigError,
@@ -147,23 +150,56 @@ def load_rotation_config(config_dir: str | Path | None = None) -> RotationConfig
 
 
 @dataclass(frozen=True, slots=True)
+class RotationTarget:
+    """One Azure OpenAI tier's account and the Key Vault secret holding its key copy."""
+
+    tier: str
+    resource_id: str  # the value of the tier's resource id setting
+    secret_name: str  # the value of the tier's key secret name setting
+    resource_setting: str = "AZURE_OPENAI_RESOURCE_ID"  # that setting's name, for errors
+
+
+def rotation_targets(tiers: Sequence[TierConfig], settings: Settings) -> tuple[RotationTarget, ...]:
+    """Every Azure OpenAI tier whose resource id or secret name setting is set, in tier order.
+
+    A tier with only one of the two is still a target, so that the run audits it as
+    ``not_configured`` instead of passing over it in silence.
+    """
+    targets: list[RotationTarget] = []
+    for tier in tiers:
+        names = tier.settings
+        if tier.kind != "azure_openai":
+            continue
+        resource_id = settings.get(names.resource_id) if names.resource_id else ""
+        secret_name = settings.get(names.key_secret_name) if names.key_secret_name else ""
+        if resource_id or secret_name:
+            targets.append(RotationTarget(tier.name, resource_id, secret_name, names.resource_id))
+    return tuple(targets)
+
+
+@dataclass(frozen=True, slots=True)
 class RotationSettings:
     """The app settings the job reads."""
 
     enabled: bool = False  # SECRET_ROTATION_ENABLED
     dry_run: bool = False  # SECRET_ROTATION_DRY_RUN
     key_vault_uri: str = ""  # KEY_VAULT_URI
-    resource_id: str = ""  # AZURE_OPENAI_RESOURCE_ID
-    azure_openai_secret: str = ""  # AZURE_OPENAI_KEY_SECRET_NAME
+    targets: tuple[RotationTarget, ...] = ()  # each tier's resource id and key secret name
+
+    @property
+    def resource_ids(self) -> tuple[str, ...]:
+        """The accounts to open, once each."""
+        return tuple(dict.fromkeys(t.resource_id for t in self.targets if t.resource_id))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RotationSettings:
+    def from_settings(
+        cls, settings: Settings, tiers: Sequence[TierConfig] = ()
+    ) -> RotationSettings:
         return cls(
             enabled=flag(settings.get("SECRET_ROTATION_ENABLED")),
             dry_run=flag(settings.get("SECRET_ROTATION_DRY_RUN")),
             key_vault_uri=settings.get("KEY_VAULT_URI"),
-            resource_id=settings.get("AZURE_OPENAI_RESOURCE_ID"),
-            azure_openai_secret=settings.get("AZURE_OPENAI_KEY_SECRET_NAME"),
+            targets=rotation_targets(tiers, settings),
         )
 
 
@@ -270,6 +306,15 @@ Verifier = Callable[[str], Awaitable[ProviderResult]]
 AlertSink = Callable[[Alert], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class AccountRotation:
+    """What rotating one tier's key needs: its secret, its account and its own verifier."""
+
+    secret_name: str
+    account: AccountKeyService | None
+    verify: Verifier
+
+
 # --- the job ------------------------------------------------------------------------------
 
 
@@ -282,8 +327,7 @@ class SecretRotation:
         settings: RotationSettings,
         *,
         secrets: SecretStore,
-        account: AccountKeyService | None,
-        verify: Verifier,
+        accounts: Sequence[AccountRotation],
         alert: AlertSink,
         audit: RotationAudit,
         clock: Callable[[], float] = time.time,
@@ -292,8 +336,7 @@ class SecretRotation:
         self._config = config
         self._settings = settings
         self._secrets = secrets
-        self._account = account
-        self._verify = verify
+        self._accounts = tuple(accounts)
         self._alert = alert
         self._audit = audit
         self._clock = clock
@@ -302,29 +345,32 @@ class SecretRotation:
         self._alerts: list[Alert] = []
 
     async def run(self) -> RotationReport:
-        """Rotate the Azure OpenAI key if due, then check the other keys' ages."""
-        await self._rotate_azure_openai()
+        """Rotate each Azure OpenAI tier's key if due, then check the other keys' ages."""
+        if not self._accounts:
+            self._note("not_configured", "azure_openai", reason="no secret or resource")
+        for account in self._accounts:
+            await self._rotate_azure_openai(account)
         for rule in self._config.age_alerts:
             await self._check_age(rule)
         return RotationReport(tuple(self._entries), tuple(self._alerts))
 
     # --- Azure OpenAI -------------------------------------------------------------------
 
-    async def _rotate_azure_openai(self) -> None:
-        target = self._settings.azure_openai_secret
-        if not target or self._account is None:
+    async def _rotate_azure_openai(self, rotation: AccountRotation) -> None:
+        target = rotation.secret_name
+        if not target or rotation.account is None:
             self._note("not_configured", target or "azure_openai", reason="no secret or resource")
             return
         current = await self._due_secret(target)
         if current is None:
             return
-        active = await self._active_key(self._account, target, current)
+        active = await self._active_key(rotation.account, target, current)
         if active is None:
             return
         if self._settings.dry_run:
             self._note("dry_run", target, active=active, would_regenerate=standby_of(active))
             return
-        await self._replace_standby(self._account, target, current, active)
+        await self._replace_standby(rotation.account, rotation.verify, target, current, active)
 
     async def _due_secret(self, target: str) -> Secret | None:
         """The active secret if its version is due for rotation."""
@@ -360,7 +406,12 @@ class SecretRotation:
         return active
 
     async def _replace_standby(
-        self, account: AccountKeyService, target: str, current: Secret, active: str
+        self,
+        account: AccountKeyService,
+        verify: Verifier,
+        target: str,
+        current: Secret,
+        active: str,
     ) -> None:
         """Regenerate the standby key, verify it, then switch Key Vault to it."""
         standby = standby_of(active)
@@ -380,7 +431,7 @@ class SecretRotation:
                 key_name=active,
             )
             return
-        outcome = await self._verified(keys.value(standby))
+        outcome = await self._verified(verify, keys.value(standby))
         if outcome is not Outcome.OK:
             await self._stop(
                 "verification_failed",
@@ -394,12 +445,12 @@ class SecretRotation:
         self._note("verified", target, key_name=standby)
         await self._switch(target, current.version.version, keys.value(standby), standby)
 
-    async def _verified(self, key: str) -> Outcome:
+    async def _verified(self, verify: Verifier, key: str) -> Outcome:
         outcome = Outcome.ERROR
         for attempt in range(self._config.verify_attempts):
             if attempt:
                 await self._sleep(self._config.verify_delay_s)
-            outcome = (await self._verify(key)).outcome
+            outcome = (await verify(key)).outcome
             if outcome is Outcome.OK:
                 break
         return outcome
@@ -509,17 +560,19 @@ class SecretRotation:
 
 
 def adapter_verifier(tier: TierConfig, settings: Settings, timeout_s: float) -> Verifier:
-    """Verify a key with one real call through the Azure OpenAI adapter, with that key."""
+    """Verify a key with one real call through ``tier``'s own adapter (its endpoint and
+    deployment), authenticating with that key instead of the managed identity."""
 
     async def verify(key: str) -> ProviderResult:
         from shared.providers import (  # noqa: PLC0415 - lazy
             AzureOpenAIProvider,
         )
 
-        candidate = replace(
-            settings, azure_openai_api_key=key, azure_openai_use_managed_identity=False
-        )
-        provider = AzureOpenAIProvider(tier, candidate)
+        names = tier.settings
+        env = {**settings.env, names.api_key: key}
+        if names.managed_identity:
+            env[names.managed_identity] = "false"
+        provider = AzureOpenAIProvider(tier, replace(settings, env=env))
         try:
             return await provider.complete(check_request(timeout_s))
         finally:
@@ -560,7 +613,7 @@ async def run_secret_rotation(
 ) -> RotationReport:
     """The timer's job: do nothing unless enabled; otherwise run against Key Vault. Alerts go
     onto ``alerts``, for the caller to flush."""
-    settings = RotationSettings.from_settings(app_settings)
+    settings = RotationSettings.from_settings(app_settings, tiers)
     if audit is None:
         audit = await asyncio.to_thread(_audit_for, app_settings)
     if not settings.enabled or not settings.key_vault_uri:
@@ -570,21 +623,29 @@ async def run_secret_rotation(
         log.info("secret rotation: disabled")
         return RotationReport((entry,), ())
     config = load_rotation_config(app_settings.config_dir or None)
-    tier = next((t for t in tiers if t.kind == "azure_openai"), None)
     opener = open_stores or _azure_stores
-    verify = (
-        adapter_verifier(tier, app_settings, config.verify_timeout_s)
-        if tier is not None
-        else _unverifiable
-    )
     try:
+        for target in settings.targets:  # a malformed id stops the run before any client opens
+            if target.resource_id:
+                parse_resource_id(target.resource_id, setting=target.resource_setting)
         async with opener(settings) as stores:
+            accounts = [
+                AccountRotation(
+                    target.secret_name,
+                    stores.accounts.get(target.resource_id),
+                    adapter_verifier(
+                        next(t for t in tiers if t.name == target.tier),
+                        app_settings,
+                        config.verify_timeout_s,
+                    ),
+                )
+                for target in settings.targets
+            ]
             job = SecretRotation(
                 config,
                 settings,
                 secrets=stores.secrets,
-                account=stores.account,
-                verify=verify,
+                accounts=accounts,
                 alert=queue_sink(alerts),
                 audit=audit,
                 clock=clock,
@@ -602,8 +663,4 @@ async def run_secret_rotation(
 def _azure_stores(settings: RotationSettings) -> contextlib.AbstractAsyncContextManager[KeyStores]:
     from shared.operations.keyvault import azure_key_stores  # noqa: PLC0415 - the Azure SDKs load lazily
 
-    return azure_key_stores(settings.key_vault_uri, settings.resource_id)
-
-
-async def _unverifiable(key: str) -> ProviderResult:
-    return ProviderResult(Outcome.NOT_CONFIGURED, detail="no azure_openai tier")
+    return azure_key_stores(settings.key_vault_uri, settings.resource_ids)

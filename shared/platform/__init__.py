@@ -6,7 +6,9 @@ What other rooms may use is exported here; the modules behind it are this room's
 from shared.platform.clock import iso, now_iso
 from shared.platform.config import (
     CRISIS_CATEGORIES,
+    DEFAULT_AZURE_API_VERSION,
     DEFAULT_CONFIG_DIR,
+    STANDARD_SETTINGS,
     AppConfig,
     BreakerSettings,
     BucketConfig,
@@ -17,6 +19,7 @@ from shared.platform.config import (
     SafetyConfig,
     SlaConfig,
     TierConfig,
+    TierSettings,
     config_path,
     emergency_tier,
     load_config,
@@ -36,8 +39,10 @@ from shared.platform.storage import ensure_table, table_client
 __all__ = [
     "CHAT_ORCHESTRATION",
     "CRISIS_CATEGORIES",
+    "DEFAULT_AZURE_API_VERSION",
     "DEFAULT_CONFIG_DIR",
     "ESCALATION_ORCHESTRATION",
+    "STANDARD_SETTINGS",
     "ApiError",
     "AppConfig",
     "BreakerSettings",
@@ -52,6 +57,7 @@ __all__ = [
     "Settings",
     "SlaConfig",
     "TierConfig",
+    "TierSettings",
     "config_path",
     "emergency_tier",
     "ensure_table",

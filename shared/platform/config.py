@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
-TIER_KINDS = ("openai", "azure_openai", "anthropic")
 CRISIS_CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
 
 
@@ -60,6 +59,70 @@ class BreakerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TierSettings:
+    """The names of the app settings one tier reads; never their values.
+
+    Like a LiteLLM ``model_list`` entry's ``api_key: os.environ/NAME``: a tier is a deployment,
+    so two tiers of one kind read two sets of settings. An empty name means "not read".
+
+    - ``endpoint``: the Azure OpenAI endpoint, or the optional base URL of OpenAI and Anthropic.
+    - ``api_key``: the key (for Azure OpenAI, the fallback when ``managed_identity`` is on).
+    - ``managed_identity`` (Azure): a flag setting; on means a Microsoft Entra token from the
+      app's managed identity instead of the key.
+    - ``deployment`` (Azure): the deployment name. When that setting is set it wins; otherwise
+      the tier's ``deployment`` in the config file is used.
+    - ``api_version`` (Azure): the API version; unset means :data:`DEFAULT_AZURE_API_VERSION`.
+    - ``resource_id``, ``key_secret_name`` (Azure): the account's resource id and the Key Vault
+      secret holding its key copy. A tier whose resource id setting is set has its key rotated.
+    """
+
+    endpoint: str = ""
+    api_key: str = ""
+    managed_identity: str = ""
+    deployment: str = ""
+    api_version: str = ""
+    resource_id: str = ""
+    key_secret_name: str = ""
+
+
+DEFAULT_AZURE_API_VERSION = "2024-10-21"
+
+# The setting names a tier of each kind reads when its config gives no ``settings`` object:
+# the names every deployment used before tiers named their own, so those keep working.
+# This table is also the list of tier kinds. The platform layer must not import the providers,
+# so the provider registry (shared.providers.registry) holds one row per kind that maps it to
+# its adapter and checks, when imported, that its kinds are exactly these.
+STANDARD_SETTINGS: Mapping[str, TierSettings] = {
+    "openai": TierSettings(endpoint="OPENAI_BASE_URL", api_key="OPENAI_API_KEY"),
+    "azure_openai": TierSettings(
+        endpoint="AZURE_OPENAI_ENDPOINT",
+        api_key="AZURE_OPENAI_API_KEY",
+        managed_identity="AZURE_OPENAI_USE_MANAGED_IDENTITY",
+        deployment="AZURE_OPENAI_DEPLOYMENT",
+        api_version="AZURE_OPENAI_API_VERSION",
+        resource_id="AZURE_OPENAI_RESOURCE_ID",
+        key_secret_name="AZURE_OPENAI_KEY_SECRET_NAME",  # noqa: S106 - a setting name, not a secret
+    ),
+    "anthropic": TierSettings(endpoint="ANTHROPIC_BASE_URL", api_key="ANTHROPIC_API_KEY"),
+}
+TIER_KINDS = tuple(STANDARD_SETTINGS)
+# Which names a tier's ``settings`` object may give, and which it must, per kind: the names a
+# kind's standard row sets, with the endpoint required only where there is no default URL.
+_REQUIRED_SETTINGS: Mapping[str, frozenset[str]] = {
+    "openai": frozenset({"api_key"}),
+    "azure_openai": frozenset({"endpoint", "api_key"}),
+    "anthropic": frozenset({"api_key"}),
+}
+_SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def allowed_settings(kind: str) -> frozenset[str]:
+    """The ``settings`` keys a tier of ``kind`` may name."""
+    standard = STANDARD_SETTINGS[kind]
+    return frozenset(name for name in standard.__dataclass_fields__ if getattr(standard, name))
+
+
+@dataclass(frozen=True, slots=True)
 class TierConfig:
     """One LLM tier, in failover order."""
 
@@ -71,6 +134,15 @@ class TierConfig:
     enabled: bool = True
     deployment: str = ""
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    # None: the kind's standard names (STANDARD_SETTINGS).
+    setting_names: TierSettings | None = None
+
+    @property
+    def settings(self) -> TierSettings:
+        """The names of the app settings this tier reads."""
+        if self.setting_names is not None:
+            return self.setting_names
+        return STANDARD_SETTINGS.get(self.kind, TierSettings())
 
 
 def emergency_tier(tiers: Sized) -> int:
@@ -183,6 +255,10 @@ class ConfigReader:
             raise ConfigError(f"{self.where(key)}: expected true or false")
         return value
 
+    def mapping_at_root(self) -> dict[str, Any]:
+        """The object this reader reads."""
+        return self._data
+
     def mapping(self, key: str) -> dict[str, Any]:
         value = self._data.get(key, {})
         if not isinstance(value, dict):
@@ -208,6 +284,36 @@ def _breaker(reader: ConfigReader, base: BreakerSettings) -> BreakerSettings:
     if settings.max_open_s < settings.open_s:
         raise ConfigError(f"{reader.where('max_open_s')}: must be at least open_s")
     return settings
+
+
+def _tier_settings(item: ConfigReader, kind: str) -> TierSettings | None:
+    """The tier's ``settings`` object, or None for its kind's standard names.
+
+    An object replaces the standard names as a whole, so a second tier never reads the first
+    tier's key by accident: names it leaves out are not read at all.
+    """
+    if not item.has("settings"):
+        return None
+    reader = item.obj("settings")
+    allowed = allowed_settings(kind)
+    given = reader.mapping_at_root()
+    for key in given:
+        if key not in allowed:
+            raise ConfigError(
+                f"{reader.where(key)}: not a setting of a {kind} tier "
+                f"(one of {', '.join(sorted(allowed))})"
+            )
+    names: dict[str, str] = {}
+    for key in sorted(allowed):
+        if key not in given:
+            if key in _REQUIRED_SETTINGS[kind]:
+                raise ConfigError(f"{reader.where(key)}: required")
+            continue
+        value = reader.text(key)
+        if not _SETTING_NAME.fullmatch(value):
+            raise ConfigError(f"{reader.where(key)}: not an app setting name: {value!r}")
+        names[key] = value
+    return TierSettings(**names)
 
 
 def parse_failover(data: object) -> FailoverConfig:
@@ -238,6 +344,7 @@ def parse_failover(data: object) -> FailoverConfig:
                 breaker=_breaker(item.obj("breaker"), defaults)
                 if item.has("breaker")
                 else defaults,
+                setting_names=_tier_settings(item, kind),
             )
         )
     budget = root.number("budget_s", 8.0, minimum=0.1)

@@ -1,6 +1,9 @@
 """App settings (environment variables), read once into a typed, frozen value.
 
 Secrets live only here (from app settings or Key Vault references), never in config files.
+Provider credentials have no fields of their own: each tier names the settings it reads
+(:class:`~shared.platform.config.TierSettings`) and its adapter looks them up with
+:meth:`Settings.get`, so a second tier of a kind is just more setting names.
 ``local.settings.json`` Values count as app settings: the dev host loads them into the
 environment, with real environment variables taking precedence.
 """
@@ -38,17 +41,8 @@ def _table_endpoint(env: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Settings:
-    """Endpoints, credentials and knobs. ``repr`` is suppressed so secrets never reach a log."""
+    """Storage, knobs and every app setting. ``repr`` is suppressed so secrets never reach a log."""
 
-    openai_api_key: str = ""
-    openai_base_url: str = ""
-    azure_openai_endpoint: str = ""
-    azure_openai_api_key: str = ""
-    azure_openai_use_managed_identity: bool = False
-    azure_openai_api_version: str = "2024-10-21"
-    azure_openai_deployment: str = ""
-    anthropic_api_key: str = ""
-    anthropic_base_url: str = ""
     simulated_providers: bool = False
     storage_connection: str = DEV_STORAGE
     storage_table_endpoint: str = ""
@@ -72,15 +66,6 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         return cls(
-            openai_api_key=env.get("OPENAI_API_KEY", ""),
-            openai_base_url=env.get("OPENAI_BASE_URL", ""),
-            azure_openai_endpoint=env.get("AZURE_OPENAI_ENDPOINT", ""),
-            azure_openai_api_key=env.get("AZURE_OPENAI_API_KEY", ""),
-            azure_openai_use_managed_identity=flag(env.get("AZURE_OPENAI_USE_MANAGED_IDENTITY")),
-            azure_openai_api_version=env.get("AZURE_OPENAI_API_VERSION", "") or "2024-10-21",
-            azure_openai_deployment=env.get("AZURE_OPENAI_DEPLOYMENT", ""),
-            anthropic_api_key=env.get("ANTHROPIC_API_KEY", ""),
-            anthropic_base_url=env.get("ANTHROPIC_BASE_URL", ""),
             simulated_providers=flag(env.get("ASKEVE_SIMULATED_PROVIDERS")),
             storage_connection=env.get("BREAKER_STORAGE_CONNECTION", "")
             or env.get("AzureWebJobsStorage", "")

@@ -34,7 +34,8 @@ def anthropic_errors() -> SdkErrors:
 
 
 class AnthropicProvider(SdkProvider["AsyncAnthropic"]):
-    """Anthropic Messages; the model comes from the tier config."""
+    """Anthropic Messages; the model comes from the tier config, the key and optional base URL
+    from the app settings the tier names (``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``)."""
 
     def __init__(
         self,
@@ -46,12 +47,14 @@ class AnthropicProvider(SdkProvider["AsyncAnthropic"]):
         wall_clock: Clock = time.time,
     ) -> None:
         super().__init__(tier, clock=clock, wall_clock=wall_clock)
-        self._api_key = settings.anthropic_api_key
-        self._base_url = settings.anthropic_base_url or None
+        names = tier.settings
+        self._api_key_setting = names.api_key
+        self._api_key = settings.get(names.api_key) if names.api_key else ""
+        self._base_url = (settings.get(names.endpoint) if names.endpoint else "") or None
         self._default_max_tokens = default_max_tokens
 
     def _missing(self) -> str:
-        return "" if self._api_key else "ANTHROPIC_API_KEY"
+        return "" if self._api_key else self._api_key_setting or "api_key"
 
     def _open(self) -> Session[AsyncAnthropic]:
         from anthropic import AsyncAnthropic  # noqa: PLC0415 - heavy import, deferred to first use

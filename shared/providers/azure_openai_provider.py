@@ -1,8 +1,10 @@
-"""The Azure OpenAI tier (UK West), through the ``openai`` SDK's Azure client.
+"""An Azure OpenAI tier, through the ``openai`` SDK's Azure client.
 
-It authenticates with an API key or, when ``AZURE_OPENAI_USE_MANAGED_IDENTITY`` is set, with a
-Microsoft Entra token from the Function App's managed identity (``azure-identity``, imported on
-first use). The deployment name is ``AZURE_OPENAI_DEPLOYMENT`` when set, else the tier's.
+Every value comes from the app settings the tier names (:class:`TierSettings`; the standard
+names are ``AZURE_OPENAI_*``), so two tiers can call two accounts. It authenticates with an API
+key or, when the tier's managed-identity setting is on, with a Microsoft Entra token from the
+Function App's managed identity (``azure-identity``, imported on first use). The deployment is
+the tier's deployment setting when that is set, else the tier's ``deployment`` in config.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.models import ProviderRequest, ProviderResult
-from shared.platform import Settings, TierConfig
+from shared.platform import DEFAULT_AZURE_API_VERSION, Settings, TierConfig, flag
 from shared.providers.answers import openai_result
 from shared.providers.loops import Session
 from shared.providers.openai_provider import chat_arguments, openai_errors
@@ -57,19 +59,25 @@ class AzureOpenAIProvider(SdkProvider["AsyncAzureOpenAI"]):
         wall_clock: Clock = time.time,
     ) -> None:
         super().__init__(tier, clock=clock, wall_clock=wall_clock)
-        self._endpoint = settings.azure_openai_endpoint
-        self._api_key = settings.azure_openai_api_key
-        self._managed_identity = settings.azure_openai_use_managed_identity
-        self._api_version = settings.azure_openai_api_version
+        self._names = names = tier.settings
+
+        def read(name: str) -> str:
+            return settings.get(name) if name else ""
+
+        self._endpoint = read(names.endpoint)
+        self._api_key = read(names.api_key)
+        self._managed_identity = flag(read(names.managed_identity))
+        self._api_version = read(names.api_version) or DEFAULT_AZURE_API_VERSION
         self._credential_factory = credential_factory
-        self.deployment = settings.azure_openai_deployment or tier.deployment
+        self.deployment = read(names.deployment) or tier.deployment
 
     def _missing(self) -> str:
-        missing = [] if self._endpoint else ["AZURE_OPENAI_ENDPOINT"]
+        names = self._names
+        missing = [] if self._endpoint else [names.endpoint or "endpoint"]
         if not (self._api_key or self._managed_identity):
-            missing.append("AZURE_OPENAI_API_KEY")
+            missing.append(names.api_key or "api_key")
         if not self.deployment:
-            missing.append("AZURE_OPENAI_DEPLOYMENT")
+            missing.append(names.deployment or "deployment")
         return ", ".join(missing)
 
     def _open(self) -> Session[AsyncAzureOpenAI]:

@@ -47,7 +47,8 @@ def chat_arguments(request: ProviderRequest, model: str) -> dict[str, Any]:
 
 
 class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
-    """OpenAI Chat Completions; the model comes from the tier config."""
+    """OpenAI Chat Completions; the model comes from the tier config, the key and optional base
+    URL from the app settings the tier names (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``)."""
 
     def __init__(
         self,
@@ -58,11 +59,13 @@ class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
         wall_clock: Clock = time.time,
     ) -> None:
         super().__init__(tier, clock=clock, wall_clock=wall_clock)
-        self._api_key = settings.openai_api_key
-        self._base_url = settings.openai_base_url or None
+        names = tier.settings
+        self._api_key_setting = names.api_key
+        self._api_key = settings.get(names.api_key) if names.api_key else ""
+        self._base_url = (settings.get(names.endpoint) if names.endpoint else "") or None
 
     def _missing(self) -> str:
-        return "" if self._api_key else "OPENAI_API_KEY"
+        return "" if self._api_key else self._api_key_setting or "api_key"
 
     def _open(self) -> Session[AsyncOpenAI]:
         from openai import AsyncOpenAI  # noqa: PLC0415 - heavy import, deferred to first use

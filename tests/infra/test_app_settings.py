@@ -101,3 +101,44 @@ def test_flex_runtime_settings_are_not_set() -> None:
     assert "FUNCTIONS_WORKER_RUNTIME" not in settings
     assert "FUNCTIONS_EXTENSION_VERSION" not in settings
     assert "WEBSITE_RUN_FROM_PACKAGE" not in settings
+
+
+SECONDARY_SETTINGS = {
+    "AZURE_OPENAI_SECONDARY_ENDPOINT",
+    "AZURE_OPENAI_SECONDARY_USE_MANAGED_IDENTITY",
+    "AZURE_OPENAI_SECONDARY_API_KEY",
+    "AZURE_OPENAI_SECONDARY_DEPLOYMENT",
+    "AZURE_OPENAI_SECONDARY_API_VERSION",
+    "AZURE_OPENAI_SECONDARY_RESOURCE_ID",
+    "AZURE_OPENAI_SECONDARY_KEY_SECRET_NAME",
+}
+
+
+def test_each_region_calls_both_uk_openai_accounts_own_region_first() -> None:
+    """Both UK accounts by default; own region's as azure_openai, the other as the secondary."""
+    declared = _bicep.params(_bicep.MAIN)
+    assert declared["openAiLocations"]["default"] == ["uksouth", "ukwest"]
+    own = _bicep.variable(_bicep.MAIN, "openAiLocationFor")
+    other = _bicep.variable(_bicep.MAIN, "openAiSecondaryFor")
+    assert set(own) == set(other) == {"uksouth", "ukwest"}
+    stack = _bicep.module("regionStacks").params
+    assert "openAiLocationFor" in list(_bicep.walk(stack["openAiEndpoint"]))
+    assert "openAiSecondaryFor" in list(_bicep.walk(stack["openAiSecondaryEndpoint"]))
+    settings = _settings()
+    assert settings["AZURE_OPENAI_ENDPOINT"] == "openAiEndpoint"
+    assert settings["AZURE_OPENAI_SECONDARY_ENDPOINT"] == "openAiSecondaryEndpoint"
+    assert set(settings) >= SECONDARY_SETTINGS
+    key = settings["AZURE_OPENAI_SECONDARY_API_KEY"]["operator"]["operands"]["true_value"]
+    assert key == (
+        "@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiSecondaryKeySecretName})"
+    )
+
+
+def test_the_app_identity_may_call_both_accounts() -> None:
+    """OpenAI User on the secondary account too, through the same least-privilege module."""
+    region = _bicep.INFRA / "modules" / "region.bicep"
+    secondary = _bicep.module("openAiAccessSecondary", region)
+    assert secondary.target.name == "access-openai.bicep"
+    assert secondary.params["openAiAccountName"]["operator"]["operands"]["true_value"] == (
+        "openAiSecondaryAccountName"
+    )

@@ -128,6 +128,7 @@ def write_config(
     budget_s: float,
     open_s: float,
     rate_limits: dict[str, Any] | None = None,
+    edit_failover: Callable[[dict[str, Any]], None] | None = None,
 ) -> Path:
     for file in DEFAULT_CONFIG_DIR.glob("*.json"):
         shutil.copy(file, directory / file.name)
@@ -139,6 +140,8 @@ def write_config(
         tier["timeout_s"] = tier_timeout_s
     if rate_limits is not None:
         data["rate_limits"] = rate_limits
+    if edit_failover is not None:
+        edit_failover(data)
     path.write_text(json.dumps(data))
     escalation = directory / "escalation-config.json"
     data = json.loads(escalation.read_text())
@@ -167,6 +170,7 @@ def start_gateway(
         extra: dict[str, str] | None = None,
         rate_limits: dict[str, Any] | None = None,
         host_settings: dict[str, str] | None = None,
+        edit_failover: Callable[[dict[str, Any]], None] | None = None,
     ) -> Gateway:
         sims.clear()
         webhook.clear()
@@ -178,6 +182,7 @@ def start_gateway(
             budget_s=budget_s,
             open_s=open_s,
             rate_limits=rate_limits,
+            edit_failover=edit_failover,
         )
         env = {
             "AzureWebJobsStorage": azurite_connection,

@@ -40,13 +40,15 @@ def sims(simulated: SimulatedProviders) -> Iterator[SimulatedProviders]:
 @pytest.fixture
 def settings(sims: SimulatedProviders) -> Settings:
     """Settings pointing every provider at the simulators, with obviously fake keys."""
-    return Settings(
-        openai_api_key=FAKE_OPENAI_KEY,
-        openai_base_url=sims.openai_base_url,
-        azure_openai_endpoint=sims.azure_endpoint,
-        azure_openai_api_key=FAKE_AZURE_KEY,
-        anthropic_api_key=FAKE_ANTHROPIC_KEY,
-        anthropic_base_url=sims.anthropic_base_url,
+    return Settings.from_env(
+        {
+            "OPENAI_API_KEY": FAKE_OPENAI_KEY,
+            "OPENAI_BASE_URL": sims.openai_base_url,
+            "AZURE_OPENAI_ENDPOINT": sims.azure_endpoint,
+            "AZURE_OPENAI_API_KEY": FAKE_AZURE_KEY,
+            "ANTHROPIC_API_KEY": FAKE_ANTHROPIC_KEY,
+            "ANTHROPIC_BASE_URL": sims.anthropic_base_url,
+        }
     )
 
 

@@ -11,6 +11,7 @@ from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
 
 from shared.models import Message, Outcome
+from shared.platform.config import DEFAULT_AZURE_API_VERSION
 from shared.platform.settings import Settings
 from shared.providers.azure_openai_provider import COGNITIVE_SERVICES_SCOPE, AzureOpenAIProvider
 from simulators import SimulatedProviders
@@ -38,10 +39,13 @@ class FakeCredential:
         self.closed = True
 
 
+def changed(settings: Settings, **values: str) -> Settings:
+    """``settings`` with some app settings set (an empty value unsets one)."""
+    return dataclasses.replace(settings, env={**settings.env, **values})
+
+
 def managed_identity_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(
-        settings, azure_openai_api_key="", azure_openai_use_managed_identity=True
-    )
+    return changed(settings, AZURE_OPENAI_API_KEY="", AZURE_OPENAI_USE_MANAGED_IDENTITY="true")
 
 
 async def test_routes_to_the_tier_deployment_with_api_version(
@@ -52,7 +56,7 @@ async def test_routes_to_the_tier_deployment_with_api_version(
     recorded = sims.last_recorded("azure_openai")
     assert recorded is not None
     assert recorded.path == f"/openai/deployments/{AZURE_TIER.deployment}/chat/completions"
-    assert recorded.query["api-version"] == settings.azure_openai_api_version
+    assert recorded.query["api-version"] == DEFAULT_AZURE_API_VERSION
 
 
 async def test_deployment_setting_overrides_tier(
@@ -60,7 +64,7 @@ async def test_deployment_setting_overrides_tier(
 ) -> None:
     """AZURE_OPENAI_DEPLOYMENT, when set, names the deployment."""
     provider = AzureOpenAIProvider(
-        AZURE_TIER, dataclasses.replace(settings, azure_openai_deployment="override-dep")
+        AZURE_TIER, changed(settings, AZURE_OPENAI_DEPLOYMENT="override-dep")
     )
     try:
         await provider.complete(provider_request())
@@ -141,15 +145,15 @@ async def test_identity_failure_is_auth_error(settings: Settings, sims: Simulate
     ("changes", "configured"),
     [
         ({}, True),
-        ({"azure_openai_endpoint": ""}, False),
-        ({"azure_openai_api_key": ""}, False),
-        ({"azure_openai_api_key": "", "azure_openai_use_managed_identity": True}, True),
+        ({"AZURE_OPENAI_ENDPOINT": ""}, False),
+        ({"AZURE_OPENAI_API_KEY": ""}, False),
+        ({"AZURE_OPENAI_API_KEY": "", "AZURE_OPENAI_USE_MANAGED_IDENTITY": "true"}, True),
     ],
     ids=["key", "no-endpoint", "no-key", "managed-identity"],
 )
 def test_configured_needs_endpoint_and_credential(
-    settings: Settings, changes: dict[str, Any], configured: bool
+    settings: Settings, changes: dict[str, str], configured: bool
 ) -> None:
     """Configured only with an endpoint and either a key or managed identity."""
-    provider = AzureOpenAIProvider(AZURE_TIER, dataclasses.replace(settings, **changes))
+    provider = AzureOpenAIProvider(AZURE_TIER, changed(settings, **changes))
     assert provider.configured is configured

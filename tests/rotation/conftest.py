@@ -3,19 +3,21 @@ wired to them through the real Azure SDK clients."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
 
 from shared.operations.keyvault import azure_key_stores
 from shared.operations.rotation import (
+    AccountRotation,
     AgeAlertRule,
     Alert,
     MemoryRotationAudit,
     RotationConfig,
     RotationReport,
     RotationSettings,
+    RotationTarget,
     SecretRotation,
     adapter_verifier,
 )
@@ -52,8 +54,7 @@ CONFIG = RotationConfig(
 ENABLED = RotationSettings(
     enabled=True,
     key_vault_uri=VAULT_URL,
-    resource_id=RESOURCE_ID,
-    azure_openai_secret=AZURE_SECRET,
+    targets=(RotationTarget("azure_openai", RESOURCE_ID, AZURE_SECRET),),
 )
 
 
@@ -109,8 +110,14 @@ class Rotation:
     clock: FakeClock
 
     async def run(
-        self, settings: RotationSettings = ENABLED, config: RotationConfig = CONFIG
+        self,
+        settings: RotationSettings = ENABLED,
+        config: RotationConfig = CONFIG,
+        *,
+        tiers: Sequence[TierConfig] = (AZURE_TIER,),
+        env: Mapping[str, str] | None = None,
     ) -> RunResult:
+        """One run over ``settings.targets``, each verified through its tier's own adapter."""
         outcome = RunResult(RotationReport((), ()), MemoryRotationAudit())
 
         async def alert(raised: Alert) -> None:
@@ -119,21 +126,31 @@ class Rotation:
         async def sleep(seconds: float) -> None:
             outcome.sleeps.append(seconds)
 
-        app_settings = Settings(
-            azure_openai_endpoint=self.endpoint.url, azure_openai_deployment=DEPLOYMENT
+        app_settings = Settings.from_env(
+            env
+            if env is not None
+            else {"AZURE_OPENAI_ENDPOINT": self.endpoint.url, "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT}
         )
+        by_name = {tier.name: tier for tier in tiers}
         async with azure_key_stores(
             VAULT_URL,
-            RESOURCE_ID,
+            settings.resource_ids,
             credential=FakeCredential(),
             transport=FakeTransport(self.azure),
         ) as stores:
+            accounts = [
+                AccountRotation(
+                    target.secret_name,
+                    stores.accounts.get(target.resource_id),
+                    adapter_verifier(by_name[target.tier], app_settings, config.verify_timeout_s),
+                )
+                for target in settings.targets
+            ]
             job = SecretRotation(
                 config,
                 settings,
                 secrets=stores.secrets,
-                account=stores.account,
-                verify=adapter_verifier(AZURE_TIER, app_settings, config.verify_timeout_s),
+                accounts=accounts,
                 alert=alert,
                 audit=outcome.audit,
                 clock=self.clock,

@@ -67,10 +67,14 @@ class StoredVersion:
 
 @dataclass
 class FakeAzure:
-    """One Key Vault and one Azure OpenAI account, on an injected clock."""
+    """One Key Vault and Azure OpenAI accounts, on an injected clock.
+
+    ``keys`` are the keys of the account at :data:`RESOURCE_ID`; :meth:`add_account` adds more.
+    """
 
     clock: Callable[[], float]
     keys: dict[str, str] = field(default_factory=dict)
+    accounts: dict[str, dict[str, str]] = field(default_factory=dict)  # resource id -> keys
     vault: dict[str, list[StoredVersion]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, operation)
     failures: dict[str, int] = field(default_factory=dict)  # operation -> HTTP status
@@ -81,6 +85,13 @@ class FakeAzure:
     def __post_init__(self) -> None:
         if not self.keys:
             self.keys = {"Key1": self.new_key(), "Key2": self.new_key()}
+        self.accounts[RESOURCE_ID] = self.keys
+
+    def add_account(self, resource_id: str) -> dict[str, str]:
+        """Another account, with two fresh keys (the dict changes as keys are regenerated)."""
+        keys = {"Key1": self.new_key(), "Key2": self.new_key()}
+        self.accounts[resource_id] = keys
+        return keys
 
     def new_key(self) -> str:
         self._counter += 1
@@ -174,19 +185,20 @@ class FakeAzure:
         return bundle
 
     def _arm(self, method: str, path: str, body: bytes) -> tuple[str, Callable[[], Any]]:
-        assert path.startswith(RESOURCE_ID), path
+        [keys] = [k for rid, k in self.accounts.items() if path.startswith(rid + "/")]
+
+        def listed() -> dict[str, str]:
+            return {"key1": keys["Key1"], "key2": keys["Key2"]}
+
         if path.endswith("/regenerateKey"):
             key_name = json.loads(body)["keyName"]
 
             def regenerate() -> dict[str, str]:
-                self.keys[key_name] = self.new_key()
-                return self._keys()
+                keys[key_name] = self.new_key()
+                return listed()
 
             return "regenerate", regenerate
-        return "list_keys", self._keys
-
-    def _keys(self) -> dict[str, str]:
-        return {"key1": self.keys["Key1"], "key2": self.keys["Key2"]}
+        return "list_keys", listed
 
 
 class _Closable:
@@ -240,10 +252,11 @@ class FakeTransport(AsyncHttpTransport):  # type: ignore[type-arg]
 
 
 class FakeOpenAIEndpoint:
-    """An Azure OpenAI endpoint on loopback that accepts only the account's current keys."""
+    """An Azure OpenAI endpoint on loopback that accepts only its account's current keys."""
 
-    def __init__(self, azure: FakeAzure) -> None:
+    def __init__(self, azure: FakeAzure, resource_id: str = RESOURCE_ID) -> None:
         self._azure = azure
+        self._resource_id = resource_id
         self.rejecting = False  # answer 401 whatever the key
         self.keys_seen: list[str] = []
         self._runner: web.AppRunner | None = None
@@ -266,7 +279,7 @@ class FakeOpenAIEndpoint:
     async def _complete(self, request: web.Request) -> web.Response:
         key = request.headers.get("api-key", "")
         self.keys_seen.append(key)
-        if self.rejecting or key not in self._azure.keys.values():
+        if self.rejecting or key not in self._azure.accounts[self._resource_id].values():
             error = {"error": {"code": "401", "message": "Access denied due to invalid key."}}
             return web.json_response(error, status=401)
         return web.json_response(

@@ -66,7 +66,7 @@ async def test_a_failed_write_raises_an_error_without_the_value(azure: FakeAzure
     """The translated error and its whole printed traceback leave the value out."""
     azure.failures["set_secret"] = 403
     async with azure_key_stores(
-        VAULT_URL, RESOURCE_ID, credential=FakeCredential(), transport=FakeTransport(azure)
+        VAULT_URL, (RESOURCE_ID,), credential=FakeCredential(), transport=FakeTransport(azure)
     ) as stores:
         with pytest.raises(SecretStoreError) as caught:
             await stores.secrets.set(

@@ -6,10 +6,12 @@ import dataclasses
 
 import pytest
 
-from shared.operations.rotation import TAG_KEY_NAME, TAG_PREVIOUS, Level
+from shared.operations.rotation import TAG_KEY_NAME, TAG_PREVIOUS, Level, RotationSettings
+from shared.platform.config import TierConfig, TierSettings
+from shared.platform.settings import Settings
 
-from .conftest import AZURE_SECRET, CONFIG, ENABLED, Rotation, RunResult
-from .fakes import FakeAzure, FakeOpenAIEndpoint
+from .conftest import AZURE_SECRET, AZURE_TIER, CONFIG, ENABLED, Rotation, RunResult
+from .fakes import DEPLOYMENT, RESOURCE_ID, VAULT_URL, FakeAzure, FakeOpenAIEndpoint
 
 pytestmark = pytest.mark.integration
 
@@ -197,3 +199,58 @@ async def test_an_unreadable_secret_is_reported(rotation: Rotation, azure: FakeA
     assert {e.target for e in failed} == {"openai-api-key", "anthropic-api-key"}
     assert {e.fields["step"] for e in failed} == {"read_versions"}
     assert len(outcome.alerts) == 2
+
+
+SECOND_RESOURCE_ID = RESOURCE_ID.replace("askeve-test-openai", "askeve-test-openai-ukw")
+SECOND_SECRET = "azure-openai-api-key-ukwest"
+SECOND_TIER = TierConfig(
+    "azure_openai_secondary",
+    "azure_openai",
+    "gpt-4o-mini",
+    "ukwest",
+    3.0,
+    deployment=DEPLOYMENT,
+    setting_names=TierSettings(
+        endpoint="AZURE_OPENAI_SECONDARY_ENDPOINT",
+        api_key="AZURE_OPENAI_SECONDARY_API_KEY",
+        resource_id="AZURE_OPENAI_SECONDARY_RESOURCE_ID",
+        key_secret_name="AZURE_OPENAI_SECONDARY_KEY_SECRET_NAME",
+    ),
+)
+
+
+async def test_two_azure_openai_tiers_are_each_rotated_against_their_own_account(
+    rotation: Rotation, azure: FakeAzure, endpoint: FakeOpenAIEndpoint
+) -> None:
+    """Each tier's own account is regenerated, its own secret switched, its own endpoint used."""
+    second_keys = azure.add_account(SECOND_RESOURCE_ID)
+    azure.put_secret(SECOND_SECRET, second_keys["Key1"], age_days=91)
+    first_old, second_old = dict(azure.keys), dict(second_keys)
+    second_endpoint = FakeOpenAIEndpoint(azure, SECOND_RESOURCE_ID)
+    await second_endpoint.start()
+    env = {
+        "SECRET_ROTATION_ENABLED": "true",
+        "KEY_VAULT_URI": VAULT_URL,
+        "AZURE_OPENAI_ENDPOINT": endpoint.url,
+        "AZURE_OPENAI_RESOURCE_ID": RESOURCE_ID,
+        "AZURE_OPENAI_KEY_SECRET_NAME": AZURE_SECRET,
+        "AZURE_OPENAI_SECONDARY_ENDPOINT": second_endpoint.url,
+        "AZURE_OPENAI_SECONDARY_RESOURCE_ID": SECOND_RESOURCE_ID,
+        "AZURE_OPENAI_SECONDARY_KEY_SECRET_NAME": SECOND_SECRET,
+    }
+    tiers = (AZURE_TIER, SECOND_TIER)
+    settings = RotationSettings.from_settings(Settings.from_env(env), tiers)
+    try:
+        outcome = await rotation.run(settings, tiers=tiers, env=env)
+    finally:
+        await second_endpoint.stop()
+    rotated = [e.target for e in outcome.report.audit if e.action == "rotated"]
+    assert rotated == [AZURE_SECRET, SECOND_SECRET]
+    assert azure.keys["Key1"] == first_old["Key1"] != azure.keys["Key2"] != first_old["Key2"]
+    assert second_keys["Key1"] == second_old["Key1"]
+    assert second_keys["Key2"] != second_old["Key2"]
+    assert azure.latest(AZURE_SECRET).value == azure.keys["Key2"]
+    assert azure.latest(SECOND_SECRET).value == second_keys["Key2"]
+    assert endpoint.keys_seen == [azure.keys["Key2"]], "tier 1's key, at tier 1's endpoint"
+    assert second_endpoint.keys_seen == [second_keys["Key2"]], "tier 2's key, at its endpoint"
+    assert outcome.alerts == []

@@ -18,13 +18,14 @@ from shared.operations.rotation import (
     AgeAlertRule,
     Level,
     RotationSettings,
+    RotationTarget,
     active_key_name,
     age_level,
     load_rotation_config,
     parse_rotation_config,
     standby_of,
 )
-from shared.platform.config import ConfigError
+from shared.platform.config import ConfigError, TierConfig, TierSettings, load_config
 from shared.platform.settings import Settings
 from tests.support.clocks import ManualClock
 
@@ -73,9 +74,26 @@ def test_invalid_config_names_the_field(document: dict[str, Any], field: str) ->
         parse_rotation_config(document)
 
 
+TIERS = load_config().failover.tiers
+SECONDARY = TierConfig(
+    "azure_openai_secondary",
+    "azure_openai",
+    "gpt-4o-mini",
+    "ukwest",
+    3.0,
+    deployment="gpt-4o-mini",
+    setting_names=TierSettings(
+        endpoint="AZURE_OPENAI_SECONDARY_ENDPOINT",
+        api_key="AZURE_OPENAI_SECONDARY_API_KEY",
+        resource_id="AZURE_OPENAI_SECONDARY_RESOURCE_ID",
+        key_secret_name="AZURE_OPENAI_SECONDARY_KEY_SECRET_NAME",
+    ),
+)
+
+
 def test_settings_are_off_unless_enabled() -> None:
     """Rotation and dry run are off by default and read from their app settings."""
-    assert RotationSettings.from_settings(Settings()) == RotationSettings()
+    assert RotationSettings.from_settings(Settings(), TIERS) == RotationSettings()
     settings = RotationSettings.from_settings(
         Settings.from_env(
             {
@@ -85,13 +103,51 @@ def test_settings_are_off_unless_enabled() -> None:
                 "AZURE_OPENAI_RESOURCE_ID": RESOURCE_ID,
                 "AZURE_OPENAI_KEY_SECRET_NAME": "aoai",
             }
-        )
+        ),
+        TIERS,
     )
-    assert (settings.enabled, settings.dry_run, settings.azure_openai_secret) == (
-        True,
-        True,
-        "aoai",
+    assert (settings.enabled, settings.dry_run) == (True, True)
+    assert settings.targets == (RotationTarget("azure_openai", RESOURCE_ID, "aoai"),)
+
+
+def test_each_azure_openai_tier_with_a_resource_id_is_a_target() -> None:
+    """Both Azure OpenAI tiers of a chain are rotated, each with its own setting names."""
+    second = RESOURCE_ID.replace("askeve-test-openai", "askeve-test-openai-2")
+    settings = RotationSettings.from_settings(
+        Settings.from_env(
+            {
+                "AZURE_OPENAI_RESOURCE_ID": RESOURCE_ID,
+                "AZURE_OPENAI_KEY_SECRET_NAME": "aoai-uksouth",
+                "AZURE_OPENAI_SECONDARY_RESOURCE_ID": second,
+                "AZURE_OPENAI_SECONDARY_KEY_SECRET_NAME": "aoai-ukwest",
+            }
+        ),
+        (*TIERS, SECONDARY),
     )
+    assert settings.targets == (
+        RotationTarget("azure_openai", RESOURCE_ID, "aoai-uksouth"),
+        RotationTarget(
+            "azure_openai_secondary",
+            second,
+            "aoai-ukwest",
+            "AZURE_OPENAI_SECONDARY_RESOURCE_ID",
+        ),
+    )
+    assert settings.resource_ids == (RESOURCE_ID, second)
+
+
+def test_a_tier_without_rotation_settings_is_not_a_target() -> None:
+    """The secondary tier's settings unset: only the first Azure OpenAI tier is rotated."""
+    settings = RotationSettings.from_settings(
+        Settings.from_env({"AZURE_OPENAI_RESOURCE_ID": RESOURCE_ID}), (*TIERS, SECONDARY)
+    )
+    assert [t.tier for t in settings.targets] == ["azure_openai"]
+
+
+def test_a_malformed_resource_id_names_its_setting() -> None:
+    """The error says which tier's setting holds the bad id."""
+    with pytest.raises(ValueError, match="AZURE_OPENAI_SECONDARY_RESOURCE_ID"):
+        parse_resource_id("not-an-id", setting="AZURE_OPENAI_SECONDARY_RESOURCE_ID")
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ async def test_alerts_go_to_operations_through_the_escalation(azurite_connection
     async def opener(settings: RotationSettings) -> AsyncIterator[KeyStores]:
         async with azure_key_stores(
             settings.key_vault_uri,
-            settings.resource_id,
+            settings.resource_ids,
             credential=FakeCredential(),
             transport=FakeTransport(azure),
         ) as stores:

@@ -265,15 +265,17 @@ def breaker_gateway(store: InMemoryBreakerStore, clock: Clock) -> ChatGateway:
     """A gateway whose tiers are configured (never called: the engine is scripted) and whose
     breakers share ``store``."""
     config = load_config()
-    settings = Settings(
-        openai_api_key=NOT_A_KEY,
-        openai_base_url="http://127.0.0.1:9/v1",
-        azure_openai_endpoint="http://127.0.0.1:9",
-        azure_openai_api_key=NOT_A_KEY,
-        azure_openai_deployment="gpt-4o-mini",
-        anthropic_api_key=NOT_A_KEY,
-        anthropic_base_url="http://127.0.0.1:9",
-        status_poll_interval_s=0.1,
+    settings = Settings.from_env(
+        {
+            "OPENAI_API_KEY": NOT_A_KEY,
+            "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+            "AZURE_OPENAI_ENDPOINT": "http://127.0.0.1:9",
+            "AZURE_OPENAI_API_KEY": NOT_A_KEY,
+            "AZURE_OPENAI_DEPLOYMENT": "gpt-4o-mini",
+            "ANTHROPIC_API_KEY": NOT_A_KEY,
+            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+            "ASKEVE_STATUS_POLL_INTERVAL_MS": "100",
+        }
     )
     runtime = assemble(
         config,
