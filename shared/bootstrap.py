@@ -33,7 +33,7 @@ from shared.events import EventBus
 from shared.failover import ChatGateway, RateLimiter, RequestLimits, residency_policy
 from shared.observability import AuditStore, build_observability, trace_carrier
 from shared.operations import health_store_for
-from shared.platform import AppConfig, Settings, load_config, table_client
+from shared.platform import AppConfig, Settings, load_config, table_client, with_tier_regions
 from shared.providers import Provider, build_providers, preload_providers
 from shared.runtime import Runtime
 from shared.safety import Pseudonymizer, load_detector
@@ -165,6 +165,7 @@ def build_runtime(env: Mapping[str, str], *, warm: bool = True, **overrides: Any
     for neither. ``overrides`` go to :func:`assemble`."""
     settings = Settings.from_env(env)
     config = load_config(settings.config_dir or None)
+    config = replace(config, failover=with_tier_regions(config.failover, settings.get))
     runtime = assemble(config, settings, build_providers(config, settings), **overrides)
     if warm:
         threading.Thread(target=warm_up, args=(runtime,), name="warm-up", daemon=True).start()

@@ -37,6 +37,9 @@ param openAiAccountName string
 @description('Endpoint of that account (AZURE_OPENAI_ENDPOINT).')
 param openAiEndpoint string
 
+@description('Region of that account (AZURE_OPENAI_REGION: residency and the status page read it).')
+param openAiLocation string
+
 @description('Model deployment name (AZURE_OPENAI_DEPLOYMENT).')
 param openAiDeploymentName string
 
@@ -57,6 +60,9 @@ param openAiSecondaryAccountName string = ''
 
 @description('Endpoint of that account (AZURE_OPENAI_SECONDARY_ENDPOINT).')
 param openAiSecondaryEndpoint string = ''
+
+@description('Region of that account (AZURE_OPENAI_SECONDARY_REGION).')
+param openAiSecondaryLocation string = ''
 
 @description('Key Vault secret holding the key copy of that account.')
 param openAiSecondaryKeySecretName string = ''
@@ -229,6 +235,7 @@ module settings 'functionapp-settings.bicep' = {
       OPENAI_API_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=openai-api-key)'
       ANTHROPIC_API_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=anthropic-api-key)'
       AZURE_OPENAI_ENDPOINT: openAiEndpoint
+      AZURE_OPENAI_REGION: openAiLocation
       AZURE_OPENAI_USE_MANAGED_IDENTITY: 'true'
       AZURE_OPENAI_API_KEY: openAiKeyAuthEnabled ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiKeySecretName})' : ''
       AZURE_OPENAI_DEPLOYMENT: openAiDeploymentName
@@ -237,6 +244,7 @@ module settings 'functionapp-settings.bicep' = {
       AZURE_OPENAI_KEY_SECRET_NAME: openAiKeySecretName
       // Tier azure_openai_secondary: the other UK account, read through its own setting names.
       AZURE_OPENAI_SECONDARY_ENDPOINT: openAiSecondaryEndpoint
+      AZURE_OPENAI_SECONDARY_REGION: openAiSecondaryLocation
       AZURE_OPENAI_SECONDARY_USE_MANAGED_IDENTITY: hasSecondary ? 'true' : 'false'
       AZURE_OPENAI_SECONDARY_API_KEY: (hasSecondary && openAiKeyAuthEnabled) ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiSecondaryKeySecretName})' : ''
       AZURE_OPENAI_SECONDARY_DEPLOYMENT: openAiDeploymentName

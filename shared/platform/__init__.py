@@ -24,6 +24,7 @@ from shared.platform.config import (
     emergency_tier,
     load_config,
     read_config_file,
+    with_tier_regions,
 )
 from shared.platform.errors import ApiError, invalid
 from shared.platform.flags import flag
@@ -68,4 +69,5 @@ __all__ = [
     "now_iso",
     "read_config_file",
     "table_client",
+    "with_tier_regions",
 ]

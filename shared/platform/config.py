@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sized
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,6 +74,9 @@ class TierSettings:
     - ``api_version`` (Azure): the API version; unset means :data:`DEFAULT_AZURE_API_VERSION`.
     - ``resource_id``, ``key_secret_name`` (Azure): the account's resource id and the Key Vault
       secret holding its key copy. A tier whose resource id setting is set has its key rotated.
+    - ``region`` (Azure): the account's region. When that setting is set it wins over the
+      tier's ``region`` in the config file (each deployed region calls its own account first,
+      so the same tier sits in a different region in each app); see :func:`with_tier_regions`.
     """
 
     endpoint: str = ""
@@ -83,6 +86,7 @@ class TierSettings:
     api_version: str = ""
     resource_id: str = ""
     key_secret_name: str = ""
+    region: str = ""
 
 
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
@@ -102,6 +106,7 @@ STANDARD_SETTINGS: Mapping[str, TierSettings] = {
         api_version="AZURE_OPENAI_API_VERSION",
         resource_id="AZURE_OPENAI_RESOURCE_ID",
         key_secret_name="AZURE_OPENAI_KEY_SECRET_NAME",  # noqa: S106 - a setting name, not a secret
+        region="AZURE_OPENAI_REGION",
     ),
     "anthropic": TierSettings(endpoint="ANTHROPIC_BASE_URL", api_key="ANTHROPIC_API_KEY"),
 }
@@ -314,6 +319,18 @@ def _tier_settings(item: ConfigReader, kind: str) -> TierSettings | None:
             raise ConfigError(f"{reader.where(key)}: not an app setting name: {value!r}")
         names[key] = value
     return TierSettings(**names)
+
+
+def with_tier_regions(failover: FailoverConfig, setting: Callable[[str], str]) -> FailoverConfig:
+    """The config with each tier's region taken from its ``region`` setting where that is set
+    (``setting`` reads an app setting by name). Residency, health and status all read this."""
+    tiers = tuple(
+        replace(tier, region=value.strip().lower())
+        if tier.settings.region and (value := setting(tier.settings.region)).strip()
+        else tier
+        for tier in failover.tiers
+    )
+    return replace(failover, tiers=tiers)
 
 
 def parse_failover(data: object) -> FailoverConfig:
