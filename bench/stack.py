@@ -255,10 +255,17 @@ def threading_drain(process: subprocess.Popen[str]) -> None:
 
 
 def write_config(directory: Path, **failover: Any) -> None:
+    """The repo's config with these overrides, on a chain of one tier per simulator (openai,
+    azure_openai, anthropic): the shipped chain's second Azure OpenAI tier would reach the same
+    Azure simulator as the first, so faults and call counts could not tell the two apart."""
     for file in (REPO / "config").glob("*.json"):
         shutil.copy(file, directory / file.name)
     path = directory / "failover-config.json"
     data = json.loads(path.read_text())
+    first_of_kind = {}
+    for tier in data["tiers"]:
+        first_of_kind.setdefault(tier["kind"], tier)
+    data["tiers"] = list(first_of_kind.values())
     timeout = failover.pop("tier_timeout_s", None)
     if timeout is not None:
         for tier in data["tiers"]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
-from shared.platform.config import STANDARD_SETTINGS, TierSettings
+from shared.platform.config import STANDARD_SETTINGS, TierConfig, TierSettings, load_config
 from simulators.faults import Fault, ProviderName
 from simulators.hub import SimulatorHub
 from simulators.state import RecordedRequest
@@ -26,17 +26,28 @@ def tier_settings(names: TierSettings, url: str, key: str) -> dict[str, str]:
     return {names.endpoint: url, names.api_key: key}
 
 
-def app_settings(urls: Mapping[str, str], key: str) -> dict[str, str]:
-    """App settings that point the standard tier of each kind at the simulators (``urls`` as
-    the simulator process prints them, or :attr:`SimulatedProviders.urls`), with ``key`` as
-    every key. A tier with settings of its own (a second Azure OpenAI tier) is left unset, so it
-    is ``not_configured``; point it somewhere with :func:`tier_settings`."""
-    return {
-        **tier_settings(STANDARD_SETTINGS["openai"], urls["openai_base_url"], key),
-        **tier_settings(STANDARD_SETTINGS["azure_openai"], urls["azure_endpoint"], key),
-        **tier_settings(STANDARD_SETTINGS["anthropic"], urls["anthropic_base_url"], key),
-        "ASKEVE_SIMULATED_PROVIDERS": "true",
-    }
+_URL_OF_KIND = {
+    "openai": "openai_base_url",
+    "azure_openai": "azure_endpoint",
+    "anthropic": "anthropic_base_url",
+}
+
+
+def app_settings(
+    urls: Mapping[str, str], key: str, tiers: Iterable[TierConfig] | None = None
+) -> dict[str, str]:
+    """App settings that point every tier (default: the shipped chain's, and the standard
+    names of each kind) at the simulator of its kind (``urls`` as the simulator process prints
+    them, or :attr:`SimulatedProviders.urls`), with ``key`` as every key. Both Azure OpenAI
+    tiers of the shipped chain reach the one Azure simulator; point one elsewhere with
+    :func:`tier_settings`."""
+    chain = load_config().failover.tiers if tiers is None else tiers
+    pointed = [(kind, STANDARD_SETTINGS[kind]) for kind in _URL_OF_KIND]
+    pointed += [(tier.kind, tier.settings) for tier in chain]
+    settings: dict[str, str] = {"ASKEVE_SIMULATED_PROVIDERS": "true"}
+    for kind, names in pointed:
+        settings.update(tier_settings(names, urls[_URL_OF_KIND[kind]], key))
+    return settings
 
 
 class SimulatedProviders:

@@ -140,13 +140,17 @@ def build_plan(
     """Plan the tiers for one request that arrived at ``received_at`` (UTC)."""
     steps: list[TierStep] = []
     for index, tier in enumerate(config.tiers, start=1):
+        # The operator's policy first (disabled, then residency), then faults: a US tier with
+        # no key under DATA_RESIDENCY=uk is residency_blocked, so it is not expected to answer.
         skip: Outcome | None
         if not tier.enabled:
             skip = Outcome.DISABLED
+        elif (policy := blocked(tier.name)) is not None:
+            skip = policy
         elif not is_configured(tier.name):
             skip = Outcome.NOT_CONFIGURED
         else:
-            skip = blocked(tier.name)
+            skip = None
         steps.append(TierStep(tier.name, index, tier.timeout_s, skip))
     deadline = received_at + timedelta(seconds=config.budget_s - config.finish_reserve_s)
     return ChatPlan(

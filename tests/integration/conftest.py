@@ -23,6 +23,7 @@ from shared.runtime import Runtime
 from simulators.harness import SimulatedProviders, app_settings
 from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
 from tests.support.clocks import ManualClock
+from tests.support.configs import SECONDARY
 
 FUNCTION_KEY = "test-function-key"
 ADMIN_KEY = "test-admin-key"
@@ -130,10 +131,14 @@ def write_config(
     rate_limits: dict[str, Any] | None = None,
     edit_failover: Callable[[dict[str, Any]], None] | None = None,
 ) -> Path:
+    """The repo's config with test timings. The chain is the shipped one without its second UK
+    Azure OpenAI tier (openai, azure_openai, anthropic), so each tier is one simulator; the
+    four-tier chain is tested on its own (tests/integration/test_tier_settings_e2e.py)."""
     for file in DEFAULT_CONFIG_DIR.glob("*.json"):
         shutil.copy(file, directory / file.name)
     path = directory / "failover-config.json"
     data = json.loads(path.read_text())
+    data["tiers"] = [t for t in data["tiers"] if t["name"] != SECONDARY]
     data["budget_s"] = budget_s
     data["breaker_defaults"]["open_s"] = open_s
     for tier in data["tiers"]:

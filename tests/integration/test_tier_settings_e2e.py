@@ -93,7 +93,10 @@ def test_an_unset_second_azure_tier_is_skipped_as_not_configured(
     start_gateway: Callable[..., Gateway],
 ) -> None:
     """Without its settings the extra tier is skipped and Anthropic answers after it."""
-    gateway = start_gateway(edit_failover=with_secondary_azure_tier)
+    gateway = start_gateway(
+        edit_failover=with_secondary_azure_tier,
+        extra={"AZURE_OPENAI_SECONDARY_ENDPOINT": "", "AZURE_OPENAI_SECONDARY_API_KEY": ""},
+    )
     gateway.sims.set_fault("openai", Fault(kind=FaultKind.STATUS, status=500))
     gateway.sims.set_fault("azure_openai", Fault(kind=FaultKind.STATUS, status=503))
     failover = gateway.chat(QUESTION)["failover"]

@@ -76,8 +76,9 @@ def test_tier_rows_show_breaker_and_last_check() -> None:
     assert rows == [
         (1, "openai", "open"),
         (2, "azure_openai", "closed"),
-        (3, "anthropic", "closed"),
-        (4, "emergency", "n/a"),
+        (3, "azure_openai_secondary", "closed"),
+        (4, "anthropic", "closed"),
+        (5, "emergency", "n/a"),
     ]
     assert built.tiers[0].last_check is not None
     assert built.tiers[0].last_check.outcome == "ok"
@@ -183,7 +184,7 @@ def test_json_carries_the_same_sections_as_the_page() -> None:
 def test_page_has_a_row_per_tier_and_a_chart() -> None:
     """The HTML has the tier rows and an inline SVG with the latency lines."""
     page = render_page(report([record(at=NOW - 400), record(at=NOW - 10)]))
-    assert page.count('<tr class="tier"') == 4
+    assert page.count('<tr class="tier"') == len(CONFIG.failover.tiers) + 1
     assert '<svg id="latency-chart"' in page
     assert '<polyline class="p95"' in page
     assert 'http-equiv="refresh"' in page

@@ -25,6 +25,7 @@ def test_builds_each_tier_by_kind() -> None:
     assert {name: type(p) for name, p in providers.items()} == {
         "openai": OpenAIProvider,
         "azure_openai": AzureOpenAIProvider,
+        "azure_openai_secondary": AzureOpenAIProvider,
         "anthropic": AnthropicProvider,
     }
 

@@ -25,9 +25,10 @@ from shared.operations.rotation import (
     parse_rotation_config,
     standby_of,
 )
-from shared.platform.config import ConfigError, TierConfig, TierSettings, load_config
+from shared.platform.config import ConfigError, TierConfig, TierSettings
 from shared.platform.settings import Settings
 from tests.support.clocks import ManualClock
+from tests.support.configs import three_tiers
 
 from .fakes import RESOURCE_ID, SUBSCRIPTION
 
@@ -74,7 +75,7 @@ def test_invalid_config_names_the_field(document: dict[str, Any], field: str) ->
         parse_rotation_config(document)
 
 
-TIERS = load_config().failover.tiers
+TIERS = three_tiers().tiers
 SECONDARY = TierConfig(
     "azure_openai_secondary",
     "azure_openai",

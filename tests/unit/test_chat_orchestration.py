@@ -13,6 +13,7 @@ from shared.failover.plan import ChatPlan, build_plan, residency_policy
 from shared.models import ChatRequest, Message, Outcome
 from shared.platform.config import FailoverConfig, load_config
 from shared.platform.ports import CHAT_ORCHESTRATION as ORCHESTRATION
+from tests.support.configs import SECONDARY, three_tiers
 from tests.support.history import Driver, flat_actions
 from tests.support.payloads import provider_ok as ok
 
@@ -33,9 +34,7 @@ def make_plan(config: FailoverConfig | None = None, configured: bool = True) -> 
         messages=(Message("user", "What are the symptoms of ovarian cancer?"),),
         conversation_id="conv-1",
     )
-    return build_plan(
-        config or load_config().failover, request, T0, is_configured=lambda _name: configured
-    )
+    return build_plan(config or three_tiers(), request, T0, is_configured=lambda _name: configured)
 
 
 class Run(Driver):
@@ -147,7 +146,7 @@ def test_unconfigured_tiers_are_skipped_without_a_call() -> None:
 
 def test_a_tier_that_would_overrun_the_budget_gets_less_time() -> None:
     """Tier 3's timer is cut to the overall deadline when earlier tiers used up the budget."""
-    base = load_config().failover
+    base = three_tiers()
     config = replace(base, budget_s=7.3, finish_reserve_s=0.3)  # deadline at +7.0 s
     run = Run(make_plan(config))
     run.time_out()  # tier 1 times out at +3 s
@@ -165,7 +164,7 @@ def test_a_tier_that_would_overrun_the_budget_gets_less_time() -> None:
 
 def test_no_tier_starts_once_the_budget_is_spent() -> None:
     """A tier with less than the minimum useful time left is recorded as budget_exhausted."""
-    base = load_config().failover
+    base = three_tiers()
     config = replace(base, budget_s=6.4, finish_reserve_s=0.3, min_tier_time_s=0.25)
     run = Run(make_plan(config))
     run.time_out()
@@ -242,7 +241,8 @@ def test_admission_never_unskips_a_tier() -> None:
 
 
 def test_uk_residency_blocks_tiers_outside_the_uk() -> None:
-    """With DATA_RESIDENCY=uk, tiers declared outside the UK are skipped as residency_blocked."""
+    """With DATA_RESIDENCY=uk, the shipped chain skips the US tiers as residency_blocked and
+    fails over between the two UK Azure OpenAI accounts: UK-only failover is two tiers deep."""
     config = load_config().failover
     policy = residency_policy(config, "uk")
     plan = build_plan(
@@ -255,10 +255,16 @@ def test_uk_residency_blocks_tiers_outside_the_uk() -> None:
     assert [s.skip for s in plan.steps] == [
         Outcome.RESIDENCY_BLOCKED,
         None,
+        None,
         Outcome.RESIDENCY_BLOCKED,
     ]
+    assert plan.preferred_tier == 2
     run = Run(plan)
     assert [c["input"]["tier"] for c in run.calls(CALL_PROVIDER)] == ["azure_openai"]
+    run.answer(failed("unavailable"), at(0.1))
+    assert run.last_call()["tier"] == "azure_openai_secondary"
+    state = run.answer(ok("from the second UK account"), at(0.3))
+    assert (state["output"]["tier"], state["output"]["provider"]) == (3, SECONDARY)
 
 
 def test_residency_is_off_unless_set_to_uk() -> None:

@@ -9,17 +9,39 @@ from typing import Any
 
 import pytest
 
-from shared.platform.config import DEFAULT_CONFIG_DIR, ConfigError, load_config
+from shared.platform.config import (
+    DEFAULT_CONFIG_DIR,
+    ConfigError,
+    load_config,
+    with_tier_regions,
+)
 
 
 def test_the_shipped_config_loads() -> None:
-    """The repo's config is valid and lists the three LLM tiers in failover order."""
+    """The repo's config is valid and lists the four LLM tiers in failover order: both UK
+    Azure OpenAI accounts sit between OpenAI and Anthropic."""
     config = load_config()
-    assert [t.name for t in config.failover.tiers] == ["openai", "azure_openai", "anthropic"]
+    assert [t.name for t in config.failover.tiers] == [
+        "openai",
+        "azure_openai",
+        "azure_openai_secondary",
+        "anthropic",
+    ]
     assert config.failover.tier("azure_openai").region == "ukwest"
+    assert config.failover.tier("azure_openai_secondary").region == "uksouth"
+    assert config.failover.emergency_tier == 5
     assert config.failover.budget_s == 8.0
     assert all(t.timeout_s == 3.0 for t in config.failover.tiers)
     assert set(config.safety.crisis_responses) == {"self_harm", "medical_emergency", "safeguarding"}
+
+
+def test_a_tier_region_setting_wins_over_the_file() -> None:
+    """Each deployed region calls its own account first, so the app settings say where each
+    Azure OpenAI tier is; unset, the file's region stands."""
+    failover = load_config().failover
+    settings = {"AZURE_OPENAI_REGION": "UKSouth", "AZURE_OPENAI_SECONDARY_REGION": ""}
+    resolved = with_tier_regions(failover, lambda name: settings.get(name, ""))
+    assert [t.region for t in resolved.tiers] == ["us", "uksouth", "uksouth", "us"]
 
 
 def edited(tmp_path: Path, name: str, edit: Any) -> Path:

@@ -19,6 +19,8 @@ from shared.platform.settings import Settings
 from shared.providers.registry import build_providers
 from tests.observability.helpers import unit_runtime
 
+# The shipped chain has four LLM tiers; the emergency text is the fifth.
+EMERGENCY_TIER = load_config().failover.emergency_tier
 REQUEST = json.dumps({"messages": [{"role": "user", "content": "Hello"}]}).encode()
 
 
@@ -109,32 +111,32 @@ async def test_answer_from_tier2_is_marked_degraded() -> None:
     assert reply.body["failover"]["provider"] == "azure_openai"
 
 
-async def test_orchestration_that_cannot_start_is_answered_from_tier4() -> None:
+async def test_orchestration_that_cannot_start_is_answered_from_the_emergency_tier() -> None:
     """If the orchestration cannot start, the trigger itself answers from tier 4."""
     engine = FakeEngine(start_error=ConnectionError("task hub unreachable"))
     reply = await gateway(Clock()).handle(REQUEST, None, engine)
     assert reply.status == 200
-    assert reply.body["failover"]["tier"] == 4
+    assert reply.body["failover"]["tier"] == EMERGENCY_TIER
     assert reply.body["failover"]["provider"] == "emergency"
     assert reply.body["failover"]["degraded"] is True
     assert load_config().safety.emergency_general == reply.body["choices"][0]["message"]["content"]
 
 
-async def test_orchestration_past_the_budget_is_answered_from_tier4() -> None:
+async def test_orchestration_past_the_budget_is_answered_from_the_emergency_tier() -> None:
     """If the orchestration has not finished within the overall budget, tier 4 answers."""
     clock = Clock()
     engine = FakeEngine()
     reply = await gateway(clock).handle(REQUEST, None, engine)
-    assert reply.body["failover"]["tier"] == 4
+    assert reply.body["failover"]["tier"] == EMERGENCY_TIER
     assert clock.now - 1000.0 == pytest.approx(8.0)
     assert engine.polls == pytest.approx(80, abs=1)
 
 
-async def test_failed_orchestration_is_answered_from_tier4() -> None:
+async def test_failed_orchestration_is_answered_from_the_emergency_tier() -> None:
     """A failed orchestration still gets the bot an answer."""
     engine = FakeEngine(states=[("failed", None)])
     reply = await gateway(Clock()).handle(REQUEST, None, engine)
-    assert reply.body["failover"]["tier"] == 4
+    assert reply.body["failover"]["tier"] == EMERGENCY_TIER
 
 
 async def test_status_errors_are_retried_until_completion() -> None:
@@ -153,13 +155,35 @@ async def test_bad_request_never_starts_an_orchestration() -> None:
     assert engine.started == []
 
 
+@pytest.mark.parametrize(
+    ("tier", "provider", "degraded"),
+    [(2, "azure_openai", False), (3, "azure_openai_secondary", True), (1, "openai", True)],
+)
+async def test_degraded_is_judged_against_the_first_tier_the_policy_permits(
+    tier: int, provider: str, degraded: bool
+) -> None:
+    """With DATA_RESIDENCY=uk the first UK tier is the expected one: its answers are not
+    degraded, the second UK account's are."""
+    runtime = unit_runtime(data_residency="uk", status_poll_interval_s=0.1)
+    clock = Clock()
+    chat = chat_gateway(runtime, monotonic=clock.monotonic, sleep=clock.sleep)
+    engine = FakeEngine(states=[("completed", tier_output(tier, provider))])
+    reply = await chat.handle(REQUEST, None, engine)
+    assert reply.body["failover"]["degraded"] is degraded
+
+
 async def test_plan_carries_the_deadline_and_the_tiers() -> None:
     """The orchestration input names every tier in order, with the configured timeouts."""
     engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
     await gateway(Clock()).handle(REQUEST, None, engine)
     steps = engine.started[0]["steps"]
-    assert [s["name"] for s in steps] == ["openai", "azure_openai", "anthropic"]
-    assert [s["skip"] for s in steps] == ["not_configured"] * 3
+    assert [s["name"] for s in steps] == [
+        "openai",
+        "azure_openai",
+        "azure_openai_secondary",
+        "anthropic",
+    ]
+    assert [s["skip"] for s in steps] == ["not_configured"] * 4
     assert "deadline" in engine.started[0]
 
 
@@ -272,6 +296,8 @@ def breaker_gateway(store: InMemoryBreakerStore, clock: Clock) -> ChatGateway:
             "AZURE_OPENAI_ENDPOINT": "http://127.0.0.1:9",
             "AZURE_OPENAI_API_KEY": NOT_A_KEY,
             "AZURE_OPENAI_DEPLOYMENT": "gpt-4o-mini",
+            "AZURE_OPENAI_SECONDARY_ENDPOINT": "http://127.0.0.1:9",
+            "AZURE_OPENAI_SECONDARY_API_KEY": NOT_A_KEY,
             "ANTHROPIC_API_KEY": NOT_A_KEY,
             "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
             "ASKEVE_STATUS_POLL_INTERVAL_MS": "100",
@@ -299,6 +325,7 @@ async def test_breaker_admission_is_stamped_on_the_plan() -> None:
     assert [(s["name"], s["skip"], s["probe"]) for s in steps] == [
         ("openai", "breaker_open", False),
         ("azure_openai", None, False),
+        ("azure_openai_secondary", None, False),
         ("anthropic", None, False),
     ]
 
@@ -310,7 +337,7 @@ async def test_unreadable_breakers_allow_every_tier() -> None:
     engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
     reply = await breaker_gateway(store, Clock()).handle(REQUEST, None, engine)
     assert reply.status == 200
-    assert [s["skip"] for s in engine.started[0]["steps"]] == [None, None, None]
+    assert [s["skip"] for s in engine.started[0]["steps"]] == [None, None, None, None]
 
 
 @dataclass

@@ -38,9 +38,9 @@ from orchestrators.chat import CALL_PROVIDER, failover
 from orchestrators.escalation import AUDIT, DELIVER, escalation_flow
 from shared.failover.plan import ChatPlan, build_plan
 from shared.models import ChatRequest, Message
-from shared.platform.config import load_config
 from shared.platform.ports import CHAT_ORCHESTRATION as ORCHESTRATION
 from shared.platform.ports import ESCALATION_ORCHESTRATION as ESCALATION
+from tests.support.configs import three_tiers
 from tests.support.history import TASK_COMPLETED, TASK_FAILED, TIMER_FIRED, Driver
 from tests.support.payloads import crisis_escalation
 from tests.support.payloads import provider_ok as ok
@@ -173,7 +173,7 @@ def failed(outcome: str) -> dict[str, Any]:
 
 
 def plan(**changes: Any) -> ChatPlan:
-    config = replace(load_config().failover, **changes)
+    config = replace(three_tiers(), **changes)
     request = ChatRequest(messages=(Message("user", "What are the symptoms of ovarian cancer?"),))
     return build_plan(config, request, C0, is_configured=lambda _name: True)
 
@@ -268,7 +268,7 @@ def chat_breaker_open_and_probe() -> Recorder:
 
 
 def chat_nothing_configured() -> Recorder:
-    config = load_config().failover
+    config = three_tiers()
     request = ChatRequest(messages=(Message("user", "hi"),))
     flow = ChatFlow(build_plan(config, request, C0, is_configured=lambda _name: False))
     assert flow.done
