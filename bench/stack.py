@@ -262,7 +262,7 @@ def write_config(directory: Path, **failover: Any) -> None:
         shutil.copy(file, directory / file.name)
     path = directory / "failover-config.json"
     data = json.loads(path.read_text())
-    first_of_kind = {}
+    first_of_kind: dict[str, dict[str, Any]] = {}
     for tier in data["tiers"]:
         first_of_kind.setdefault(tier["kind"], tier)
     data["tiers"] = list(first_of_kind.values())
