@@ -279,7 +279,7 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     runsSecretRotation: (openAiLocationFor[region] == region) || ((i == 0) && !contains(regions, openAiLocationFor[region]))
     openAiSecondaryAccountName: empty(openAiSecondaryFor[region]) ? '' : openAi[indexOf(openAiLocations, openAiSecondaryFor[region])].outputs.name
     openAiSecondaryEndpoint: empty(openAiSecondaryFor[region]) ? '' : openAi[indexOf(openAiLocations, openAiSecondaryFor[region])].outputs.endpoint
-    openAiSecondaryLocation: openAiSecondaryFor[region]
+    openAiSecondaryRegion: openAiSecondaryFor[region]
     openAiSecondaryKeySecretName: empty(openAiSecondaryFor[region]) ? '' : 'azure-openai-api-key-${openAiSecondaryFor[region]}'
     // The secondary account is rotated by the region it belongs to; only if that region runs no
     // app does the first region rotate it (one rotating region per account, as above).

@@ -38,6 +38,10 @@ param openAiAccountName string
 param openAiEndpoint string
 
 @description('Region of that account (AZURE_OPENAI_REGION: residency and the status page read it).')
+@allowed([
+  'uksouth'
+  'ukwest'
+])
 param openAiLocation string
 
 @description('Model deployment name (AZURE_OPENAI_DEPLOYMENT).')
@@ -62,7 +66,7 @@ param openAiSecondaryAccountName string = ''
 param openAiSecondaryEndpoint string = ''
 
 @description('Region of that account (AZURE_OPENAI_SECONDARY_REGION).')
-param openAiSecondaryLocation string = ''
+param openAiSecondaryRegion string = ''
 
 @description('Key Vault secret holding the key copy of that account.')
 param openAiSecondaryKeySecretName string = ''
@@ -244,7 +248,7 @@ module settings 'functionapp-settings.bicep' = {
       AZURE_OPENAI_KEY_SECRET_NAME: openAiKeySecretName
       // Tier azure_openai_secondary: the other UK account, read through its own setting names.
       AZURE_OPENAI_SECONDARY_ENDPOINT: openAiSecondaryEndpoint
-      AZURE_OPENAI_SECONDARY_REGION: openAiSecondaryLocation
+      AZURE_OPENAI_SECONDARY_REGION: openAiSecondaryRegion
       AZURE_OPENAI_SECONDARY_USE_MANAGED_IDENTITY: hasSecondary ? 'true' : 'false'
       AZURE_OPENAI_SECONDARY_API_KEY: (hasSecondary && openAiKeyAuthEnabled) ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiSecondaryKeySecretName})' : ''
       AZURE_OPENAI_SECONDARY_DEPLOYMENT: openAiDeploymentName

@@ -128,6 +128,11 @@ def test_each_region_calls_both_uk_openai_accounts_own_region_first() -> None:
     assert settings["AZURE_OPENAI_ENDPOINT"] == "openAiEndpoint"
     assert settings["AZURE_OPENAI_SECONDARY_ENDPOINT"] == "openAiSecondaryEndpoint"
     assert set(settings) >= SECONDARY_SETTINGS
+    # Each tier's region is its own account's, so residency and the status page tell the truth.
+    assert settings["AZURE_OPENAI_REGION"] == "openAiLocation"
+    assert settings["AZURE_OPENAI_SECONDARY_REGION"] == "openAiSecondaryRegion"
+    assert "openAiLocationFor" in list(_bicep.walk(stack["openAiLocation"]))
+    assert "openAiSecondaryFor" in list(_bicep.walk(stack["openAiSecondaryRegion"]))
     key = settings["AZURE_OPENAI_SECONDARY_API_KEY"]["operator"]["operands"]["true_value"]
     assert key == (
         "@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${openAiSecondaryKeySecretName})"
