@@ -1,9 +1,10 @@
-"""The ``chat`` orchestration: try each tier in order, each raced against a durable timer.
+"""``chat_orchestrator``: try each tier in order, each raced against a durable timer.
 
 Replay-safe by construction: the plan (tiers, timeouts, the absolute deadline and each tier's
 breaker admission, decided by the HTTP trigger) arrives as the orchestration input, time comes
 only from ``context.current_utc_datetime``, and all I/O happens in the ``call_provider``
-activity. One request is therefore two episodes when tier 1 answers: schedule, then complete.
+activity. One request is therefore two episodes when the first tier it calls answers: schedule,
+then complete.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``escalation`` orchestration: deliver, retry with durable timers, await acknowledgement.
+"""``escalation_orchestrator``: deliver, retry with durable timers, await acknowledgement.
 
 Every channel (Teams and email) is tried together; a failure of one never stops the other.
 Undelivered channels are retried with exponential backoff, on durable timers, until delivered

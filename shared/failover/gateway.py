@@ -1,10 +1,10 @@
 """The chat request path, behind the HTTP trigger.
 
-Parse, plan, start the ``chat`` orchestration, poll it until it finishes or the overall budget
+Parse, plan, start ``chat_orchestrator``, poll it until it finishes or the overall budget
 runs out, and answer. The orchestration engine is reached through :class:`Orchestrations`, a
-small port, so this module never imports Azure Functions. Tier 4 (the pre-approved emergency
-reply) is built here from config alone: it needs neither storage nor the orchestration engine,
-so the bot always gets an answer.
+small port, so this module never imports Azure Functions. The emergency tier (the pre-approved
+emergency reply, after the last LLM tier) is built here from config alone: it needs neither
+storage nor the orchestration engine, so the bot always gets an answer.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class ChatGateway:
             received_at, started, self.pseudonyms.reference(request.conversation_key)
         )
         match = self._detect(request)
-        if match is not None:  # crisis messages are never rate-limited
+        if match is not None:  # the app never rate-limits a crisis message (the WAF still can)
             return await self._crisis(
                 request, match.category, match.signals, orchestrations, context
             )

@@ -20,8 +20,9 @@ Runs never overlap: the Functions host runs a timer trigger as a singleton acros
 (a blob lease) and starts the next occurrence only after the previous one ends; the dev host
 does the same with a lock per timer function.
 
-``healthy`` means tier 1 is usable (enabled, configured, breaker closed); otherwise the service
-is ``degraded``, whether another LLM tier is usable or only the emergency tier is left. Both
+``healthy`` means the first tier the policy permits (not disabled, not blocked by
+``DATA_RESIDENCY``) is usable (enabled, configured, breaker closed); otherwise the service is
+``degraded``, whether another LLM tier is usable or only the emergency tier is left. Both
 are HTTP 200: the emergency tier always answers.
 """
 
