@@ -57,6 +57,7 @@ from shared.operations.keyvault import (
     KeyStores,
     Secret,
     SecretStore,
+    azure_key_stores,
     latest_enabled,
     parse_resource_id,
 )
@@ -72,6 +73,7 @@ from shared.platform import (
     read_config_file,
     table_client,
 )
+from shared.providers import AzureOpenAIProvider
 
 log = logging.getLogger(__name__)
 
@@ -564,10 +566,6 @@ def adapter_verifier(tier: TierConfig, settings: Settings, timeout_s: float) -> 
     deployment), authenticating with that key instead of the managed identity."""
 
     async def verify(key: str) -> ProviderResult:
-        from shared.providers import (  # noqa: PLC0415 - lazy
-            AzureOpenAIProvider,
-        )
-
         names = tier.settings
         env = {**settings.env, names.api_key: key}
         if names.managed_identity:
@@ -661,6 +659,4 @@ async def run_secret_rotation(
 
 
 def _azure_stores(settings: RotationSettings) -> contextlib.AbstractAsyncContextManager[KeyStores]:
-    from shared.operations.keyvault import azure_key_stores  # noqa: PLC0415 - the Azure SDKs load lazily
-
     return azure_key_stores(settings.key_vault_uri, settings.resource_ids)
