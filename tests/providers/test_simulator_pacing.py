@@ -48,7 +48,7 @@ def test_a_fault_overrides_only_the_numbers_it_sets() -> None:
 
 def test_default_pacing_is_instant() -> None:
     """Without pacing an answer is as fast as possible and as long as its text."""
-    assert INSTANT == Pacing(0, 0, None)
+    assert Pacing(0, 0, None) == INSTANT
 
 
 @pytest.mark.parametrize("provider", sorted(REALISTIC))
