@@ -60,12 +60,14 @@ def _credential(provider: ProviderName, request: web.Request) -> str:
 
 
 class _Streaming(NamedTuple):
-    """What a streamed answer is: its fault, pacing, tokens and stop reason."""
+    """What a streamed answer is: its fault, pacing, tokens and stop reason, and the event
+    that a change of fault sets (taken when the request arrived, so none is missed)."""
 
     fault: Fault | None
     pacing: Pacing
     tokens: list[str]
     finish: str
+    released: asyncio.Event
 
 
 class ProviderEndpoint:
@@ -109,12 +111,13 @@ class ProviderEndpoint:
                 stream=streamed,
             )
         )
+        released = self.state.released
         serial = next(self._serial)
         headers = _fault_headers(fault)
         headers[_REQUEST_ID_HEADER[self.provider]] = f"req_sim{serial:06d}"
         kind = FaultKind.OK if fault is None else fault.kind
         if kind is FaultKind.HANG or (kind is FaultKind.STALL and not streamed):
-            await self._hold()
+            await self._hold(released)
             if self._stopping.is_set():
                 return self._error(503, headers)
             fault, kind = None, FaultKind.OK  # released by a change of fault: answer normally
@@ -126,7 +129,9 @@ class ProviderEndpoint:
         if kind not in ANSWERING or (kind is FaultKind.NO_FINAL and not streamed):
             assert fault is not None  # noqa: S101 - OK is answering
             return self._faulted(fault, body or {}, serial, headers)
-        return await self._respond(request, body, fault, serial, headers, streamed=streamed)
+        return await self._respond(
+            request, body, fault, serial, headers, streamed=streamed, released=released
+        )
 
     async def _respond(
         self,
@@ -137,6 +142,7 @@ class ProviderEndpoint:
         headers: dict[str, str],
         *,
         streamed: bool,
+        released: asyncio.Event,
     ) -> web.StreamResponse:
         """Answer (streamed or not, paced, perhaps cut short), if the request is acceptable."""
         kind = FaultKind.OK if fault is None else fault.kind
@@ -149,7 +155,7 @@ class ProviderEndpoint:
             text = fault.answer
         tokens, stop = self._cut(checked, answer_tokens(text, pacing.answer_tokens))
         if streamed:
-            streaming = _Streaming(fault, pacing, tokens, stop)
+            streaming = _Streaming(fault, pacing, tokens, stop, released)
             return await self._stream(request, checked, serial, headers, streaming)
         # A non-streamed answer is sent whole when its last token is due.
         await self._pause(due_s(pacing, len(tokens) - 1))
@@ -213,7 +219,7 @@ class ProviderEndpoint:
         streaming: _Streaming,
     ) -> web.StreamResponse:
         """Stream the answer's tokens as they fall due, ending as the fault says."""
-        fault, pacing, tokens, finish = streaming
+        fault, pacing, tokens, finish, released = streaming
         kind = FaultKind.OK if fault is None else fault.kind
         strike = _strike_after(fault, len(tokens))
         stream = self._stream_format(body, serial)
@@ -233,7 +239,7 @@ class ProviderEndpoint:
                     request.transport.close()
                 return response
             if kind is FaultKind.STALL:
-                await self._hold()
+                await self._hold(released)
                 if self._stopping.is_set():
                     await response.write(stream.error())
                     return response
@@ -285,8 +291,8 @@ class ProviderEndpoint:
             request.transport.close()
         return response
 
-    async def _hold(self) -> None:
-        released = self.state.released
+    async def _hold(self, released: asyncio.Event) -> None:
+        """Wait until ``released`` is set (the fault changed) or the simulator stops."""
         waiters = [
             asyncio.ensure_future(released.wait()),
             asyncio.ensure_future(self._stopping.wait()),
