@@ -75,8 +75,10 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
                 SimulatedProviders,
                 app_settings,
             )
+            from simulators.pacing import REALISTIC  # noqa: PLC0415 - dev only
 
-            sims = stack.enter_context(SimulatedProviders(args.host))
+            # Paced like the real models, so a person trying the gateway sees a real pace.
+            sims = stack.enter_context(SimulatedProviders(args.host, pacing=REALISTIC))
             os.environ.update(app_settings(sims.urls, SIM_KEY))
             notes.append(f"simulated providers (fault control: {sims.control_url}/_sim/stats)")
         if not os.environ.get("TEAMS_WEBHOOK_URL") and not os.environ.get("SMTP_HOST"):

@@ -10,17 +10,21 @@ For tests and local runs only; never deployed. The real SDKs drive them through 
 
 Or as a process: ``python -m simulators`` (see ``simulators/__main__.py``), controlled over HTTP
 with ``POST /_sim/fault``, ``DELETE /_sim/fault/{provider}``, ``POST /_sim/reset`` and
-``GET /_sim/stats`` on its control port.
+``GET /_sim/stats`` on its control port, and ``POST /_sim/pacing`` to set how fast answers
+are written (``SimulatedProviders(pacing=...)``; see ``simulators/pacing.py``).
 """
 
 from simulators.faults import PROVIDERS, Fault, FaultKind, ProviderName
 from simulators.harness import SimulatedProviders
+from simulators.pacing import REALISTIC, Pacing
 from simulators.state import RecordedRequest
 
 __all__ = [
     "PROVIDERS",
+    "REALISTIC",
     "Fault",
     "FaultKind",
+    "Pacing",
     "ProviderName",
     "RecordedRequest",
     "SimulatedProviders",

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from shared.platform.config import STANDARD_SETTINGS, TierConfig, TierSettings, load_config
 from simulators.faults import Fault, ProviderName
 from simulators.hub import SimulatorHub
+from simulators.pacing import Pacing
 from simulators.state import RecordedRequest
 
 _T = TypeVar("_T")
@@ -51,7 +52,12 @@ def app_settings(
 
 
 class SimulatedProviders:
-    """The three simulated providers, running until :meth:`stop` (or the end of a ``with``)."""
+    """The three simulated providers, running until :meth:`stop` (or the end of a ``with``).
+
+    ``pacing`` is the default pacing of every provider, or of each (see
+    :mod:`simulators.pacing`; :data:`simulators.pacing.REALISTIC` is what ``make run`` uses);
+    without it every answer is instant.
+    """
 
     def __init__(
         self,
@@ -59,8 +65,9 @@ class SimulatedProviders:
         *,
         ports: Mapping[ProviderName, int] | None = None,
         control_port: int | None = 0,
+        pacing: Pacing | Mapping[ProviderName, Pacing] | None = None,
     ) -> None:
-        self._hub = SimulatorHub(host)
+        self._hub = SimulatorHub(host, pacing=pacing)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="simulated-providers", daemon=True)
         self._thread.start()
@@ -111,8 +118,20 @@ class SimulatedProviders:
         """Let ``provider`` answer normally again."""
         self._call(self._hub.set_fault(provider, None))
 
+    def set_pacing(self, pacing: Pacing, provider: ProviderName | None = None) -> None:
+        """Make ``pacing`` the default of ``provider`` (None: of every provider)."""
+
+        async def on_loop() -> None:
+            self._hub.set_pacing(pacing, provider)
+
+        self._call(on_loop())
+
+    def pacing(self, provider: ProviderName) -> Pacing:
+        """The default pacing of ``provider``."""
+        return self._read(lambda: self._hub.pacing(provider))
+
     def clear(self) -> None:
-        """Clear every fault, counter and recorded request."""
+        """Clear every fault, counter and recorded request (the pacing stays)."""
         self._call(self._hub.reset())
 
     def count(self, provider: ProviderName) -> int:

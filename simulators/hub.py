@@ -17,6 +17,7 @@ from aiohttp import web
 from simulators.control import control_app
 from simulators.endpoints import ProviderEndpoint
 from simulators.faults import PROVIDERS, Fault, ProviderName
+from simulators.pacing import INSTANT, Pacing
 from simulators.state import ProviderState, RecordedRequest
 
 # Hung requests are released before shutdown, so this bound is only a backstop.
@@ -26,10 +27,19 @@ _SHUTDOWN_TIMEOUT_S = 2.0
 class SimulatorHub:
     """Starts, drives and stops the simulated providers. Use from the loop that started it."""
 
-    def __init__(self, host: str = "127.0.0.1", *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        *,
+        clock: Callable[[], float] = time.time,
+        pacing: Pacing | Mapping[ProviderName, Pacing] | None = None,
+    ) -> None:
+        """``pacing``: every provider's default pacing, or each one's (missing: instant)."""
         self.host = host
         self._clock = clock
-        self._states: dict[ProviderName, ProviderState] = {p: ProviderState() for p in PROVIDERS}
+        self._states: dict[ProviderName, ProviderState] = {
+            p: ProviderState(pacing=pacing_of(pacing, p)) for p in PROVIDERS
+        }
         self._runners: dict[ProviderName, web.AppRunner] = {}
         self._sites: dict[ProviderName, web.TCPSite | None] = {}
         self._ports: dict[ProviderName, int] = {}
@@ -101,8 +111,17 @@ class SimulatorHub:
         state.set_fault(fault)
         await self._follow_refusal(provider, was_refusing)
 
+    def set_pacing(self, pacing: Pacing, provider: ProviderName | None = None) -> None:
+        """Make ``pacing`` the default of ``provider`` (None: of every provider); answers
+        already under way keep the pacing they started with."""
+        for name in PROVIDERS if provider is None else (provider,):
+            self._states[name].pacing = pacing
+
+    def pacing(self, provider: ProviderName) -> Pacing:
+        return self._states[provider].pacing
+
     async def reset(self) -> None:
-        """Clear every fault, counter and recorded request."""
+        """Clear every fault, counter and recorded request (not the pacing)."""
         for provider, state in self._states.items():
             was_refusing = state.refusing
             state.reset()
@@ -139,3 +158,14 @@ class SimulatorHub:
         # stay open (close() only ends aiohttp's idle task, not the socket) and time out instead.
         for connection in server.connections if server is not None else ():
             connection.force_close()
+
+
+def pacing_of(
+    pacing: Pacing | Mapping[ProviderName, Pacing] | None, provider: ProviderName
+) -> Pacing:
+    """One provider's pacing from a shared pacing, a per-provider mapping, or None (instant)."""
+    if pacing is None:
+        return INSTANT
+    if isinstance(pacing, Pacing):
+        return pacing
+    return pacing.get(provider, INSTANT)

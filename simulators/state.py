@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.faults import Fault, FaultKind
+from simulators.pacing import INSTANT, Pacing
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
     """What a provider received last. ``auth`` names the scheme only, never the credential;
-    ``key_id`` is a short SHA-256 fingerprint of it, so a test can tell two keys apart."""
+    ``key_id`` is a short SHA-256 fingerprint of it, so a test can tell two keys apart.
+    ``stream`` says whether the body asked for a streamed answer (``"stream": true``)."""
 
     path: str
     query: Mapping[str, str]
@@ -24,6 +26,7 @@ class RecordedRequest:
     body: dict[str, Any] | None
     key_id: str = ""
     host: str = ""
+    stream: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,18 +35,21 @@ class RecordedRequest:
             "auth": self.auth,
             "key_id": self.key_id,
             "host": self.host,
+            "stream": self.stream,
             "body": self.body,
         }
 
 
 @dataclass
 class ProviderState:
-    """Fault, request counter and last request of one provider."""
+    """Fault, request counter and last request of one provider, and its default pacing (which
+    a reset keeps: it is configuration, like the port, not state a test leaves behind)."""
 
     fault: Fault | None = None
     remaining: int | None = None
     requests: int = 0
     last: RecordedRequest | None = None
+    pacing: Pacing = INSTANT
     # Hung requests wait on this; it is set (and replaced) whenever the fault is changed.
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -83,5 +89,6 @@ class ProviderState:
             "requests": self.requests,
             "fault": None if self.fault is None else self.fault.to_json(),
             "remaining": self.remaining,
+            "pacing": self.pacing.to_json(),
             "last_request": None if self.last is None else self.last.to_json(),
         }

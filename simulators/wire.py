@@ -118,10 +118,12 @@ def openai_answer(
     created: int,
     finish_reason: str = "stop",
     azure: bool = False,
+    output_tokens: int | None = None,
 ) -> dict[str, Any]:
-    """A ``chat.completion`` object, as OpenAI (or Azure OpenAI) returns it."""
+    """A ``chat.completion`` object, as OpenAI (or Azure OpenAI) returns it; ``output_tokens``
+    defaults to an estimate from the text."""
     prompt_tokens = estimate_tokens(body)
-    completion_tokens = 0 if text is None else max(1, len(text) // 4)
+    completion_tokens = _output_tokens(text) if output_tokens is None else output_tokens
     choice: dict[str, Any] = {
         "index": 0,
         "message": {"role": "assistant", "content": text, "refusal": None},
@@ -151,9 +153,15 @@ def openai_answer(
 
 
 def anthropic_answer(
-    body: dict[str, Any], text: str | None, *, response_id: str, stop_reason: str = "end_turn"
+    body: dict[str, Any],
+    text: str | None,
+    *,
+    response_id: str,
+    stop_reason: str = "end_turn",
+    output_tokens: int | None = None,
 ) -> dict[str, Any]:
-    """A ``message`` object, as Anthropic returns it."""
+    """A ``message`` object, as Anthropic returns it; ``output_tokens`` defaults to an estimate
+    from the text."""
     content = [] if text is None else [{"type": "text", "text": text}]
     return {
         "id": response_id,
@@ -165,9 +173,13 @@ def anthropic_answer(
         "stop_sequence": None,
         "usage": {
             "input_tokens": estimate_tokens(body),
-            "output_tokens": 0 if text is None else max(1, len(text) // 4),
+            "output_tokens": _output_tokens(text) if output_tokens is None else output_tokens,
         },
     }
+
+
+def _output_tokens(text: str | None) -> int:
+    return 0 if text is None else max(1, len(text) // 4)
 
 
 def without_content(provider: ProviderName, answer: dict[str, Any]) -> dict[str, Any]:

@@ -6,13 +6,14 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from simulators import Fault, FaultKind, SimulatedProviders
+from simulators import PROVIDERS, Fault, FaultKind, Pacing, SimulatedProviders
+from simulators.pacing import INSTANT
 
 pytestmark = pytest.mark.integration
 
@@ -362,3 +363,105 @@ async def test_stop_does_not_wait_for_hung_requests(http: aiohttp.ClientSession)
         assert (await pending)[0] == 503
     finally:
         private.stop()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "ok", "first_token_ms": 5000, "tokens_per_s": 80.5, "answer_tokens": 300},
+        {"kind": "stall", "stall_after_tokens": 0},
+        {"kind": "drop", "drop_after_tokens": 12, "count": 1},
+        {"kind": "no_final", "answer": "short"},
+    ],
+    ids=["slow-first-token", "stall", "drop", "no-final"],
+)
+async def test_control_api_round_trips_the_stream_fault_fields(
+    http: aiohttp.ClientSession, sims: SimulatedProviders, fault: dict[str, Any]
+) -> None:
+    """POST /_sim/fault accepts the pacing and stream-fault fields and reports them back."""
+    status, body = await control(http, sims, "POST", "fault", json={"provider": "openai", **fault})
+    _, stats = await control(http, sims, "GET", "stats")
+    assert (status, body["fault"], stats["openai"]["fault"]) == (200, fault, fault)
+
+
+@pytest.mark.parametrize(
+    ("fault", "field"),
+    [
+        ({"kind": "stall"}, "stall_after_tokens"),
+        ({"kind": "drop", "drop_after_tokens": -1}, "drop_after_tokens"),
+        ({"kind": "ok", "tokens_per_s": -5}, "tokens_per_s"),
+        ({"kind": "hang", "first_token_ms": 100}, "first_token_ms"),
+        ({"kind": "ok", "stall_after_tokens": 3}, "stall_after_tokens"),
+    ],
+    ids=["stall-without-count", "negative-drop", "negative-rate", "paced-hang", "stray-count"],
+)
+async def test_control_api_refuses_invalid_stream_faults(
+    http: aiohttp.ClientSession, sims: SimulatedProviders, fault: dict[str, Any], field: str
+) -> None:
+    """Invalid stream faults are a 400 naming the field."""
+    status, body = await control(http, sims, "POST", "fault", json={"provider": "openai", **fault})
+    assert (status, field in body["error"]) == (400, True)
+
+
+@pytest.fixture
+def pacing_restored(sims: SimulatedProviders) -> Iterator[SimulatedProviders]:
+    """The simulators, with every provider's pacing instant again after the test."""
+    yield sims
+    sims.set_pacing(INSTANT)
+
+
+async def test_control_api_sets_every_providers_pacing(
+    http: aiohttp.ClientSession, pacing_restored: SimulatedProviders
+) -> None:
+    """POST /_sim/pacing without a provider paces them all, and stats show it."""
+    pacing = {"first_token_ms": 400, "tokens_per_s": 80.0, "answer_tokens": 300}
+    status, body = await control(http, pacing_restored, "POST", "pacing", json=pacing)
+    _, stats = await control(http, pacing_restored, "GET", "stats")
+    assert status == 200
+    assert {p: body[p] for p in PROVIDERS} == dict.fromkeys(PROVIDERS, pacing)
+    assert {stats[p]["pacing"]["first_token_ms"] for p in PROVIDERS} == {400}
+
+
+async def test_control_api_sets_one_providers_pacing(
+    http: aiohttp.ClientSession, pacing_restored: SimulatedProviders
+) -> None:
+    """POST /_sim/pacing with a provider paces that one only; missing numbers are instant."""
+    await control(
+        http, pacing_restored, "POST", "pacing", json={"provider": "anthropic", "tokens_per_s": 50}
+    )
+    assert pacing_restored.pacing("anthropic") == Pacing(tokens_per_s=50)
+    assert pacing_restored.pacing("openai") == INSTANT
+
+
+async def test_reset_keeps_the_pacing(
+    http: aiohttp.ClientSession, pacing_restored: SimulatedProviders
+) -> None:
+    """POST /_sim/reset clears faults and counters, not the pacing."""
+    await control(http, pacing_restored, "POST", "pacing", json={"first_token_ms": 10})
+    await control(http, pacing_restored, "POST", "reset")
+    assert pacing_restored.pacing("azure_openai").first_token_ms == 10
+
+
+@pytest.mark.parametrize(
+    "pacing",
+    [
+        {"first_token_ms": -1},
+        {"tokens_per_s": "fast"},
+        {"answer_tokens": 0},
+        {"speed": 3},
+        {"provider": "gemini", "first_token_ms": 1},
+    ],
+    ids=[
+        "negative-first-token",
+        "string-rate",
+        "empty-answer",
+        "unknown-field",
+        "unknown-provider",
+    ],
+)
+async def test_control_api_refuses_invalid_pacing(
+    http: aiohttp.ClientSession, sims: SimulatedProviders, pacing: dict[str, Any]
+) -> None:
+    """An invalid pacing is a 400 and changes nothing."""
+    status, body = await control(http, sims, "POST", "pacing", json=pacing)
+    assert (status, bool(body["error"]), sims.pacing("openai")) == (400, True, INSTANT)

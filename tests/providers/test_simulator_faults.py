@@ -21,6 +21,30 @@ def test_json_round_trip() -> None:
     assert Fault.from_json(fault.to_json()) == fault
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(FaultKind.OK, first_token_ms=5000, tokens_per_s=80.0, answer_tokens=300),
+        Fault(FaultKind.STALL, stall_after_tokens=3, answer="a b c d"),
+        Fault(FaultKind.STALL, stall_after_tokens=0),
+        Fault(FaultKind.DROP, drop_after_tokens=5, count=1),
+        Fault(FaultKind.NO_FINAL, tokens_per_s=200.0),
+    ],
+    ids=["slow-first-token", "stall", "stall-at-once", "drop", "no-final"],
+)
+def test_stream_faults_round_trip(fault: Fault) -> None:
+    """The pacing and stream-fault fields survive to_json and from_json."""
+    assert Fault.from_json(fault.to_json()) == fault
+
+
+def test_a_stall_after_no_tokens_keeps_its_zero() -> None:
+    """stall_after_tokens 0 is written out, unlike other zero fields."""
+    assert Fault(FaultKind.STALL, stall_after_tokens=0).to_json() == {
+        "kind": "stall",
+        "stall_after_tokens": 0,
+    }
+
+
 def test_numeric_retry_after_becomes_header_text() -> None:
     """A number of seconds in JSON becomes the header's text form."""
     assert Fault.from_json({"kind": "status", "status": 429, "retry_after": 2}).retry_after == "2"
@@ -37,6 +61,17 @@ def test_numeric_retry_after_becomes_header_text() -> None:
         {"count": 0},
         {"kind": FaultKind.REFUSE, "count": 1},
         {"retry_after_ms": -5},
+        {"first_token_ms": -1},
+        {"tokens_per_s": -1.0},
+        {"tokens_per_s": float("nan")},
+        {"answer_tokens": 0},
+        {"kind": FaultKind.STATUS, "status": 500, "first_token_ms": 100},
+        {"kind": FaultKind.STALL},
+        {"kind": FaultKind.STALL, "stall_after_tokens": -1},
+        {"stall_after_tokens": 2},
+        {"kind": FaultKind.DROP},
+        {"kind": FaultKind.DROP, "drop_after_tokens": -3},
+        {"kind": FaultKind.STALL, "stall_after_tokens": 1, "drop_after_tokens": 1},
     ],
     ids=[
         "status-missing",
@@ -47,6 +82,17 @@ def test_numeric_retry_after_becomes_header_text() -> None:
         "zero-count",
         "counted-refusal",
         "negative-retry-ms",
+        "negative-first-token",
+        "negative-rate",
+        "nan-rate",
+        "empty-answer",
+        "pacing-on-status",
+        "stall-without-count",
+        "negative-stall-count",
+        "stall-count-on-ok",
+        "drop-without-count",
+        "negative-drop-count",
+        "drop-count-on-stall",
     ],
 )
 def test_invalid_faults_are_refused(fields: dict[str, Any]) -> None:
@@ -63,8 +109,20 @@ def test_invalid_faults_are_refused(fields: dict[str, Any]) -> None:
         {"kind": "status", "status": "500"},
         {"kind": "ok", "answer": 5},
         ["ok"],
+        {"kind": "ok", "tokens_per_s": "80"},
+        {"kind": "stall", "stall_after_tokens": 2.5},
+        {"kind": "ok", "first_token_ms": True},
     ],
-    ids=["unknown-kind", "unknown-field", "string-status", "number-answer", "not-object"],
+    ids=[
+        "unknown-kind",
+        "unknown-field",
+        "string-status",
+        "number-answer",
+        "not-object",
+        "string-rate",
+        "float-stall-count",
+        "bool-first-token",
+    ],
 )
 def test_invalid_json_is_refused(data: object) -> None:
     """The control API's JSON is checked strictly."""
