@@ -1,13 +1,12 @@
-"""Successful responses normalised into a :class:`~shared.models.ProviderResult`.
+"""Streamed answers normalised into a :class:`~shared.models.ProviderResult`.
 
-These read SDK response objects or plain JSON alike, defensively: a 200 whose body lacks the
-answer (no choices, no content, empty text) is a provider fault, not an answer, and a content
-filter's verdict is its own outcome. The text is never put into ``detail``.
-
-Answers arrive streamed: :class:`OpenAIStreamAnswer` and :class:`AnthropicStreamAnswer` gather
-the events (see :mod:`shared.providers.streams`) into the same result a whole response gives.
-A stream that ends without its final event (no ``finish_reason``; no ``message_stop``) was cut
-off, so it is ``unavailable`` and its partial text is dropped.
+:class:`OpenAIStreamAnswer` (OpenAI and Azure OpenAI chunks) and :class:`AnthropicStreamAnswer`
+(Messages events) gather a stream (read by :mod:`shared.providers.streams`) into one result.
+They read SDK event objects or plain JSON alike, defensively: a stream that ends without its
+final event (no ``finish_reason``; no ``message_stop``) was cut off, so it is ``unavailable``
+and its partial text is dropped; a finished stream without usable text is a provider fault,
+not an answer; and a content filter's verdict is its own outcome. The text is never put into
+``detail``.
 """
 
 from __future__ import annotations
@@ -42,46 +41,6 @@ def _completed(
     name = model if isinstance(model, str) and model else fallback
     completion = Completion(text=text, finish_reason=finish_reason, model=name, usage=usage)
     return ProviderResult(Outcome.OK, completion=completion)
-
-
-def openai_result(response: object, fallback_model: str) -> ProviderResult:
-    """A chat completion (OpenAI or Azure OpenAI) as a result."""
-    choices = _get(response, "choices")
-    if not isinstance(choices, list | tuple) or not choices:
-        return _malformed("no choices")
-    choice = choices[0]
-    finish_reason = _get(choice, "finish_reason")
-    if finish_reason == "content_filter":
-        return ProviderResult(Outcome.CONTENT_FILTERED, detail="finish_reason content_filter")
-    usage = _get(response, "usage")
-    return _completed(
-        _get(_get(choice, "message"), "content"),
-        finish_reason if isinstance(finish_reason, str) else "unknown",
-        _get(response, "model"),
-        Usage(_count(_get(usage, "prompt_tokens")), _count(_get(usage, "completion_tokens"))),
-        fallback_model,
-    )
-
-
-def anthropic_result(response: object, fallback_model: str) -> ProviderResult:
-    """An Anthropic message as a result."""
-    stop_reason = _get(response, "stop_reason")
-    if stop_reason == "refusal":
-        return ProviderResult(Outcome.CONTENT_FILTERED, detail="stop_reason refusal")
-    blocks = _get(response, "content")
-    if not isinstance(blocks, list | tuple):
-        return _malformed("no content")
-    texts = [_get(b, "text") for b in blocks if _get(b, "type") == "text"]
-    text = "".join(t for t in texts if isinstance(t, str))
-    usage = _get(response, "usage")
-    reason = stop_reason if isinstance(stop_reason, str) else "unknown"
-    return _completed(
-        text,
-        _ANTHROPIC_FINISH.get(reason, reason),
-        _get(response, "model"),
-        Usage(_count(_get(usage, "input_tokens")), _count(_get(usage, "output_tokens"))),
-        fallback_model,
-    )
 
 
 class OpenAIStreamAnswer:
