@@ -269,7 +269,7 @@ def write_config(directory: Path, **failover: Any) -> None:
     timeout = failover.pop("tier_timeout_s", None)
     if timeout is not None:
         for tier in data["tiers"]:
-            tier["timeout_s"] = timeout
+            tier["first_token_s"] = timeout
     breaker = failover.pop("breaker", None)
     if breaker:
         data["breaker_defaults"].update(breaker)

@@ -1,6 +1,10 @@
 """``chat_orchestrator``: try each tier in order, each raced against a durable timer.
 
-Replay-safe by construction: the plan (tiers, timeouts, the absolute deadline and each tier's
+The ``call_provider`` activity streams the answer and returns at the tier's first-token or
+stall deadline, so a dead provider costs about its first-token time; the durable timer covers
+the tier's whole total plus a margin, and only fires when the activity itself does not report.
+
+Replay-safe by construction: the plan (tiers, stream times, the absolute deadline and each tier's
 breaker admission, decided by the HTTP trigger) arrives as the orchestration input, time comes
 only from ``context.current_utc_datetime``, and all I/O happens in the ``call_provider``
 activity. One request is therefore two episodes when the first tier it calls answers: schedule,
@@ -40,8 +44,8 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
         if step.skip is not None:
             attempts.append(Attempt(step.name, step.skip, 0.0))
             continue
-        allowed = plan.time_for(step, context.current_utc_datetime)
-        if allowed is None:
+        times = plan.time_for(step, context.current_utc_datetime)
+        if times is None:
             attempts.append(Attempt(step.name, Outcome.BUDGET_EXHAUSTED, 0.0))
             continue
         activity = context.call_activity(
@@ -49,14 +53,16 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
             {
                 "tier": step.name,
                 "request": plan.request.to_json(),
-                "timeout_s": plan.sdk_timeout_for(allowed),
+                **times.payload(),
                 "probe": step.probe,
                 "tier_number": step.tier,
                 "trace": trace,
             },
             expected_type=dict,
         )
-        timer = context.create_timer(context.current_utc_datetime + timedelta(seconds=allowed))
+        timer = context.create_timer(
+            context.current_utc_datetime + timedelta(seconds=times.timer_s)
+        )
         winner = yield context.task_any([activity, timer])
         if winner == activity:
             timer.cancel()
@@ -66,7 +72,7 @@ def failover(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
             except Exception:  # noqa: BLE001 - our activity crashed: treat like an outage
                 result = ProviderResult(outcome=Outcome.ERROR, detail="activity failed")
         else:
-            result = ProviderResult(outcome=Outcome.TIMEOUT, ms=allowed * 1000.0)
+            result = ProviderResult(outcome=Outcome.TIMEOUT, ms=times.timer_s * 1000.0)
         attempts.append(Attempt(step.name, result.outcome, result.ms))
         if result.outcome is Outcome.OK and result.completion is not None:
             return FailoverResult(
@@ -93,8 +99,9 @@ def _record(tier: str, result: ProviderResult, probe: bool) -> None:
 
 @bp.activity_trigger(input_name="payload", activity=CALL_PROVIDER)
 async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
-    """Call one provider once, then report the outcome to its breaker. Never raises for
-    provider trouble: that comes back as a typed outcome."""
+    """Call one provider once, streaming, within the payload's stream times; then report the
+    outcome to its breaker. Never raises for provider trouble: that comes back as a typed
+    outcome. A payload scheduled before streaming has one ``timeout_s`` for the whole call."""
     runtime = get_runtime()
     request = ChatRequest.from_json(payload["request"])
     provider = runtime.providers[payload["tier"]]
@@ -105,9 +112,12 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
             ProviderRequest(
                 system_prompt=runtime.config.safety.system_prompt,
                 messages=request.messages,
-                timeout_s=float(payload["timeout_s"]),
+                timeout_s=float(payload["total_s" if "total_s" in payload else "timeout_s"]),
                 max_tokens=request.max_tokens,
                 temperature=request.temperature,
+                first_token_s=_seconds(payload, "first_token_s"),
+                stall_s=_seconds(payload, "stall_s"),
+                sdk_timeout_s=_seconds(payload, "sdk_timeout_s"),
             )
         )
         result = guarded(result, runtime.config.safety)
@@ -117,6 +127,11 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
     tier, probe = payload["tier"], bool(payload.get("probe", False))
     runtime.outcomes.submit(lambda: _record(tier, result, probe))
     return result.to_json()
+
+
+def _seconds(payload: dict[str, Any], key: str) -> float | None:
+    value = payload.get(key)
+    return None if value is None else float(value)
 
 
 def guarded(result: ProviderResult, safety: SafetyConfig) -> ProviderResult:

@@ -85,13 +85,40 @@ class ChatRequest:
 
 @dataclass(frozen=True, slots=True)
 class ProviderRequest:
-    """What an adapter sends: the safety prompt, the conversation and the limits."""
+    """What an adapter sends: the safety prompt, the conversation and the limits.
+
+    The answer is streamed, and three times bound it, each in seconds: the first content must
+    arrive within ``first_token_s`` of the start, each next piece within ``stall_s`` of the last
+    content, and the whole answer within ``timeout_s``. Unset, the first two are ``timeout_s``
+    (one bound on the whole call). ``sdk_timeout_s`` is the SDK client's own per-read timeout,
+    a backstop that must never cut a working stream short; unset, it is the longer of the first
+    two.
+    """
 
     system_prompt: str
     messages: tuple[Message, ...]
     timeout_s: float
     max_tokens: int | None = None
     temperature: float | None = None
+    first_token_s: float | None = None
+    stall_s: float | None = None
+    sdk_timeout_s: float | None = None
+
+    @property
+    def first_token_limit_s(self) -> float:
+        """Seconds from the start to the first content (never more than the total)."""
+        return min(self.timeout_s, self.first_token_s or self.timeout_s)
+
+    @property
+    def stall_limit_s(self) -> float:
+        """Seconds the stream may go without new content once it has started."""
+        return min(self.timeout_s, self.stall_s or self.timeout_s)
+
+    @property
+    def sdk_read_timeout_s(self) -> float:
+        """The SDK client's timeout: never below the stream's own deadlines."""
+        floor = max(self.first_token_limit_s, self.stall_limit_s)
+        return max(floor, self.sdk_timeout_s or floor)
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,8 +155,9 @@ class StateListener(Protocol):
 
 
 def probe_lease_s(tier: TierConfig) -> float:
-    """How long a probe may take before its lease is freed: the tier timeout plus a margin."""
-    return tier.timeout_s + tier.breaker.probe_lease_margin_s
+    """How long a probe may take before its lease is freed: the most the tier may spend
+    writing its answer (its total time) plus a margin."""
+    return tier.total_s + tier.breaker.probe_lease_margin_s
 
 
 def view_of(

@@ -1,11 +1,11 @@
 """The failover policy, as pure values and functions.
 
-The HTTP trigger builds a :class:`ChatPlan` (which tiers, in what order, with which timeouts,
-and the absolute deadline of the whole request), then stamps each tier with its breaker's
+The HTTP trigger builds a :class:`ChatPlan` (which tiers, in what order, with which stream
+times, and the absolute deadline of the whole request), then stamps each tier with its breaker's
 admission (:meth:`ChatPlan.with_admissions`): a tier whose breaker is open is skipped, and the
 one request holding a half-open probe lease carries that flag. Admission is decided before the
 orchestration starts, so replay never depends on breaker state. The orchestration walks the
-plan, asking :meth:`ChatPlan.time_for` how long each tier may take, and records one
+plan, asking :meth:`ChatPlan.time_for` for each tier's :class:`TierTimes`, and records one
 :class:`Attempt` per tier. Everything round-trips through JSON, because the plan is the
 orchestration input and the :class:`FailoverResult` is its output; nothing here reads a clock
 or does I/O.
@@ -28,14 +28,72 @@ POLICY_SKIPS = frozenset({Outcome.DISABLED, Outcome.RESIDENCY_BLOCKED})
 
 @dataclass(frozen=True, slots=True)
 class TierStep:
-    """One LLM tier in the plan. ``skip`` is set when the tier must not be called at all;
-    ``probe`` when this request holds the tier's half-open probe lease."""
+    """One LLM tier in the plan, with its stream times from config. ``skip`` is set when the
+    tier must not be called at all; ``probe`` when this request holds the tier's half-open
+    probe lease."""
 
     name: str
     tier: int
-    timeout_s: float
+    first_token_s: float
+    stall_s: float
+    total_s: float
     skip: Outcome | None = None
     probe: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "tier": self.tier,
+            "first_token_s": self.first_token_s,
+            "stall_s": self.stall_s,
+            "total_s": self.total_s,
+            "skip": self.skip.value if self.skip else None,
+            "probe": self.probe,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TierStep:
+        # A plan written before answers were streamed has one ``timeout_s`` per tier, which
+        # bounded the whole answer: orchestrations in flight across a deploy keep that bound.
+        def seconds(key: str) -> float:
+            return float(data[key] if key in data else data["timeout_s"])
+
+        return cls(
+            name=data["name"],
+            tier=int(data["tier"]),
+            first_token_s=seconds("first_token_s"),
+            stall_s=seconds("stall_s"),
+            total_s=seconds("total_s"),
+            skip=Outcome(data["skip"]) if data.get("skip") else None,
+            probe=bool(data.get("probe", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TierTimes:
+    """How long one tier may take, in seconds from when it is called.
+
+    The activity enforces the stream deadlines itself (``first_token_s``, ``stall_s``,
+    ``total_s``), so a dead provider costs about ``first_token_s``; the SDK's own timeout
+    (``sdk_timeout_s``) sits beyond them so it never cuts a working stream short. The durable
+    timer (``timer_s``) is the backstop for an activity that does not report at all: the total
+    plus a margin for the activity's scheduling and reply.
+    """
+
+    first_token_s: float
+    stall_s: float
+    total_s: float
+    sdk_timeout_s: float
+    timer_s: float
+
+    def payload(self) -> dict[str, float]:
+        """The times as the ``call_provider`` activity receives them."""
+        return {
+            "first_token_s": self.first_token_s,
+            "stall_s": self.stall_s,
+            "total_s": self.total_s,
+            "sdk_timeout_s": self.sdk_timeout_s,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +105,7 @@ class ChatPlan:
     deadline: datetime
     min_tier_time_s: float
     sdk_timeout_margin_s: float
+    timer_margin_s: float = 1.0
 
     @property
     def emergency_tier(self) -> int:
@@ -81,51 +140,42 @@ class ChatPlan:
                 steps.append(replace(step, probe=probe))
         return replace(self, steps=tuple(steps))
 
-    def time_for(self, step: TierStep, now: datetime) -> float | None:
-        """Seconds the tier may take from ``now``, or None when the budget is spent."""
+    def time_for(self, step: TierStep, now: datetime) -> TierTimes | None:
+        """The tier's times if it starts at ``now``, or None when the budget is spent. The
+        total is cut to what is left of the budget, and no deadline exceeds the total."""
         remaining = (self.deadline - now).total_seconds()
-        allowed = min(step.timeout_s, remaining)
-        return allowed if allowed >= self.min_tier_time_s else None
-
-    def sdk_timeout_for(self, tier_time_s: float) -> float:
-        """The SDK's own timeout: below the tier timeout so the provider call ends first."""
-        return max(tier_time_s - self.sdk_timeout_margin_s, tier_time_s * 0.75)
+        total = min(step.total_s, remaining)
+        if total < self.min_tier_time_s:
+            return None
+        first_token = min(step.first_token_s, total)
+        stall = min(step.stall_s, total)
+        return TierTimes(
+            first_token_s=first_token,
+            stall_s=stall,
+            total_s=total,
+            sdk_timeout_s=max(first_token, stall) + self.sdk_timeout_margin_s,
+            timer_s=total + self.timer_margin_s,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "request": self.request.to_json(),
-            "steps": [
-                {
-                    "name": s.name,
-                    "tier": s.tier,
-                    "timeout_s": s.timeout_s,
-                    "skip": s.skip.value if s.skip else None,
-                    "probe": s.probe,
-                }
-                for s in self.steps
-            ],
+            "steps": [s.to_json() for s in self.steps],
             "deadline": self.deadline.isoformat(),
             "min_tier_time_s": self.min_tier_time_s,
             "sdk_timeout_margin_s": self.sdk_timeout_margin_s,
+            "timer_margin_s": self.timer_margin_s,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChatPlan:
         return cls(
             request=ChatRequest.from_json(data["request"]),
-            steps=tuple(
-                TierStep(
-                    name=s["name"],
-                    tier=int(s["tier"]),
-                    timeout_s=float(s["timeout_s"]),
-                    skip=Outcome(s["skip"]) if s.get("skip") else None,
-                    probe=bool(s.get("probe", False)),
-                )
-                for s in data["steps"]
-            ),
+            steps=tuple(TierStep.from_json(s) for s in data["steps"]),
             deadline=datetime.fromisoformat(data["deadline"]),
             min_tier_time_s=float(data["min_tier_time_s"]),
             sdk_timeout_margin_s=float(data["sdk_timeout_margin_s"]),
+            timer_margin_s=float(data.get("timer_margin_s", 1.0)),
         )
 
 
@@ -151,7 +201,9 @@ def build_plan(
             skip = Outcome.NOT_CONFIGURED
         else:
             skip = None
-        steps.append(TierStep(tier.name, index, tier.timeout_s, skip))
+        steps.append(
+            TierStep(tier.name, index, tier.first_token_s, tier.stall_s, tier.total_s, skip)
+        )
     deadline = received_at + timedelta(seconds=config.budget_s - config.finish_reserve_s)
     return ChatPlan(
         request=request,
@@ -159,6 +211,7 @@ def build_plan(
         deadline=deadline,
         min_tier_time_s=config.min_tier_time_s,
         sdk_timeout_margin_s=config.sdk_timeout_margin_s,
+        timer_margin_s=config.timer_margin_s,
     )
 
 

@@ -300,8 +300,9 @@ class HealthChecker:
             return CheckResult(
                 tier.name, Outcome.BREAKER_OPEN, at, 0.0, mode, admission.view.state, "forced open"
             )
-        # Capped by the tier's timeout: a pass must mean the tier answers in the time chat gives.
-        timeout_s = min(self._timeout_s, tier.timeout_s)
+        # Capped by the tier's first-token time: a one-token answer is all first token, and a
+        # pass must mean the tier starts answering in the time chat gives it.
+        timeout_s = min(self._timeout_s, tier.first_token_s)
         result = await call_bounded(self._providers[tier.name], timeout_s, self._perf)
         state = admission.view.state
         if mode is not CheckMode.OBSERVED:

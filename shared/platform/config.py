@@ -135,7 +135,12 @@ class TierConfig:
     kind: str
     model: str
     region: str
-    timeout_s: float
+    # The tier's answer is streamed; these bound it (see the README's failover section):
+    # no first content within first_token_s (the config's old name: timeout_s), or no new
+    # content for stall_s once it has started, or no finish within total_s, is a timeout.
+    first_token_s: float = 3.0
+    stall_s: float = 2.0
+    total_s: float = 15.0
     enabled: bool = True
     deployment: str = ""
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
@@ -158,10 +163,11 @@ def emergency_tier(tiers: Sized) -> int:
 @dataclass(frozen=True, slots=True)
 class FailoverConfig:
     tiers: tuple[TierConfig, ...]
-    budget_s: float = 8.0
+    budget_s: float = 24.0
     finish_reserve_s: float = 0.3
     min_tier_time_s: float = 0.25
-    sdk_timeout_margin_s: float = 0.2
+    sdk_timeout_margin_s: float = 0.5
+    timer_margin_s: float = 1.0
     uk_regions: tuple[str, ...] = ("uksouth", "ukwest")
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
 
@@ -321,6 +327,27 @@ def _tier_settings(item: ConfigReader, kind: str) -> TierSettings | None:
     return TierSettings(**names)
 
 
+# The first-token time's name before answers were streamed, when it bounded the whole answer.
+_OLD_FIRST_TOKEN_KEY = "timeout_s"  # noqa: S105 - a config key, not a password
+
+
+def _tier_times(item: ConfigReader) -> tuple[float, float, float]:
+    """A tier's three stream times; ``timeout_s`` is accepted as the old name of
+    ``first_token_s``, so config files written before streaming keep working."""
+    base = TierConfig(name="", kind="", model="", region="")
+    if item.has("first_token_s") and item.has(_OLD_FIRST_TOKEN_KEY):
+        raise ConfigError(
+            f"{item.where(_OLD_FIRST_TOKEN_KEY)}: the old name of first_token_s; give one of them"
+        )
+    key = _OLD_FIRST_TOKEN_KEY if item.has(_OLD_FIRST_TOKEN_KEY) else "first_token_s"
+    first_token = item.number(key, base.first_token_s, minimum=0.01)
+    stall = item.number("stall_s", base.stall_s, minimum=0.01)
+    total = item.number("total_s", max(base.total_s, first_token), minimum=0.01)
+    if total < first_token:
+        raise ConfigError(f"{item.where('total_s')}: must be at least first_token_s ({key})")
+    return first_token, stall, total
+
+
 def with_tier_regions(failover: FailoverConfig, setting: Callable[[str], str]) -> FailoverConfig:
     """The config with each tier's region taken from its ``region`` setting where that is set
     (``setting`` reads an app setting by name). Residency, health and status all read this."""
@@ -349,13 +376,16 @@ def parse_failover(data: object) -> FailoverConfig:
         name = item.text("name")
         if any(t.name == name for t in tiers):
             raise ConfigError(f"{item.where('name')}: duplicate tier name {name!r}")
+        first_token, stall, total = _tier_times(item)
         tiers.append(
             TierConfig(
                 name=name,
                 kind=kind,
                 model=item.text("model"),
                 region=item.text("region").lower(),
-                timeout_s=item.number("timeout_s", 3.0, minimum=0.01),
+                first_token_s=first_token,
+                stall_s=stall,
+                total_s=total,
                 enabled=item.flag("enabled", True),
                 deployment=item.text("deployment") if kind == "azure_openai" else "",
                 breaker=_breaker(item.obj("breaker"), defaults)
@@ -364,13 +394,14 @@ def parse_failover(data: object) -> FailoverConfig:
                 setting_names=_tier_settings(item, kind),
             )
         )
-    budget = root.number("budget_s", 8.0, minimum=0.1)
+    base = FailoverConfig(tiers=())
     return FailoverConfig(
         tiers=tuple(tiers),
-        budget_s=budget,
-        finish_reserve_s=root.number("finish_reserve_s", 0.3),
-        min_tier_time_s=root.number("min_tier_time_s", 0.25),
-        sdk_timeout_margin_s=root.number("sdk_timeout_margin_s", 0.2),
+        budget_s=root.number("budget_s", base.budget_s, minimum=0.1),
+        finish_reserve_s=root.number("finish_reserve_s", base.finish_reserve_s),
+        min_tier_time_s=root.number("min_tier_time_s", base.min_tier_time_s),
+        sdk_timeout_margin_s=root.number("sdk_timeout_margin_s", base.sdk_timeout_margin_s),
+        timer_margin_s=root.number("timer_margin_s", base.timer_margin_s),
         uk_regions=tuple(r.lower() for r in root.strings("uk_regions"))
         if root.has("uk_regions")
         else ("uksouth", "ukwest"),

@@ -1,17 +1,18 @@
-"""The Anthropic tier, through the official ``anthropic`` SDK (imported on first use)."""
+"""The Anthropic tier, through the official ``anthropic`` SDK (imported on first use), streamed."""
 
 from __future__ import annotations
 
 import functools
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from shared.models import ProviderRequest, ProviderResult
 from shared.platform import Settings, TierConfig
-from shared.providers.answers import anthropic_result
+from shared.providers.answers import AnthropicStreamAnswer
 from shared.providers.loops import Session
 from shared.providers.sdk_adapter import Clock, SdkProvider
 from shared.providers.sdk_errors import SdkErrors
+from shared.providers.streams import EventStream, read_stream
 from shared.providers.translate import anthropic_prompt
 
 if TYPE_CHECKING:
@@ -72,10 +73,15 @@ class AnthropicProvider(SdkProvider["AsyncAnthropic"]):
             "model": self.tier.model,
             "max_tokens": request.max_tokens or self._default_max_tokens,
             "messages": prompt.messages_json(),
-            "timeout": request.timeout_s,
+            # Per phase (connect, each read): the longest wait between two reads.
+            "timeout": request.sdk_read_timeout_s,
+            "stream": True,
         }
         if prompt.system:
             arguments["system"] = prompt.system
         # request.temperature is not sent: the pinned SDK's Messages API has no such parameter.
-        response = await client.messages.create(**arguments)
-        return anthropic_result(response, self.tier.model)
+
+        async def open_stream() -> EventStream:
+            return cast("EventStream", await client.messages.create(**arguments))
+
+        return await read_stream(open_stream, AnthropicStreamAnswer(self.tier.model), request)

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.models import ProviderRequest, ProviderResult
 from shared.platform import DEFAULT_AZURE_API_VERSION, Settings, TierConfig, flag
-from shared.providers.answers import openai_result
 from shared.providers.loops import Session
-from shared.providers.openai_provider import chat_arguments, openai_errors
+from shared.providers.openai_provider import openai_errors, stream_chat
 from shared.providers.sdk_adapter import Clock, SdkProvider
 from shared.providers.sdk_errors import SdkErrors
 
@@ -128,5 +127,4 @@ class AzureOpenAIProvider(SdkProvider["AsyncAzureOpenAI"]):
 
     async def _call(self, client: AsyncAzureOpenAI, request: ProviderRequest) -> ProviderResult:
         # For Azure the model argument names the deployment (the SDK puts it in the URL).
-        response = await client.chat.completions.create(**chat_arguments(request, self.deployment))
-        return openai_result(response, self.tier.model)
+        return await stream_chat(client, request, self.deployment, self.tier.model)

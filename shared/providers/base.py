@@ -26,7 +26,8 @@ class Provider(Protocol):
         ...
 
     async def complete(self, request: ProviderRequest) -> ProviderResult:
-        """Call the provider once, with no retries, bounded by ``request.timeout_s``."""
+        """Call the provider once, streaming, with no retries, within the request's first-token,
+        stall and total times (``first_token_limit_s``, ``stall_limit_s``, ``timeout_s``)."""
         ...
 
     async def aclose(self) -> None:

@@ -1,17 +1,18 @@
-"""The OpenAI tier, through the official ``openai`` SDK (imported on first use)."""
+"""The OpenAI tier, through the official ``openai`` SDK (imported on first use), streamed."""
 
 from __future__ import annotations
 
 import functools
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from shared.models import ProviderRequest, ProviderResult
 from shared.platform import Settings, TierConfig
-from shared.providers.answers import openai_result
+from shared.providers.answers import OpenAIStreamAnswer
 from shared.providers.loops import Session
 from shared.providers.sdk_adapter import Clock, SdkProvider
 from shared.providers.sdk_errors import SdkErrors
+from shared.providers.streams import EventStream, read_stream
 from shared.providers.translate import openai_messages
 
 if TYPE_CHECKING:
@@ -31,11 +32,16 @@ def openai_errors() -> SdkErrors:
 
 
 def chat_arguments(request: ProviderRequest, model: str) -> dict[str, Any]:
-    """Keyword arguments of ``chat.completions.create`` shared by OpenAI and Azure OpenAI."""
+    """Keyword arguments of the streamed ``chat.completions.create`` shared by OpenAI and
+    Azure OpenAI. The SDK's timeout applies to each phase (connect, each read), so it is the
+    longest wait the stream allows between two reads, never the whole answer's time."""
     arguments: dict[str, Any] = {
         "model": model,
         "messages": openai_messages(request),
-        "timeout": request.timeout_s,
+        "timeout": request.sdk_read_timeout_s,
+        "stream": True,
+        # The usage comes in one last chunk, after the one with the finish_reason.
+        "stream_options": {"include_usage": True},
     }
     if request.max_tokens is not None:
         # max_tokens, not max_completion_tokens: the configured chat models accept it on both
@@ -44,6 +50,18 @@ def chat_arguments(request: ProviderRequest, model: str) -> dict[str, Any]:
     if request.temperature is not None:
         arguments["temperature"] = request.temperature
     return arguments
+
+
+async def stream_chat(
+    client: AsyncOpenAI, request: ProviderRequest, model: str, fallback_model: str
+) -> ProviderResult:
+    """One streamed chat completion, assembled within the request's stream deadlines."""
+
+    async def open_stream() -> EventStream:
+        stream = await client.chat.completions.create(**chat_arguments(request, model))
+        return cast("EventStream", stream)
+
+    return await read_stream(open_stream, OpenAIStreamAnswer(fallback_model), request)
 
 
 class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
@@ -78,5 +96,4 @@ class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
         return openai_errors()
 
     async def _call(self, client: AsyncOpenAI, request: ProviderRequest) -> ProviderResult:
-        response = await client.chat.completions.create(**chat_arguments(request, self.tier.model))
-        return openai_result(response, self.tier.model)
+        return await stream_chat(client, request, self.tier.model, self.tier.model)

@@ -2,7 +2,7 @@
 
 It skips an unconfigured tier, bounds and times the call, reuses a client per event loop and
 turns anything raised into an outcome, so a concrete adapter only builds its client and makes
-one request.
+one streamed request (read within its deadlines by :mod:`shared.providers.streams`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from shared.providers.loops import ClientT, PerLoop, Session
 from shared.providers.sdk_errors import SdkErrors, result_for_exception
 
 Clock = Callable[[], float]
+# Past the stream's own deadlines, time to close the stream; the outer bound is a backstop.
+CLOSE_GRACE_S = 0.5
 
 
 class SdkProvider(ABC, Generic[ClientT]):
@@ -46,7 +48,8 @@ class SdkProvider(ABC, Generic[ClientT]):
         return not self._missing()
 
     async def complete(self, request: ProviderRequest) -> ProviderResult:
-        """Call the provider once, with no retries, bounded by ``request.timeout_s``."""
+        """Call the provider once, streaming, with no retries, within the request's first-token,
+        stall and total times."""
         missing = self._missing()
         if missing:
             return ProviderResult(Outcome.NOT_CONFIGURED, detail=f"missing {missing}")
@@ -57,9 +60,8 @@ class SdkProvider(ABC, Generic[ClientT]):
             # Built outside the bound: the first use imports the SDK, which blocks the loop and
             # would otherwise be billed to the provider as a timeout.
             client = self._clients.get()
-            # The SDK's timeout applies per phase (connect, each read), so a response that
-            # trickles in could outlive it; this bounds the whole call.
-            async with asyncio.timeout(request.timeout_s):
+            # The adapter enforces the stream deadlines; this bounds anything else it awaits.
+            async with asyncio.timeout(request.timeout_s + CLOSE_GRACE_S):
                 result = await self._call(client, request)
         except TimeoutError:
             result = ProviderResult(Outcome.TIMEOUT, detail="deadline")
@@ -95,4 +97,6 @@ class SdkProvider(ABC, Generic[ClientT]):
 
     @abstractmethod
     async def _call(self, client: ClientT, request: ProviderRequest) -> ProviderResult:
-        """Make exactly one request with ``timeout=request.timeout_s``."""
+        """Make exactly one streamed request, read with
+        :func:`~shared.providers.streams.read_stream`, with the SDK timeout
+        ``request.sdk_read_timeout_s``."""

@@ -7,7 +7,8 @@ Both SDKs share one exception shape::
      |    +-- APITimeoutError -> TIMEOUT
      +-- APIStatusError       -> by status: 429 RATE_LIMITED, 401/402/403 AUTH_ERROR,
                                  408 TIMEOUT, 5xx/529 UNAVAILABLE, other 4xx BAD_REQUEST
-                                 (CONTENT_FILTERED when the body names the content filter)
+                                 (CONTENT_FILTERED when the body names the content filter);
+                                 below 400 (an error event inside a streamed 200) UNAVAILABLE
 
 An adapter names its SDK's classes in an :class:`SdkErrors`, so this module never imports an
 SDK. Anything else (a body that is not JSON, a credential failure, a bug) becomes UNAVAILABLE
@@ -77,6 +78,9 @@ def _non_negative(raw: str | None) -> float | None:
 
 def outcome_for_status(status: int, *, content_filtered: bool = False) -> Outcome:
     """The outcome of an HTTP error status."""
+    if status < 400:
+        # The response had started (a streamed 200) when the provider sent an error event.
+        return Outcome.UNAVAILABLE
     if status == 429:
         return Outcome.RATE_LIMITED
     if status in {401, 402, 403}:

@@ -493,7 +493,7 @@ def test_a_table_store_at_a_closed_port_degrades_without_blocking(clock: FakeClo
 
 
 def test_for_config_takes_settings_and_leases_from_the_tiers(clock: FakeClock) -> None:
-    """The probe lease is the tier timeout plus probe_lease_margin_s, per tier."""
+    """The probe lease is the tier total time plus probe_lease_margin_s, per tier."""
     failover = load_config().failover
     tier = failover.tier("azure_openai")
     service = BreakerService.for_config(InMemoryBreakerStore(), failover, clock=clock)
@@ -502,5 +502,5 @@ def test_for_config_takes_settings_and_leases_from_the_tiers(clock: FakeClock) -
     clock.advance(tier.breaker.open_s)
     admission = service.admit(tier.name)
     assert admission.probe
-    lease_s = tier.timeout_s + tier.breaker.probe_lease_margin_s
+    lease_s = tier.total_s + tier.breaker.probe_lease_margin_s
     assert admission.view.probe_lease_until == clock.now + lease_s

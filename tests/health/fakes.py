@@ -15,17 +15,19 @@ from tests.support.clocks import ManualClock
 T0 = 1_800_000_000.0
 SETTINGS = BreakerSettings(failure_threshold=3, open_s=30.0, max_open_s=300.0)
 TIERS = (
-    TierConfig("openai", "openai", "gpt-4o-mini", "us", timeout_s=3.0, breaker=SETTINGS),
+    TierConfig("openai", "openai", "gpt-4o-mini", "us", first_token_s=3.0, breaker=SETTINGS),
     TierConfig(
         "azure_openai",
         "azure_openai",
         "gpt-4o-mini",
         "ukwest",
-        timeout_s=3.0,
+        first_token_s=3.0,
         deployment="gpt-4o-mini",
         breaker=SETTINGS,
     ),
-    TierConfig("anthropic", "anthropic", "claude-sonnet-5", "us", timeout_s=3.0, breaker=SETTINGS),
+    TierConfig(
+        "anthropic", "anthropic", "claude-sonnet-5", "us", first_token_s=3.0, breaker=SETTINGS
+    ),
 )
 NAMES = [t.name for t in TIERS]
 

@@ -142,7 +142,7 @@ def write_config(
     data["budget_s"] = budget_s
     data["breaker_defaults"]["open_s"] = open_s
     for tier in data["tiers"]:
-        tier["timeout_s"] = tier_timeout_s
+        tier["first_token_s"] = tier_timeout_s
     if rate_limits is not None:
         data["rate_limits"] = rate_limits
     if edit_failover is not None:

@@ -10,17 +10,19 @@ FAKE_AZURE_KEY = "test-azure-key-not-real"
 FAKE_ANTHROPIC_KEY = "sk-ant-test-not-a-real-key"
 
 # Model names that no SDK list knows, so no SDK deprecation warning can fire in tests.
-OPENAI_TIER = TierConfig(name="openai", kind="openai", model="sim-gpt", region="us", timeout_s=3.0)
+OPENAI_TIER = TierConfig(
+    name="openai", kind="openai", model="sim-gpt", region="us", first_token_s=3.0
+)
 AZURE_TIER = TierConfig(
     name="azure_openai",
     kind="azure_openai",
     model="sim-gpt",
     region="ukwest",
-    timeout_s=3.0,
+    first_token_s=3.0,
     deployment="sim-deployment",
 )
 ANTHROPIC_TIER = TierConfig(
-    name="anthropic", kind="anthropic", model="sim-claude", region="us", timeout_s=3.0
+    name="anthropic", kind="anthropic", model="sim-claude", region="us", first_token_s=3.0
 )
 
 

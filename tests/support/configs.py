@@ -14,3 +14,20 @@ def three_tiers() -> FailoverConfig:
     anthropic. The orchestration tests walk this chain; the shipped one is tested apart."""
     shipped = load_config().failover
     return replace(shipped, tiers=tuple(t for t in shipped.tiers if t.name != SECONDARY))
+
+
+def timed(
+    config: FailoverConfig,
+    *,
+    first_token_s: float = 3.0,
+    stall_s: float = 2.0,
+    total_s: float = 12.0,
+    **failover: float,
+) -> FailoverConfig:
+    """``config`` with every tier on the same stream times, and any failover numbers changed,
+    so that timer arithmetic in tests does not follow the shipped numbers."""
+    tiers = tuple(
+        replace(t, first_token_s=first_token_s, stall_s=stall_s, total_s=total_s)
+        for t in config.tiers
+    )
+    return replace(config, tiers=tiers, **failover)  # type: ignore[arg-type]

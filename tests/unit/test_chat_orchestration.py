@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from orchestrators.chat import CALL_PROVIDER, failover
-from shared.failover.plan import ChatPlan, build_plan, residency_policy
+from shared.failover.plan import ChatPlan, TierStep, build_plan, residency_policy
 from shared.models import ChatRequest, Message, Outcome
 from shared.platform.config import FailoverConfig, load_config
 from shared.platform.ports import CHAT_ORCHESTRATION as ORCHESTRATION
-from tests.support.configs import SECONDARY, three_tiers
+from tests.support.configs import SECONDARY, three_tiers, timed
 from tests.support.history import Driver, flat_actions
 from tests.support.payloads import provider_ok as ok
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 CALL, WHEN_ANY = 0, 11
+# The tests' stream times (every tier): a dead tier is noticed by the activity at 3 s, a
+# working one may write for 12 s, and the durable timer, the backstop, fires at 12 + 1 s.
+FIRST_TOKEN_S, STALL_S, TOTAL_S, TIMER_MARGIN_S, SDK_MARGIN_S = 3.0, 2.0, 12.0, 1.0, 0.5
+TIMER_S = TOTAL_S + TIMER_MARGIN_S
+
+
+def chain(**failover: float) -> FailoverConfig:
+    """The three-tier chain on the tests' stream times, with a budget that fits them all."""
+    numbers = {
+        "budget_s": 60.0,
+        "finish_reserve_s": 0.3,
+        "timer_margin_s": TIMER_MARGIN_S,
+        "sdk_timeout_margin_s": SDK_MARGIN_S,
+        **failover,
+    }
+    return timed(
+        three_tiers(), first_token_s=FIRST_TOKEN_S, stall_s=STALL_S, total_s=TOTAL_S, **numbers
+    )
 
 
 def at(seconds: float) -> datetime:
@@ -34,7 +51,7 @@ def make_plan(config: FailoverConfig | None = None, configured: bool = True) -> 
         messages=(Message("user", "What are the symptoms of ovarian cancer?"),),
         conversation_id="conv-1",
     )
-    return build_plan(config or three_tiers(), request, T0, is_configured=lambda _name: configured)
+    return build_plan(config or chain(), request, T0, is_configured=lambda _name: configured)
 
 
 class Run(Driver):
@@ -65,14 +82,35 @@ class Run(Driver):
 
 
 def test_first_episode_races_tier1_against_its_timer() -> None:
-    """The first tier is scheduled together with a timer at its timeout, inside one task_any."""
+    """The first tier is scheduled together with a timer at its total plus the margin, inside
+    one task_any."""
     run = Run(make_plan())
     actions = run.state["actions"][0]
     assert len(actions) == 1, "the first episode schedules nothing but the race"
     assert actions[0]["actionType"] == WHEN_ANY
     assert run.last_call()["tier"] == "openai"
-    assert run.timers()[0]["fireAt"].startswith("2026-01-01T12:00:03")
-    assert run.last_call()["timeout_s"] < 3.0, "the SDK timeout sits below the tier timeout"
+    assert run.timers()[0]["fireAt"].startswith("2026-01-01T12:00:13")
+
+
+def test_the_activity_payload_carries_the_stream_times() -> None:
+    """The activity gets the three stream times, which it enforces itself, and an SDK
+    timeout beyond the longer of the first two, so the SDK never cuts a working stream."""
+    payload = Run(make_plan()).last_call()
+    assert payload["first_token_s"] == FIRST_TOKEN_S
+    assert payload["stall_s"] == STALL_S
+    assert payload["total_s"] == TOTAL_S
+    assert payload["sdk_timeout_s"] == max(FIRST_TOKEN_S, STALL_S) + SDK_MARGIN_S
+    assert "timeout_s" not in payload
+
+
+def test_a_tier_near_the_deadline_gets_every_time_cut_to_what_is_left() -> None:
+    """With 2 s of budget left, the total is 2 s and no deadline exceeds it."""
+    run = Run(make_plan(chain(budget_s=TIMER_S + 2.3)))
+    run.time_out()
+    payload = run.last_call()
+    assert payload["total_s"] == pytest.approx(2.0)
+    assert payload["first_token_s"] == pytest.approx(2.0)
+    assert payload["stall_s"] == STALL_S
 
 
 def test_tier1_success_answers_and_cancels_the_timer() -> None:
@@ -93,13 +131,32 @@ def test_tier1_timeout_moves_to_tier2() -> None:
     state = run.time_out()
     assert state["isDone"] is False
     assert run.last_call()["tier"] == "azure_openai"
-    state = run.answer(ok("azure_openai"), at(3.3))
+    state = run.answer(ok("azure_openai"), at(TIMER_S + 0.3))
     assert state["output"]["tier"] == 2
     assert state["output"]["attempts"][0] == {
         "provider": "openai",
         "outcome": "timeout",
-        "ms": 3000.0,
+        "ms": TIMER_S * 1000.0,
     }
+
+
+def test_a_first_token_timeout_from_the_activity_moves_on_at_once() -> None:
+    """The activity reports a dead provider at its first-token time, long before the timer:
+    tier 2 starts then, with its own full total."""
+    run = Run(make_plan())
+    run.answer(failed("timeout", ms=FIRST_TOKEN_S * 1000.0), at(FIRST_TOKEN_S + 0.05))
+    assert run.last_call()["tier"] == "azure_openai"
+    assert run.timers()[0]["isCanceled"] is True
+    assert run.timers()[1]["fireAt"].startswith("2026-01-01T12:00:16.05")
+    assert run.last_call()["total_s"] == TOTAL_S
+
+
+def test_a_slow_answer_past_the_old_three_seconds_is_the_answer() -> None:
+    """An answer that took 9 s (a slow, working stream) is within the tier's time."""
+    run = Run(make_plan())
+    state = run.answer(ok("openai"), at(9.0))
+    assert state["output"]["tier"] == 1
+    assert [a["outcome"] for a in state["output"]["attempts"]] == ["ok"]
 
 
 def test_tier1_fast_failure_moves_to_tier2_without_waiting() -> None:
@@ -109,7 +166,7 @@ def test_tier1_fast_failure_moves_to_tier2_without_waiting() -> None:
     assert run.last_call()["tier"] == "azure_openai"
     timers = run.timers()
     assert timers[0]["isCanceled"] is True
-    assert timers[1]["fireAt"].startswith("2026-01-01T12:00:03.02"), "tier 2 timer starts now"
+    assert timers[1]["fireAt"].startswith("2026-01-01T12:00:13.02"), "tier 2 timer starts now"
 
 
 def test_failed_activity_is_treated_as_an_error_and_fails_over() -> None:
@@ -145,30 +202,30 @@ def test_unconfigured_tiers_are_skipped_without_a_call() -> None:
 
 
 def test_a_tier_that_would_overrun_the_budget_gets_less_time() -> None:
-    """Tier 3's timer is cut to the overall deadline when earlier tiers used up the budget."""
-    base = three_tiers()
-    config = replace(base, budget_s=7.3, finish_reserve_s=0.3)  # deadline at +7.0 s
+    """Tier 3's total is cut to the overall deadline when earlier tiers used up the budget;
+    its timer is that deadline plus the margin."""
+    config = chain(budget_s=30.3)  # deadline at +30.0 s
     run = Run(make_plan(config))
-    run.time_out()  # tier 1 times out at +3 s
-    run.time_out()  # tier 2 times out at +6 s
+    run.time_out()  # tier 1's timer fires at +13 s
+    run.time_out()  # tier 2's at +26 s
     assert run.last_call()["tier"] == "anthropic"
-    assert run.timers()[-1]["fireAt"].startswith("2026-01-01T12:00:07"), "cut to the deadline"
+    assert run.last_call()["total_s"] == pytest.approx(4.0)
+    assert run.timers()[-1]["fireAt"].startswith("2026-01-01T12:00:31"), "deadline + margin"
     state = run.time_out()
     assert state["output"]["tier"] == 4
     assert state["output"]["attempts"][2] == {
         "provider": "anthropic",
         "outcome": "timeout",
-        "ms": 1000.0,
+        "ms": 5000.0,
     }
 
 
 def test_no_tier_starts_once_the_budget_is_spent() -> None:
     """A tier with less than the minimum useful time left is recorded as budget_exhausted."""
-    base = three_tiers()
-    config = replace(base, budget_s=6.4, finish_reserve_s=0.3, min_tier_time_s=0.25)
+    config = chain(budget_s=26.4, min_tier_time_s=0.25)
     run = Run(make_plan(config))
     run.time_out()
-    state = run.time_out()  # +6.0 s; deadline +6.1 s leaves 0.1 s < 0.25 s
+    state = run.time_out()  # +26.0 s; deadline +26.1 s leaves 0.1 s < 0.25 s
     assert state["isDone"] is True
     assert state["output"]["attempts"][2] == {
         "provider": "anthropic",
@@ -230,6 +287,28 @@ def test_admission_survives_the_plan_round_trip() -> None:
         (None, False),
         (None, True),
     ]
+
+
+def test_a_plan_in_the_old_shape_still_runs() -> None:
+    """An orchestration started before streaming (one timeout_s per tier, no timer margin in
+    the input) is replayed with that timeout as all three times and the default margin."""
+    data = make_plan().to_json()
+    for step in data["steps"]:
+        for key in ("first_token_s", "stall_s", "total_s"):
+            step.pop(key)
+        step["timeout_s"] = 3.0
+    data.pop("timer_margin_s")
+    plan = ChatPlan.from_json(data)
+    assert plan.steps[0] == TierStep("openai", 1, 3.0, 3.0, 3.0)
+    run = Run(plan)
+    assert run.last_call()["total_s"] == 3.0
+    assert run.timers()[0]["fireAt"].startswith("2026-01-01T12:00:04")
+
+
+def test_the_new_plan_round_trips() -> None:
+    """Stream times and margins come back unchanged from the orchestration input."""
+    plan = make_plan()
+    assert ChatPlan.from_json(plan.to_json()) == plan
 
 
 def test_admission_never_unskips_a_tier() -> None:

@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import metadata
@@ -40,7 +39,7 @@ from shared.failover.plan import ChatPlan, build_plan
 from shared.models import ChatRequest, Message
 from shared.platform.ports import CHAT_ORCHESTRATION as ORCHESTRATION
 from shared.platform.ports import ESCALATION_ORCHESTRATION as ESCALATION
-from tests.support.configs import three_tiers
+from tests.support.configs import three_tiers, timed
 from tests.support.history import TASK_COMPLETED, TASK_FAILED, TIMER_FIRED, Driver
 from tests.support.payloads import crisis_escalation
 from tests.support.payloads import provider_ok as ok
@@ -173,7 +172,8 @@ def failed(outcome: str) -> dict[str, Any]:
 
 
 def plan(**changes: Any) -> ChatPlan:
-    config = replace(three_tiers(), **changes)
+    # Every tier writes for at most 3 s, and its timer fires 1 s after that.
+    config = timed(three_tiers(), total_s=3.0, timer_margin_s=1.0, **changes)
     request = ChatRequest(messages=(Message("user", "What are the symptoms of ovarian cancer?"),))
     return build_plan(config, request, C0, is_configured=lambda _name: True)
 
@@ -243,7 +243,7 @@ def chat_every_tier_fails() -> Recorder:
 
 
 def chat_every_tier_times_out() -> Recorder:
-    flow = ChatFlow(plan(budget_s=7.3, finish_reserve_s=0.3))
+    flow = ChatFlow(plan(budget_s=10.3, finish_reserve_s=0.3))
     flow.wait()
     flow.wait()
     flow.wait()  # tier 3's timer is cut to the deadline
@@ -252,7 +252,7 @@ def chat_every_tier_times_out() -> Recorder:
 
 
 def chat_budget_exhausted() -> Recorder:
-    flow = ChatFlow(plan(budget_s=6.4, finish_reserve_s=0.3, min_tier_time_s=0.25))
+    flow = ChatFlow(plan(budget_s=8.4, finish_reserve_s=0.3, min_tier_time_s=0.25))
     flow.wait()
     flow.wait()
     assert flow.outcomes() == ["timeout", "timeout", "budget_exhausted"]
