@@ -1,4 +1,4 @@
-"""``make bench``: every figure of issue 9 (B1a-B10), measured in one run.
+"""``make bench``: every figure of issues 9 and 18 (B1a-B10, B13), measured in one run.
 
     python -m bench [--quick] [--no-profile] [--out bench/results]
 
@@ -209,6 +209,7 @@ async def run(sizes: Sizes, profile: bool, out: Path) -> int:
                 figures.added_latency,
                 figures.cpu_per_request,
                 figures.failover_latency,
+                figures.first_token_limit,
                 figures.breaker_skip,
                 figures.crisis_under_load,
                 figures.throughput,

@@ -203,12 +203,47 @@ def sla(result: DrillResult) -> Check:
     )
 
 
+# A request sent just before a fault may reach the provider after it: not a healthy call.
+FAULT_MARGIN_S = 1.0
+
+
+def healthy_windows(result: DrillResult, provider: str) -> list[tuple[float, float]]:
+    """When ``provider`` had no fault: before its first fault (less a margin for requests
+    still on their way), and after its recovery."""
+    first = result.fault_started.get(provider, result.ended + FAULT_MARGIN_S)
+    windows = [(result.started, first - FAULT_MARGIN_S)]
+    windows += [(r.cleared_at, result.ended) for r in result.recoveries if r.provider == provider]
+    return windows
+
+
+def healthy_tier_1_kept(result: DrillResult) -> Check:
+    """Answers that called a healthy tier 1 (writing at a model's pace) all came from it: a
+    slow but working provider is never cut off and failed over. Requests that skipped tier 1
+    (its breaker still open just after a recovery) are not counted: tier 1 was not called."""
+    provider = PROVIDERS[0]
+    windows = healthy_windows(result, provider)
+    called = [
+        s
+        for s in result.samples
+        if not s.crisis and s.attempted(provider) and any(a <= s.started < b for a, b in windows)
+    ]
+    failed_over = [s for s in called if s.provider != provider]
+    share = len(failed_over) / len(called) if called else 0.0
+    return Check(
+        "answers from a healthy tier 1 never fail over",
+        bool(called) and not failed_over,
+        f"{len(failed_over)} of {len(called)} requests that called {provider} while it was "
+        f"healthy failed over ({share:.1%})",
+    )
+
+
 def run_checks(result: DrillResult) -> list[Check]:
     return [
         answered_within_budget(result),
         breaker_order(result),
         one_probe_per_recovery(result),
         calls_accounted_for(result),
+        healthy_tier_1_kept(result),
         deliveries(result),
         sla(result),
     ]

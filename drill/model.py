@@ -40,9 +40,13 @@ class DrillConfig:
     crisis_every: int = 4  # during the crisis phase, every n-th request is a crisis message
     tier_timeout_s: float = 1.0
     budget_s: float = 8.0
-    # Healthy providers answer this late; well above the admission slack of drill.checks, so
-    # a recovery's probe is never mistaken for a request admitted after the breaker closed.
+    # Healthy providers start answering this late; well above the admission slack of
+    # drill.checks, so a recovery's probe is never mistaken for a request admitted after the
+    # breaker closed. Then they write at a model's speed (simulators.pacing.REALISTIC: about
+    # 70 tokens/s for gpt-4o-mini), streamed: an answer takes seconds, as real ones do.
     provider_ms: int = 300
+    tokens_per_s: float = 70.0
+    answer_tokens: int = 150
     failure_threshold: int = 3
     open_s: float = 3.0
     max_open_s: float = 6.0
@@ -59,6 +63,7 @@ class DrillConfig:
             rate_per_s=10.0,
             crisis_every=3,
             tier_timeout_s=0.5,
+            answer_tokens=60,
             open_s=1.0,
             max_open_s=2.0,
             live=False,

@@ -75,7 +75,14 @@ class _Run:
             self.refusals.append((provider, self.refusing.pop(provider), now))
 
     async def healthy(self, provider: str) -> None:
-        await self.fault(provider, kind="ok", latency_ms=self.config.provider_ms)
+        """Answer normally, streamed at a model's pace (first token, then tokens/s)."""
+        await self.fault(
+            provider,
+            kind="ok",
+            first_token_ms=self.config.provider_ms,
+            tokens_per_s=self.config.tokens_per_s,
+            answer_tokens=self.config.answer_tokens,
+        )
 
     async def provider_calls(self) -> dict[str, int]:
         async with self.session.get(f"{self.running.sims.control}/_sim/stats") as reply:
