@@ -276,12 +276,14 @@ class FakeOpenAIEndpoint:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _complete(self, request: web.Request) -> web.Response:
+    async def _complete(self, request: web.Request) -> web.StreamResponse:
         key = request.headers.get("api-key", "")
         self.keys_seen.append(key)
         if self.rejecting or key not in self._azure.accounts[self._resource_id].values():
             error = {"error": {"code": "401", "message": "Access denied due to invalid key."}}
             return web.json_response(error, status=401)
+        if (await request.json()).get("stream"):
+            return await self._stream(request)
         return web.json_response(
             {
                 "id": "chatcmpl-fake",
@@ -298,3 +300,33 @@ class FakeOpenAIEndpoint:
                 "usage": {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10},
             }
         )
+
+    async def _stream(self, request: web.Request) -> web.StreamResponse:
+        """The same one-token answer, streamed as Azure OpenAI streams it (the adapters always
+        ask for a stream)."""
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0}
+        chunks = [
+            {
+                **base,
+                "model": DEPLOYMENT,
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": "OK"}}],
+            },
+            {
+                **base,
+                "model": DEPLOYMENT,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}],
+            },
+            {
+                **base,
+                "model": DEPLOYMENT,
+                "choices": [],
+                "usage": {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10},
+            },
+        ]
+        for chunk in chunks:
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
