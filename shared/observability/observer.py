@@ -38,7 +38,6 @@ from shared.observability.audit import (
     trail_for_settings,
 )
 from shared.observability.sla import (
-    AlertAction,
     MonitorConfig,
     SlaMonitor,
     chat_outcome,
@@ -180,19 +179,9 @@ class Observability:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _push(self, actions: Iterable[AlertAction]) -> None:
-        for action in actions:
-            self.alerts.push(
-                Alert(
-                    title=action.title,
-                    dedup_key=action.dedup_key,
-                    rule=action.rule,
-                    state=action.state,
-                    severity=action.severity,
-                    subject=action.subject,
-                    facts=action.facts,
-                )
-            )
+    def _push(self, alerts: Iterable[Alert]) -> None:
+        for alert in alerts:
+            self.alerts.push(alert)
 
     def _alert_sent(self, sent: SentAlert) -> None:
         alert = sent.alert

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
+from shared.escalation import Alert
 from shared.events import ChatRecord
 from shared.failover import EMERGENCY
 from shared.models import Attempt, Outcome
@@ -370,20 +371,6 @@ ALL_TIERS_DEDUP_KEY = "all-tiers-failed"
 
 
 @dataclass(frozen=True, slots=True)
-class AlertAction:
-    """An alert to send to operations. Facts are content-free (names, counts, times)."""
-
-    rule: str
-    state: AlertState
-    severity: Severity
-    subject: str
-    title: str
-    facts: tuple[tuple[str, str], ...]
-    dedup_key: str
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
 class OpenAlert:
     rule: str
     subject: str
@@ -422,9 +409,9 @@ class AlertEngine:
 
     def chat(
         self, record: ChatRecord, outcome: ChatOutcome, violated: Iterable[str]
-    ) -> list[AlertAction]:
+    ) -> list[Alert]:
         now = self._clock()
-        actions: list[AlertAction] = []
+        actions: list[Alert] = []
         burst = self._config.crisis_sla
         watched = [m for m in violated if m in burst.measures]
         self._violations.extend(now for _ in watched)
@@ -441,11 +428,11 @@ class AlertEngine:
             )
         return actions
 
-    def breaker(self, provider: str, old: str, new: str, reason: str = "") -> list[AlertAction]:
+    def breaker(self, provider: str, old: str, new: str, reason: str = "") -> list[Alert]:
         now = self._clock()
         self._breakers[provider] = new
         rule = self._config.provider_failure
-        actions: list[AlertAction] = []
+        actions: list[Alert] = []
         if new == "open" and old == "closed":
             facts = (("Provider", provider), ("Breaker reason", reason or "unknown"))
             title = f"[{rule.name}] The {provider} circuit breaker opened"
@@ -459,11 +446,11 @@ class AlertEngine:
             actions += self._raise_all_tiers_down(now, "every LLM tier's circuit breaker is open")
         return actions
 
-    def tick(self) -> list[AlertAction]:
+    def tick(self) -> list[Alert]:
         """Resolve what has gone quiet; call it now and then (each request does)."""
         now = self._clock()
         burst = self._config.crisis_sla
-        actions: list[AlertAction] = []
+        actions: list[Alert] = []
         last = self._violations[-1] if self._violations else None
         if (burst.name, "") in self._open and (last is None or now - last >= burst.resolve_after_s):
             quiet = _minutes(burst.resolve_after_s)
@@ -480,7 +467,7 @@ class AlertEngine:
 
     # --- rules --------------------------------------------------------------------------------
 
-    def _check_burst(self, now: float) -> list[AlertAction]:
+    def _check_burst(self, now: float) -> list[Alert]:
         rule = self._config.crisis_sla
         _drop_times_before(self._violations, now - rule.window_s)
         count = len(self._violations)
@@ -494,7 +481,7 @@ class AlertEngine:
         )
         return self._raise(rule, "", now, title, facts)
 
-    def _check_ratio(self, now: float) -> list[AlertAction]:
+    def _check_ratio(self, now: float) -> list[Alert]:
         rule = self._config.error_rate
         cutoff = now - rule.window_s
         while self._requests and self._requests[0][0] < cutoff:
@@ -528,7 +515,7 @@ class AlertEngine:
         _, bad = self._requests.popleft()
         self._failed -= bad
 
-    def _raise_all_tiers_down(self, now: float, why: str) -> list[AlertAction]:
+    def _raise_all_tiers_down(self, now: float, why: str) -> list[Alert]:
         rule = self._config.all_tiers_down
         title = f"[{rule.name}] No LLM tier is usable: emergency replies are being sent"
         facts = (("Why", why), ("Tiers", ", ".join(self._tiers) or "none configured"))
@@ -545,7 +532,7 @@ class AlertEngine:
         facts: tuple[tuple[str, str], ...],
         *,
         dedup_key: str | None = None,
-    ) -> list[AlertAction]:
+    ) -> list[Alert]:
         key = (rule.name, subject)
         if key in self._open:
             return []
@@ -563,7 +550,7 @@ class AlertEngine:
 
     def _resolve(
         self, rule: BurstRule | RatioRule | StateRule, subject: str, now: float, title: str
-    ) -> list[AlertAction]:
+    ) -> list[Alert]:
         opened = self._open.pop((rule.name, subject), None)
         if opened is None:
             return []
@@ -588,7 +575,7 @@ class AlertEngine:
         facts: tuple[tuple[str, str], ...],
         dedup_key: str,
         now: float,
-    ) -> AlertAction:
+    ) -> Alert:
         common = (
             ("Rule", rule.name),
             ("State", state),
@@ -596,7 +583,7 @@ class AlertEngine:
             ("Time (UTC)", iso(now, seconds=True)),
         )
         runbook = (("Runbook", f"{RUNBOOK}#{rule.name}"),)
-        return AlertAction(
+        return Alert(
             rule=rule.name,
             state=state,
             severity=rule.severity,
@@ -604,7 +591,6 @@ class AlertEngine:
             title=title,
             facts=common + facts + runbook,
             dedup_key=dedup_key,
-            at=now,
         )
 
 
@@ -630,7 +616,7 @@ class Evaluation:
     """What one answered request changed: measures it violated, alerts to send."""
 
     violations: tuple[str, ...]
-    actions: tuple[AlertAction, ...]
+    actions: tuple[Alert, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -667,13 +653,11 @@ class SlaMonitor:
             actions += self._engine.chat(record, chat_outcome(record), violated)
             return Evaluation(violated, tuple(actions))
 
-    def breaker_changed(
-        self, provider: str, old: str, new: str, reason: str = ""
-    ) -> list[AlertAction]:
+    def breaker_changed(self, provider: str, old: str, new: str, reason: str = "") -> list[Alert]:
         with self._lock:
             return self._engine.breaker(provider, old, new, reason)
 
-    def tick(self) -> list[AlertAction]:
+    def tick(self) -> list[Alert]:
         with self._lock:
             return self._engine.tick()
 
