@@ -8,6 +8,7 @@ import azure.functions as func
 from api.http import to_response
 from shared.bootstrap import get_runtime
 from shared.operations import health_report
+from shared.safety import detection_state
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
@@ -22,6 +23,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         runtime.breakers,
         runtime.health_results,
         residency_blocked=runtime.residency_block,
+        crisis_detection=detection_state(runtime.detector),
     )
     return to_response(reply)
 

@@ -151,7 +151,11 @@ def warm_up(runtime: Runtime) -> None:
     try:
         runtime.detector()
     except Exception:
-        log.critical("crisis patterns failed to load; crisis detection is OFF", exc_info=True)
+        log.critical(
+            "crisis patterns failed to load; only the built-in detector for explicit statements "
+            "is on, and /api/health reports misconfigured",
+            exc_info=True,
+        )
     # Everything loaded so far (modules, SDK clients, compiled patterns) lives as long as
     # the process. Moving it out of the collector's view keeps full collections short: in
     # the benchmark's crisis-beside-hung-chats run they paused the event loop for up to

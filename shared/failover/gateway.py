@@ -27,7 +27,7 @@ from shared.failover.requests import RequestLimits, parse_request
 from shared.failover.responses import ChatAnswer, completion_body, preapproved
 from shared.models import ChatRequest, Outcome
 from shared.platform import CHAT_ORCHESTRATION, ApiError, AppConfig, HttpReply, Orchestrations
-from shared.safety import Pseudonymizer
+from shared.safety import BUILT_IN_DETECTOR, Pseudonymizer
 
 if TYPE_CHECKING:
     from shared.safety import CrisisDetector, CrisisMatch
@@ -188,9 +188,22 @@ class ChatGateway:
         try:
             return self.detector().detect_request(request)
         except Exception:
-            # A broken pattern file must not take chat down; it must be loud, though.
-            log.critical("crisis detection unavailable; answering without it", exc_info=True)
-            return None
+            # A broken pattern file must not take chat down, nor silence crisis detection:
+            # explicit statements are still caught, and it is loud (log, alert, /api/health).
+            log.critical(
+                "crisis patterns unavailable; using the built-in detector for explicit statements",
+                exc_info=True,
+            )
+            self.alerts.push(
+                Alert(
+                    title="Crisis patterns failed to load: only explicit crisis statements are "
+                    "detected until the pattern file is fixed",
+                    dedup_key="crisis-detection-misconfigured",
+                    rule="crisis_detection_misconfigured",
+                    severity="critical",
+                )
+            )
+            return BUILT_IN_DETECTOR.detect_request(request)
 
     async def _crisis(
         self,

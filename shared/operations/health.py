@@ -332,6 +332,9 @@ class HealthChecker:
 class Status(StrEnum):
     HEALTHY = "healthy"
     DEGRADED = "degraded"
+    # Crisis detection runs on the built-in fallback: the pattern file is broken. It outranks
+    # the tiers' state, because it is a safety fault no failover can mend.
+    MISCONFIGURED = "misconfigured"
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,12 +408,24 @@ def serving_tier(tiers: Sequence[TierHealth]) -> tuple[int, str]:
 
 
 def report_body(
-    tiers: Sequence[TierHealth], *, breaker_store_ok: bool, health_store_ok: bool, now: float
+    tiers: Sequence[TierHealth],
+    *,
+    breaker_store_ok: bool,
+    health_store_ok: bool,
+    now: float,
+    crisis_detection: str = "ok",
 ) -> dict[str, Any]:
     """The ``/api/health`` document."""
     tier, name = serving_tier(tiers)
+    status = overall_status(tiers)
+    if crisis_detection != "ok":
+        status = Status.MISCONFIGURED
     return {
-        "status": overall_status(tiers).value,
+        "status": status.value,
+        "crisis_detection": {
+            "status": crisis_detection,
+            "detector": "patterns" if crisis_detection == "ok" else "built_in_explicit_only",
+        },
         "at": iso(now),
         "serving": {"tier": tier, "name": name},
         "tiers": [t.to_json() for t in tiers],
@@ -431,8 +446,10 @@ async def health_report(
     *,
     clock: Clock = time.time,
     residency_blocked: Callable[[str], object] = lambda _name: None,
+    crisis_detection: str = "ok",
 ) -> HttpReply:
-    """Read the breakers (afresh, which also tests the breaker store) and the last checks."""
+    """Read the breakers (afresh, which also tests the breaker store) and the last checks.
+    ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load)."""
     names = [t.name for t in tiers]
     views = {v.provider: v for v in await asyncio.to_thread(breakers.states, names)}
     try:
@@ -460,5 +477,6 @@ async def health_report(
         breaker_store_ok=not breakers.store_degraded,
         health_store_ok=not store.degraded,
         now=clock(),
+        crisis_detection=crisis_detection,
     )
     return HttpReply(200, body, {"Cache-Control": "no-store"})
