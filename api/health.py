@@ -8,6 +8,7 @@ import azure.functions as func
 from api.http import to_response
 from shared.bootstrap import get_runtime
 from shared.operations import health_report
+from shared.platform import loaded_safety_hashes
 from shared.safety import detection_state
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -24,6 +25,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         runtime.health_results,
         residency_blocked=runtime.residency_block,
         crisis_detection=detection_state(runtime.detector),
+        safety_files=loaded_safety_hashes(),
     )
     return to_response(reply)
 

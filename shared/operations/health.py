@@ -414,8 +414,10 @@ def report_body(
     health_store_ok: bool,
     now: float,
     crisis_detection: str = "ok",
+    safety_files: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ``/api/health`` document."""
+    """The ``/api/health`` document. ``safety_files``: the SHA-256 of each safety-critical
+    config file this instance loaded, to compare with those the safety case was assessed on."""
     tier, name = serving_tier(tiers)
     status = overall_status(tiers)
     if crisis_detection != "ok":
@@ -426,6 +428,7 @@ def report_body(
             "status": crisis_detection,
             "detector": "patterns" if crisis_detection == "ok" else "built_in_explicit_only",
         },
+        "safety_files": dict(sorted((safety_files or {}).items())),
         "at": iso(now),
         "serving": {"tier": tier, "name": name},
         "tiers": [t.to_json() for t in tiers],
@@ -447,6 +450,7 @@ async def health_report(
     clock: Clock = time.time,
     residency_blocked: Callable[[str], object] = lambda _name: None,
     crisis_detection: str = "ok",
+    safety_files: Mapping[str, str] | None = None,
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks.
     ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load)."""
@@ -478,5 +482,6 @@ async def health_report(
         health_store_ok=not store.degraded,
         now=clock(),
         crisis_detection=crisis_detection,
+        safety_files=safety_files,
     )
     return HttpReply(200, body, {"Cache-Control": "no-store"})

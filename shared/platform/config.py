@@ -9,9 +9,11 @@ Nothing is read at import time: call :func:`load_config`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +23,29 @@ _T = TypeVar("_T")
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 CRISIS_CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
+
+# The safety-critical config files and what in each is safety-critical. The loader records the
+# SHA-256 of each one it reads; docs/clinical-safety/safety-case.md states the hashes the
+# clinical safety case was assessed against, and a test fails when a file no longer matches.
+SAFETY_CRITICAL_FILES: Mapping[str, str] = {
+    "crisis-patterns.json": "crisis patterns",
+    "safety-config.json": "crisis and emergency texts, prohibited patterns, link allowlist",
+    "failover-config.json": "tier timings (first token, stall, total, budget), breakers",
+    "escalation-config.json": "escalation audiences, channels and retry window",
+}
+_hashes: dict[str, str] = {}
+_hashes_lock = threading.Lock()
+
+
+def content_hash(raw: bytes) -> str:
+    """The hash a safety-critical file is identified by: SHA-256 of its bytes, in hex."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def loaded_safety_hashes() -> dict[str, str]:
+    """The hash of each safety-critical file as this process last read it, by file name."""
+    with _hashes_lock:
+        return dict(_hashes)
 
 
 class ConfigError(ValueError):
@@ -464,11 +489,15 @@ def read_config_file(
 ) -> _T:
     """The one loader of a JSON config file: read ``path``, validate it with ``parse``.
 
+    A safety-critical file's content hash is recorded (:func:`loaded_safety_hashes`), even when
+    it then fails validation: the hash says which bytes were read.
+
     Every error is a :class:`ConfigError` that starts with the file's name. A missing file is
     an error, unless ``default`` is given: then it is logged and the default is returned.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError as exc:
         if default is not None:
             log.warning("%s not found; using the defaults", path.name)
@@ -478,6 +507,9 @@ def read_config_file(
         raise ConfigError(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: {exc}") from exc
+    if path.name in SAFETY_CRITICAL_FILES:
+        with _hashes_lock:
+            _hashes[path.name] = content_hash(raw)
     try:
         return parse(data)
     except ConfigError as exc:
