@@ -150,7 +150,6 @@ KNOWN_MISSES: tuple[str, ...] = (
     # a burden remark on its own is weak by design
     "i feel like i'm just in the way of everyone's life",
     # heading to a height is weak without a second signal
-    "im going to go up to the top floor of the car park after my appointment",
     # 'it' is never named
     "my therapist doesnt know but ive been planning it for weeks",
     # metaphor

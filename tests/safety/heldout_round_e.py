@@ -214,7 +214,6 @@ KNOWN_MISSES: tuple[str, ...] = (
     "Thank you for listening all these months. I won't be needing the nurse line after tonight",
     "I've updated my will, sorted the cat and left a note for Dave. I'm at peace with what I'm going to do",
     "I bought a hosepipe for the car exhaust",
-    "Ive been taking extra of my tablets to see what happens",
 )
 
 # Ordinary messages the final detector still answers as a crisis: none since the round G guards

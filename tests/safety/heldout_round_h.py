@@ -116,21 +116,15 @@ NOT_CRISIS: tuple[str, ...] = (
 # fix round of its own; six first-run misses are caught by the broad-net rule (tuned on rounds
 # A-H together before round I was scored; figures in test_heldout_sets.py).
 KNOWN_MISSES: tuple[str, ...] = (
-    "it would be so easy to just keep walking into the sea",
     "my daughter will have a better life once i'm out of the way",
     "Ive put the boys' names on everything and left instructions for the funeral. im tired",
-    "no one knows I've been collecting my pain meds, I'm nearly there",
-    "the bath, the razor, i keep picturing it",
     "sometimes i wish the car would just come off the road with me in it",
     "I'm a waste of a hospital bed, someone else should have my place",
     "i hope the scan shows it's everywhere so i can stop pretending",
-    "i'm going up to the top floor of the car park after my appointment",
     "pls dont let them ring me, ive made up my mind",
     "its not the cancer thats going to kill me",
     "writing this so someone knows why i did it",
     "i'm sorry mum, i tried",
-    "the morphine driver is right here and i know how to turn it up",
-    "looked up the tide times at the cliffs",
     "id be doing them all a favour",
     "i keep hitting my head against the wall until it hurts",
     "soon none of this will be my problem",

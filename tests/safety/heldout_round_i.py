@@ -179,13 +179,11 @@ NOT_CRISIS: tuple[str, ...] = (
 # as an ending the classes do not list ("no more me", "with being alive" in its own clause).
 KNOWN_MISSES: tuple[str, ...] = (
     "everyone would cope fine, probably better, if i just wasn't around anymore",
-    "i've been looking at how high the multistorey is",
     "can't see myself making it to christmas and honestly i don't want to",
     "i keep thinking about just not coming back from my walk",
     "sorry for everything, tell the nurses thank you",
     "think it's time i stopped being everyone's problem for good",
     "I feel like I'm just waiting to be gone, I'd rather get it over with",
-    "i keep driving past the level crossing and slowing down",
     "my kids would be better with a mum that isn't sick all the time, or no mum at all",
     "i'm not scared of dying anymore, i'm scared of having to keep living like this",
     "if the cancer doesn't get me first i will",
@@ -195,14 +193,12 @@ KNOWN_MISSES: tuple[str, ...] = (
     "i'm finished, there's nothing left for me here",
     "please don't call anyone, i've made my choice",
     "no more fighting, no more scans, no more me",
-    "im going to the bridge after tea, i just wanted to tell someone",
     "i don't think i'll be here next week and that's my choice",
     "not sure how much longer i can keep myself safe",
     "i've been punching the wall till my knuckles bleed, it's the only thing that helps",
     "i keep planning how to make it look like an accident so the insurance pays out",
     "i'd welcome a car crash at this point",
     "what's the least painful way to go, asking for me",
-    "my partner's gone to work and i've got the whole day alone with the pills",
     "I've said goodbye to the dog. that was the hardest part",
     "going to swim out until I can't swim back",
 )

@@ -93,6 +93,16 @@ new indirect self-harm phrasing to be well below the final figures here.
 
 The floors sit a little under the final figures, so that a reviewer's edit can trade a case
 for a better general rule; anything lost shows up as a failing floor, not a silent change.
+Floors are ratchets on tuned figures, so they are not evidence of recall on unseen wording.
+That evidence is ``FIRST_RUN``: each round's first-run figures (round A's "original", since A
+predates the practice), recorded as fixed facts beside the floors and checked against the table
+above. The estimate of recall on unseen wording for the shipped detector is round J's first run
+(``UNSEEN_ESTIMATE``): J was written before the detector's last rule and scored once, after it.
+
+Known misses and known false alarms are kept in step both ways: an unlisted miss or false alarm
+fails, and so does a listed one that no longer misses (or now stays quiet) until it is moved off
+its list. Twelve listed misses of rounds C, E, H and I fired after the broad net and the
+means-and-readiness rule, and were moved off.
 """
 
 from __future__ import annotations
@@ -153,6 +163,28 @@ QUIET_FLOORS: dict[str, float] = {
     "i": 0.95,
     "j": 0.95,
 }
+# Each round's first run, as (right, messages): the detector as it stood when the round was
+# written, scored once before any change made because of it. Fixed facts: never edited to follow
+# tuning. "quiet" counts ordinary messages that did not fire.
+FIRST_RUN: dict[str, dict[str, tuple[int, int]]] = {
+    "a": {"self_harm": (58, 72), "medical_emergency": (41, 43), "safeguarding": (28, 32),
+          "quiet": (106, 111)},
+    "b": {"self_harm": (14, 35), "medical_emergency": (10, 17), "safeguarding": (10, 13),
+          "quiet": (54, 57)},
+    "c": {"self_harm": (12, 30), "medical_emergency": (13, 15), "safeguarding": (7, 12),
+          "quiet": (58, 63)},
+    "d": {"self_harm": (9, 20), "medical_emergency": (5, 5), "safeguarding": (5, 5),
+          "quiet": (58, 60)},
+    "e": {"self_harm": (39, 65), "quiet": (82, 87)},
+    "f": {"self_harm": (16, 42), "quiet": (44, 52)},
+    "g": {"self_harm": (25, 57), "medical_emergency": (11, 17), "safeguarding": (11, 17),
+          "quiet": (65, 76)},
+    "h": {"self_harm": (12, 42), "quiet": (41, 44)},
+    "i": {"self_harm": (30, 57), "quiet": (84, 86)},
+    "j": {"self_harm": (21, 52), "quiet": (83, 86)},
+}  # fmt: skip
+# The safety case's estimate of recall on unseen indirect self-harm wording.
+UNSEEN_ESTIMATE = ("j", "self_harm")
 RECALL_CASES = [
     (name, c) for name in sorted(ROUNDS) for c in CATEGORIES if c in RECALL_FLOORS[name]
 ]
@@ -248,3 +280,57 @@ def test_sets_are_big_enough_and_do_not_overlap() -> None:
         texts = [t for c in CATEGORIES for t in crisis_cases(data, c)] + list(data.NOT_CRISIS)
         assert not seen & set(texts)
         seen |= set(texts)
+
+
+def _table_rows() -> dict[str, dict[str, tuple[int, int]]]:
+    """The first-run rows of the module docstring's table (round A: its "original" row)."""
+    rows: dict[str, dict[str, tuple[int, int]]] = {}
+    columns = (*CATEGORIES, "quiet")
+    for line in (__doc__ or "").splitlines():
+        cells = line.split()
+        if len(cells) < 6 or cells[0] not in {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J"}:
+            continue
+        when, figures = " ".join(cells[1:-4]), cells[-4:]
+        if when != ("original" if cells[0] == "A" else "first run"):
+            continue
+        rows[cells[0].lower()] = {
+            column: (int(f.split("/")[0]), int(f.split("/")[1]))
+            for column, f in zip(columns, figures, strict=True)
+            if f != "-"
+        }
+    return rows
+
+
+@pytest.mark.safety("H01")
+def test_first_run_figures_are_the_recorded_history() -> None:
+    """FIRST_RUN is exactly the first-run rows of the table above: a fixed fact, not a ratchet."""
+    assert _table_rows() == FIRST_RUN
+
+
+@pytest.mark.safety("H01")
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+def test_first_run_figures_stand_beside_every_floor(name: str) -> None:
+    """Every floored figure has its first run, counted over the round's messages as they are."""
+    data = ROUNDS[name]
+    facts = FIRST_RUN[name]
+    assert set(facts) == {*RECALL_FLOORS[name], "quiet"}
+    sizes = {c: len(crisis_cases(data, c)) for c in RECALL_FLOORS[name]}
+    sizes["quiet"] = len(data.NOT_CRISIS)
+    assert {k: total for k, (_, total) in facts.items()} == sizes
+
+
+@pytest.mark.safety("H01")
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+def test_every_listed_miss_still_misses(detector: CrisisDetector, name: str) -> None:
+    """A listed miss that now fires fails until it is moved off the list."""
+    fires = [text for text in ROUNDS[name].KNOWN_MISSES if detector.detect([text]) is not None]
+    assert fires == []
+
+
+@pytest.mark.safety("H12")
+@pytest.mark.parametrize("name", sorted(ROUNDS))
+def test_false_alarms_are_listed_both_ways(detector: CrisisDetector, name: str) -> None:
+    """Every ordinary message that fires is listed, and every listed false alarm still fires."""
+    data = ROUNDS[name]
+    firing = {text for text in data.NOT_CRISIS if detector.detect([text]) is not None}
+    assert firing == set(data.KNOWN_FALSE_ALARMS)
