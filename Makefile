@@ -42,11 +42,29 @@ typecheck: venv
 contracts: venv
 	$(VENV)/bin/lint-imports
 
-pytest: setup chromium
-	$(PY) -m pytest
+# -rs prints every skip's reason and --fail-on-skip fails the run on any skip: every test is
+# required, so the tools they need are installed first (chromium, deploy-tools). The JUnit
+# report is one of the inputs of `make safety-case`.
+pytest: setup chromium deploy-tools
+	@mkdir -p test-artifacts
+	$(PY) -m pytest -rs --fail-on-skip --junitxml=test-artifacts/junit.xml
+
+# jq and zip for the deploy script's tests (tests/infra/test_deploy_script.py): Debian's
+# packages, installed when missing (apt-get as root, else through sudo); failing loudly if not.
+DEPLOY_TOOLS_SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+.PHONY: deploy-tools
+deploy-tools:
+	@missing=""; for tool in jq zip; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then echo "deploy-tools: jq and zip present"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "deploy-tools: installing$$missing"; \
+		{ $(DEPLOY_TOOLS_SUDO) apt-get update -qq && \
+		  DEBIAN_FRONTEND=noninteractive $(DEPLOY_TOOLS_SUDO) apt-get install -y -qq $$missing; } \
+			|| { echo "deploy-tools: could not install$$missing; the deploy-script tests need them" >&2; exit 1; }; \
+	else echo "deploy-tools: missing$$missing and no apt-get to install them" >&2; exit 1; fi
 
 unit: venv
-	$(PY) -m pytest -m "not integration"
+	$(PY) -m pytest -rs -m "not integration"
 
 integration: setup
 	$(PY) -m pytest -m integration

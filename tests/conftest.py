@@ -8,6 +8,9 @@ import pytest
 
 from devhost import azurite
 
+# `--fail-on-skip` (make test): a required test that skips fails the run.
+pytest_plugins = ["tests.support.required"]
+
 
 @pytest.fixture(scope="session")
 def azurite_connection() -> Iterator[str]:
