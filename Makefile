@@ -13,6 +13,7 @@ help:
 	@echo "make run    - set up, then serve the gateway on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	@echo "make test   - set up, then run the whole gate: ruff, mypy, pytest and infra checks"
 	@echo "make unit   - fast unit tests only"
+	@echo "make safety-case - regenerate the hazard log and the safety case's evidence"
 
 setup: venv npm
 
@@ -43,9 +44,10 @@ contracts: venv
 	$(VENV)/bin/lint-imports
 
 # -rs prints every skip's reason and --fail-on-skip fails the run on any skip: every test is
-# required, so the tools they need are installed first (chromium, deploy-tools). The JUnit
+# required, so the tools they need are installed first (chromium, deploy-tools; the infra
+# virtualenv, where the hazard log's trace collects tests/infra). The JUnit
 # report is one of the inputs of `make safety-case`.
-pytest: setup chromium deploy-tools
+pytest: setup chromium deploy-tools infra-venv
 	@mkdir -p test-artifacts
 	$(PY) -m pytest -rs --fail-on-skip --junitxml=test-artifacts/junit.xml
 
@@ -74,13 +76,15 @@ test: lint typecheck contracts scan pytest infra-check
 include scanners.mk
 include observability.mk
 include bench.mk
+include clinical-safety.mk
 
 ifneq ($(wildcard infra/infra.mk),)
 include infra/infra.mk
 else
-.PHONY: infra-check
+.PHONY: infra-check infra-venv
 infra-check:
 	@echo "infra checks: infra/infra.mk not present"
+infra-venv:
 endif
 
 clean:

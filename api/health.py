@@ -25,7 +25,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         runtime.health_results,
         residency_blocked=runtime.residency_block,
         crisis_detection=detection_state(runtime.detector),
-        safety_files=loaded_safety_hashes(),
+        safety_files=loaded_safety_hashes(runtime.settings.config_dir or None),
     )
     return to_response(reply)
 

@@ -37,5 +37,6 @@ infra-checkov: infra-venv
 	  echo "checkov could not parse every Bicep file"; exit 1; fi; \
 	exit $$status
 
-infra-pytest: infra-venv
-	$(INFRA_PY) -m pytest -c infra/pytest.ini --rootdir . tests/infra
+# deploy-tools (jq, zip; in the Makefile) for the deploy script's tests; any skip fails the run.
+infra-pytest: infra-venv deploy-tools
+	$(INFRA_PY) -m pytest -c infra/pytest.ini --rootdir . -rs --fail-on-skip tests/infra

@@ -33,7 +33,7 @@ SAFETY_CRITICAL_FILES: Mapping[str, str] = {
     "failover-config.json": "tier timings (first token, stall, total, budget), breakers",
     "escalation-config.json": "escalation audiences, channels and retry window",
 }
-_hashes: dict[str, str] = {}
+_hashes: dict[Path, str] = {}
 _hashes_lock = threading.Lock()
 
 
@@ -42,10 +42,14 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def loaded_safety_hashes() -> dict[str, str]:
-    """The hash of each safety-critical file as this process last read it, by file name."""
+def loaded_safety_hashes(config_dir: str | Path | None = None) -> dict[str, str]:
+    """The hash of each safety-critical file in ``config_dir`` (default: the repo's config/)
+    as this process last read it, by file name; files not read yet are absent."""
+    folder = Path(config_dir or DEFAULT_CONFIG_DIR).resolve()
     with _hashes_lock:
-        return dict(_hashes)
+        return {
+            path.name: digest for path, digest in _hashes.items() if path.parent == folder
+        }
 
 
 class ConfigError(ValueError):
@@ -509,7 +513,7 @@ def read_config_file(
         raise ConfigError(f"{path.name}: {exc}") from exc
     if path.name in SAFETY_CRITICAL_FILES:
         with _hashes_lock:
-            _hashes[path.name] = content_hash(raw)
+            _hashes[path.resolve()] = content_hash(raw)
     try:
         return parse(data)
     except ConfigError as exc:

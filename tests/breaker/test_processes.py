@@ -119,6 +119,7 @@ def test_exactly_one_of_many_requesters_in_two_processes_gets_the_probe(
     assert decisions.count(Decision.SKIP.value) == 15
 
 
+@pytest.mark.safety("H13")
 def test_a_trip_in_one_process_is_seen_by_another_after_its_cache_expires(
     ctx: SpawnContext, table: tuple[str, str]
 ) -> None:

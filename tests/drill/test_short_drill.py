@@ -21,6 +21,7 @@ def drill_run() -> tuple[DrillResult, list[Check]]:
     return result, run_checks(result)
 
 
+@pytest.mark.safety("H04", "H13")
 def test_the_short_drill_passes_every_check(drill_run: tuple[DrillResult, list[Check]]) -> None:
     """Healthy, hang, 503s, all down, crisis and recovery: every check of the drill holds."""
     _, checks = drill_run

@@ -48,6 +48,7 @@ def key_for(operation: schemathesis.APIOperation[Any, Any, Any, Any]) -> dict[st
     return {"x-functions-key": ADMIN_KEY if level == "ADMIN" else FUNCTION_KEY}
 
 
+@pytest.mark.safety("H16")
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -124,6 +125,7 @@ def test_arbitrary_bytes_are_parsed_or_refused_cleanly(
     outcome(raw, content_type)
 
 
+@pytest.mark.safety("H16")
 @FUZZ
 @given(value=JSON_VALUES)
 def test_arbitrary_json_is_parsed_or_refused_cleanly(value: object) -> None:

@@ -101,6 +101,7 @@ BAD_BODIES = {
 }
 
 
+@pytest.mark.safety("H16")
 @pytest.mark.parametrize(
     ("body", "headers", "param", "code"), BAD_BODIES.values(), ids=BAD_BODIES.keys()
 )

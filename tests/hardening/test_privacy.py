@@ -82,6 +82,7 @@ def clinical(gateway: Gateway) -> list[dict[str, Any]]:
     return [r.body for r in gateway.webhook.received if r.path == "/clinical"]
 
 
+@pytest.mark.safety("H15")
 def test_normal_chat_logs_no_content_or_ids(
     gateway: Gateway, captured: Callable[[], list[str]]
 ) -> None:
@@ -100,6 +101,7 @@ def test_failover_logs_no_content_or_ids(
     assert leaks(captured()) == []
 
 
+@pytest.mark.safety("H15")
 def test_all_tiers_down_logs_and_alerts_no_content_or_ids(
     gateway: Gateway, captured: Callable[[], list[str]]
 ) -> None:
@@ -112,6 +114,7 @@ def test_all_tiers_down_logs_and_alerts_no_content_or_ids(
     assert leaks([*captured(), *alerts]) == []
 
 
+@pytest.mark.safety("H15")
 def test_crisis_and_escalation_log_and_alert_no_content_or_ids(
     gateway: Gateway, captured: Callable[[], list[str]]
 ) -> None:

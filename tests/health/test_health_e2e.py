@@ -126,6 +126,7 @@ def test_the_rotation_timer_runs_and_does_nothing_when_disabled(
     assert [gateway.sims.count(p) for p in PROVIDERS] == [0, 0, 0]
 
 
+@pytest.mark.safety("H08")
 def test_health_shows_residency_blocked_tiers(
     start_health_gateway: Callable[..., Gateway],
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from tests.infra import _bicep
 
 IN_APP_RULES = {"crisis-sla-violations", "provider-failure", "all-tiers-down", "error-rate"}
@@ -33,6 +35,7 @@ def _query(rule: _bicep.Resource) -> str:
     return query
 
 
+@pytest.mark.safety("H11")
 def test_alert_rule_names_match_the_in_app_rules() -> None:
     """Each rule is named <prefix>-<in-app rule name>, one per in-app rule."""
     suffixes = set()
@@ -59,6 +62,7 @@ def test_alert_queries_read_contract_metrics() -> None:
         assert names <= CONTRACT_METRICS, f"{rule.name} reads unknown metrics {names}"
 
 
+@pytest.mark.safety("H11")
 def test_crisis_and_total_outage_page_at_top_severity() -> None:
     """Crisis SLA misses and all-tiers-down are severity 0, checked every minute."""
     by_name = {rule.name: rule.body["properties"] for rule in RULES}

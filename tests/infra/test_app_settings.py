@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.infra import _bicep
 
 REGION = _bicep.INFRA / "modules" / "region.bicep"
@@ -67,6 +69,7 @@ def test_azure_openai_key_fallback_is_a_key_vault_reference() -> None:
     assert operands["true_value"].startswith("@Microsoft.KeyVault(VaultName=${keyVaultName};")
 
 
+@pytest.mark.safety("H08")
 def test_fixed_values_match_the_contract() -> None:
     """Managed identity for Azure OpenAI, UK residency and the 100 ms status poll."""
     settings = _settings()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.infra import _bicep
 
 ROUTING = _bicep.INFRA / "modules" / "frontdoor-routing.bicep"
@@ -76,6 +78,7 @@ def test_waf_blocks_request_bodies_over_2_mb() -> None:
     assert _bicep.variable(_bicep.MAIN, "maxRequestBodyBytes") == 2 * 1024 * 1024
 
 
+@pytest.mark.safety("H09")
 def test_waf_has_a_rate_limit_rule_per_client() -> None:
     """API calls are rate limited per client address over one minute."""
     rule = _custom_rule("RateLimitPerClient")

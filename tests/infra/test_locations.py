@@ -30,6 +30,7 @@ def test_location_params_found() -> None:
     assert len(LOCATION_PARAMS) >= 8
 
 
+@pytest.mark.safety("H08")
 @pytest.mark.parametrize("item", LOCATION_PARAMS, ids=_param_id)
 def test_location_param_allows_only_uk_regions(item: tuple[Path, str]) -> None:
     """Each location parameter is restricted with @allowed(['uksouth', 'ukwest'])."""

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.integration
 QUESTION = "Is bloating a symptom of ovarian cancer?"
 
 
+@pytest.mark.safety("H13")
 def test_failing_tier1_trips_then_probes_once_then_closes(
     start_gateway: Callable[..., Gateway],
 ) -> None:

@@ -145,6 +145,7 @@ def test_tiers_1_and_2_down_are_answered_by_anthropic(
     assert outcomes == ["unavailable", "rate_limited", "ok"]
 
 
+@pytest.mark.safety("H13")
 def test_all_tiers_down_gets_the_emergency_reply_and_alerts_operations(
     start_gateway: Callable[..., Gateway],
 ) -> None:

@@ -29,6 +29,7 @@ def clinical_cards(gateway: Gateway) -> list[dict[str, Any]]:
     return [r.body for r in gateway.webhook.received if r.path == "/clinical"]
 
 
+@pytest.mark.safety("H01")
 def test_crisis_reply_does_not_wait_for_any_tier(start_gateway: Callable[..., Gateway]) -> None:
     """With every provider hung, a crisis message still gets its reply, and no tier is called."""
     gateway = start_gateway(tier_timeout_s=5.0, budget_s=12.0)
@@ -49,6 +50,7 @@ def test_crisis_reply_does_not_wait_for_any_tier(start_gateway: Callable[..., Ga
     assert sum(gateway.sims.count(p) for p in ("openai", "azure_openai", "anthropic")) == 0
 
 
+@pytest.mark.safety("H03")
 def test_escalation_reaches_teams_and_email_without_message_text(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -71,6 +73,7 @@ def test_escalation_reaches_teams_and_email_without_message_text(
     assert CONVERSATION not in mail.get_content()
 
 
+@pytest.mark.safety("H03")
 def test_webhook_failure_is_retried_until_delivered(start_gateway: Callable[..., Gateway]) -> None:
     """A Teams webhook that fails twice is retried on durable timers and then delivered."""
     gateway = start_gateway()
@@ -81,6 +84,7 @@ def test_webhook_failure_is_retried_until_delivered(start_gateway: Callable[...,
     assert len(clinical_cards(gateway)) == 1
 
 
+@pytest.mark.safety("H03")
 def test_smtp_down_does_not_stop_teams(start_gateway: Callable[..., Gateway]) -> None:
     """With the SMTP server down, Teams still delivers; the email failures are audited."""
     gateway = start_gateway()
@@ -100,6 +104,7 @@ def test_smtp_down_does_not_stop_teams(start_gateway: Callable[..., Gateway]) ->
     assert gateway.smtp.messages == []
 
 
+@pytest.mark.safety("H03")
 def test_repeated_crisis_messages_escalate_once_but_are_all_answered(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -113,6 +118,7 @@ def test_repeated_crisis_messages_escalate_once_but_are_all_answered(
     assert len(gateway.instances("escalation_orchestrator")) == 2
 
 
+@pytest.mark.safety("H03")
 def test_acknowledged_escalation_sends_no_supervisor_reminder(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -133,6 +139,7 @@ def test_acknowledged_escalation_sends_no_supervisor_reminder(
     assert not [r for r in gateway.webhook.received if r.path == "/supervisor"]
 
 
+@pytest.mark.safety("H03")
 def test_unacknowledged_escalation_alerts_the_supervisor(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -153,6 +160,7 @@ def test_ack_of_an_unknown_escalation_is_404(start_gateway: Callable[..., Gatewa
     assert malformed.status_code == 404
 
 
+@pytest.mark.safety("H09")
 def test_rate_limit_grows_retry_after_but_never_blocks_a_crisis(
     start_gateway: Callable[..., Gateway],
 ) -> None:

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.integration
 QUESTION = "I have had bloating for three weeks, what could it be?"
 
 
+@pytest.mark.safety("H05")
 def test_diagnosis_from_tier1_is_filtered_and_tier2_answers(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -29,6 +30,7 @@ def test_diagnosis_from_tier1_is_filtered_and_tier2_answers(
     assert "you have ovarian cancer" not in data["choices"][0]["message"]["content"]
 
 
+@pytest.mark.safety("H05")
 def test_prescription_from_tier2_is_filtered_too(start_gateway: Callable[..., Gateway]) -> None:
     """The same check applies after a provider switch: tier 2's dosing advice is refused."""
     gateway = start_gateway()
@@ -42,6 +44,7 @@ def test_prescription_from_tier2_is_filtered_too(start_gateway: Callable[..., Ga
     assert outcomes == ["unavailable", "content_filtered", "ok"]
 
 
+@pytest.mark.safety("H06")
 def test_links_outside_the_allowlist_are_removed(start_gateway: Callable[..., Gateway]) -> None:
     """Links to allowlisted domains stay; any other link is removed from the answer."""
     gateway = start_gateway()

@@ -40,6 +40,7 @@ def chat(gateway: Gateway) -> tuple[dict[str, Any], float]:
     return body, time.monotonic() - started
 
 
+@pytest.mark.safety("H04")
 def test_a_healthy_tier_that_takes_five_seconds_to_write_answers(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -77,6 +78,7 @@ def test_a_first_token_later_than_three_seconds_moves_to_tier_two_at_three_secon
     assert took < 6.0, "failed over at the first-token deadline, not at the provider's pace"
 
 
+@pytest.mark.safety("H07")
 def test_a_stall_after_twenty_tokens_moves_on_without_the_partial_text(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -107,6 +109,7 @@ def test_a_stall_after_twenty_tokens_moves_on_without_the_partial_text(
     assert text.startswith("[simulated azure_openai]")
 
 
+@pytest.mark.safety("H07")
 def test_a_dropped_stream_is_unavailable(start_gateway: Callable[..., Gateway]) -> None:
     """A connection dropped mid-stream is unavailable; the next tier answers."""
     gateway = start_gateway(edit_failover=timings)
@@ -120,6 +123,7 @@ def test_a_dropped_stream_is_unavailable(start_gateway: Callable[..., Gateway]) 
     assert "droppedmarker" not in body["choices"][0]["message"]["content"]
 
 
+@pytest.mark.safety("H07")
 def test_a_stream_without_its_final_event_is_unavailable(
     start_gateway: Callable[..., Gateway],
 ) -> None:

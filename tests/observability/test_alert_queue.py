@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from shared.escalation.alerts import Alert, AlertQueue, SentAlert
 from tests.observability.helpers import FakeOrchestrations, unit_runtime
 
@@ -20,6 +22,7 @@ def test_same_key_is_queued_once() -> None:
     assert queue.pending == 1
 
 
+@pytest.mark.safety("H11")
 async def test_flush_starts_one_operations_escalation_per_alert() -> None:
     """Flushing hands each alert to the escalation orchestration, for operations."""
     runtime = unit_runtime()

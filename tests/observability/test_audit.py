@@ -222,6 +222,7 @@ def test_records_read_back_across_days_newest_kept() -> None:
     assert [r.at.timestamp() for r in found] == [START + DAY - 120.0, START + DAY - 60.0]
 
 
+@pytest.mark.safety("H10")
 def test_purge_deletes_rows_older_than_the_retention_period() -> None:
     """Rows older than 90 days go; younger rows stay."""
     store = MemoryAuditStore()
@@ -238,6 +239,7 @@ def test_purge_deletes_rows_older_than_the_retention_period() -> None:
     assert [r.request_id for r in remaining] == [young["request_id"]]
 
 
+@pytest.mark.safety("H10")
 def test_purge_is_audited() -> None:
     """The purge writes an event row with how many rows it deleted."""
     store = MemoryAuditStore()

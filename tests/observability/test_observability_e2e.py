@@ -51,6 +51,7 @@ def test_each_chat_request_leaves_one_audit_row(observed_gateway: Start) -> None
     assert conversation not in json.dumps([chat_entity(r, "ok") for r in rows], default=str)
 
 
+@pytest.mark.safety("H11")
 def test_breaker_opening_alerts_operations(observed_gateway: Start) -> None:
     """Tier 1 failing until its breaker opens sends a provider-failure alert to /operations."""
     gateway, _ = observed_gateway()
@@ -62,6 +63,7 @@ def test_breaker_opening_alerts_operations(observed_gateway: Start) -> None:
     assert "openai" in title
 
 
+@pytest.mark.safety("H11")
 def test_three_slow_crisis_replies_alert_operations(
     observed_gateway: Start, tmp_path: Path
 ) -> None:
@@ -75,6 +77,7 @@ def test_three_slow_crisis_replies_alert_operations(
     assert wait_for(lambda: any("[crisis-sla-violations]" in t for t in operations_titles(gateway)))
 
 
+@pytest.mark.safety("H11")
 def test_alerts_are_audited(observed_gateway: Start) -> None:
     """A flushed alert is written to the audit table as an alert row."""
     gateway, observed = observed_gateway()
@@ -91,6 +94,7 @@ def test_alerts_are_audited(observed_gateway: Start) -> None:
     assert wait_for(audited)
 
 
+@pytest.mark.safety("H10")
 def test_retention_timer_purges_old_rows_and_audits_it(observed_gateway: Start) -> None:
     """The audit_retention timer deletes rows older than 90 days and records the purge."""
     gateway, observed = observed_gateway()
@@ -142,6 +146,7 @@ def test_status_json_rejects_an_unknown_window(observed_gateway: Start) -> None:
     assert status(gateway, "/api/status.json?window=30d").status_code == 400
 
 
+@pytest.mark.safety("H03")
 def test_status_lists_crisis_escalations_until_acknowledged(observed_gateway: Start) -> None:
     """A crisis escalation shows as awaiting acknowledgement, then as acknowledged."""
     gateway, _ = observed_gateway()

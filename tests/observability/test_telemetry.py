@@ -189,6 +189,7 @@ def test_azure_monitor_is_left_to_the_worker_when_it_configures(fresh_setup: lis
     assert fresh_setup == []
 
 
+@pytest.mark.safety("H15")
 def test_sdk_debug_logs_that_carry_content_are_held_back(fresh_setup: list[str]) -> None:
     """Even with the root logger at DEBUG, the openai SDK logs nothing below INFO."""
     root, sdk = logging.getLogger(), logging.getLogger("openai")

@@ -34,6 +34,7 @@ def chat(gateway: Gateway, text: str, *, conversation: str, user: str) -> dict[s
     return data
 
 
+@pytest.mark.safety("H15")
 def test_no_content_or_raw_ids_leave_in_telemetry(observed_gateway: Start, otel: Captured) -> None:
     """Spans, metrics and logs of normal, failover and crisis requests hold no marker."""
     words = f"quillwort{uuid.uuid4().hex[:8]}"

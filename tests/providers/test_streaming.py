@@ -243,6 +243,7 @@ async def test_no_response_at_all_is_a_timeout_at_the_first_token_time(
     assert took >= FIRST_TOKEN_S * 0.9
 
 
+@pytest.mark.safety("H07")
 @EVERY_KIND
 async def test_a_stall_midway_is_a_timeout_with_no_partial_text(
     server: sse.StreamServer, build: Build
@@ -256,6 +257,7 @@ async def test_a_stall_midway_is_a_timeout_with_no_partial_text(
     assert_no_partial_text(result)
 
 
+@pytest.mark.safety("H04")
 @EVERY_KIND
 async def test_a_slow_steady_stream_past_the_first_token_time_is_ok(
     server: sse.StreamServer, build: Build
@@ -296,6 +298,7 @@ async def test_a_stream_past_its_total_is_a_timeout(server: sse.StreamServer, bu
 # --- broken streams ---------------------------------------------------------------------------
 
 
+@pytest.mark.safety("H07")
 @EVERY_KIND
 async def test_a_dropped_connection_is_unavailable_with_no_partial_text(
     server: sse.StreamServer, build: Build

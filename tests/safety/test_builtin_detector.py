@@ -137,3 +137,12 @@ async def _alert_rules(gateway: ChatGateway, engine: _Engine, text: str) -> list
     await gateway.handle(_request(text), None, engine)
     await asyncio.wait_for(flushed.wait(), timeout=30.0)
     return [sent.alert.rule for sent in gateway.alerts.recent()]
+
+
+@pytest.mark.safety("H14")
+async def test_with_a_broken_pattern_file_an_ordinary_question_is_answered_by_a_model() -> None:
+    """Without an explicit statement, the fallback lets an ordinary question reach the tiers."""
+    gateway = chat_gateway(unit_runtime(), detector=_broken)
+    reply = await gateway.handle(_request("What is a smear test?"), None, _Engine())
+    assert reply.body["failover"]["crisis"] is False
+    assert reply.body["failover"]["provider"] == "openai"

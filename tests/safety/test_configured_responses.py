@@ -23,6 +23,7 @@ def configured_replies() -> list[tuple[str, str]]:
     return [*replies, ("emergency:general", safety.emergency_general)]
 
 
+@pytest.mark.safety("H05")
 @pytest.mark.parametrize(("name", "text"), configured_replies())
 def test_no_configured_reply_uses_prohibited_language(
     safety: SafetyConfig, name: str, text: str
@@ -31,6 +32,7 @@ def test_no_configured_reply_uses_prohibited_language(
     assert prohibited_match(text, safety.prohibited_patterns) is None, name
 
 
+@pytest.mark.safety("H05")
 @pytest.mark.parametrize(("name", "text"), configured_replies())
 def test_configured_replies_pass_the_output_guard_unchanged(
     safety: SafetyConfig, name: str, text: str
@@ -40,6 +42,7 @@ def test_configured_replies_pass_the_output_guard_unchanged(
     assert (result.ok, result.text, result.removed_links) == (True, text, 0), name
 
 
+@pytest.mark.safety("H02", "H17")
 @pytest.mark.parametrize(("name", "text"), configured_replies())
 def test_the_nurse_line_is_never_a_crisis_line(name: str, text: str) -> None:
     """Where the nurse line appears, it is not offered as a crisis or 24-hour service."""
@@ -50,6 +53,7 @@ def test_the_nurse_line_is_never_a_crisis_line(name: str, text: str) -> None:
                 assert re.search(r"\bnot a crisis line\b", sentence, re.I), name
 
 
+@pytest.mark.safety("H02")
 def test_self_harm_reply_lists_the_crisis_services(safety: SafetyConfig) -> None:
     """999 / A&E, Samaritans 116 123, SHOUT on 85258 and NHS 111 option 2 are all given."""
     text = safety.crisis_responses["self_harm"]
@@ -57,6 +61,7 @@ def test_self_harm_reply_lists_the_crisis_services(safety: SafetyConfig) -> None
         assert needed in text, needed
 
 
+@pytest.mark.safety("H02")
 def test_medical_reply_sends_to_999_before_111(safety: SafetyConfig) -> None:
     """The medical emergency reply says 999 or A&E first, then NHS 111."""
     text = safety.crisis_responses["medical_emergency"]
@@ -65,6 +70,7 @@ def test_medical_reply_sends_to_999_before_111(safety: SafetyConfig) -> None:
     assert text.index("999") < text.index("111")
 
 
+@pytest.mark.safety("H02")
 def test_safeguarding_reply_gives_999_and_the_helpline(safety: SafetyConfig) -> None:
     """The safeguarding reply gives 999 and the National Domestic Abuse Helpline."""
     text = safety.crisis_responses["safeguarding"]
@@ -72,6 +78,7 @@ def test_safeguarding_reply_gives_999_and_the_helpline(safety: SafetyConfig) -> 
     assert "0808 2000 247" in text
 
 
+@pytest.mark.safety("H02")
 def test_tier_four_reply_signposts_and_says_it_is_automatic(safety: SafetyConfig) -> None:
     """The reply used when every LLM is down signposts GP, 111, nurse line and the website."""
     text = safety.emergency_general
@@ -80,6 +87,7 @@ def test_tier_four_reply_signposts_and_says_it_is_automatic(safety: SafetyConfig
     assert "automatic reply" in text.lower()
 
 
+@pytest.mark.safety("H17")
 @pytest.mark.parametrize(("name", "text"), configured_replies())
 def test_every_reply_says_it_is_automatic(name: str, text: str) -> None:
     """Nobody mistakes a pre-approved reply for a person."""

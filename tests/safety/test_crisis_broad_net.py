@@ -18,6 +18,7 @@ def broad_net_fires(detector: CrisisDetector, text: str) -> bool:
     return RULE in detector.families_in(text)
 
 
+@pytest.mark.safety("H01")
 def test_distress_and_an_ending_far_apart_still_combine(detector: CrisisDetector) -> None:
     """Distress in the first clause and an ending four clauses later are one message."""
     text = "i cannot cope. the kids are at school. the dog is asleep. it is quiet. i want out"

@@ -54,6 +54,7 @@ def test_the_shipped_file_configures_the_concept_rules(detector: CrisisDetector)
     assert {rule.category for rule in rules} == {"self_harm"}
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
@@ -124,6 +125,7 @@ def test_rule_names_are_reported_as_signals(detector: CrisisDetector) -> None:
     assert "wish_to_be_dead_or_gone" in match.signals
 
 
+@pytest.mark.safety("H01")
 def test_a_rule_in_an_earlier_turn_still_counts(detector: CrisisDetector) -> None:
     """Like a strong family, a rule found a turn ago still answers with the crisis reply."""
     match = detector.detect(["everyone would be happier without me", "what time is it"])

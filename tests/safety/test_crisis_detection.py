@@ -19,24 +19,28 @@ def category(detector: CrisisDetector, *turns: str) -> str | None:
     return match.category if match else None
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize("text", cases.SELF_HARM)
 def test_self_harm_messages_fire(detector: CrisisDetector, text: str) -> None:
     """Suicidal thoughts, self-harm, overdose and goodbye messages get the self-harm reply."""
     assert category(detector, text) == "self_harm"
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize("text", cases.MEDICAL_EMERGENCY)
 def test_medical_emergencies_fire(detector: CrisisDetector, text: str) -> None:
     """Collapse, breathing, chest pain, heavy bleeding with faintness and ectopic signs fire."""
     assert category(detector, text) == "medical_emergency"
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize("text", cases.SAFEGUARDING)
 def test_safeguarding_messages_fire(detector: CrisisDetector, text: str) -> None:
     """Domestic abuse and danger from another person get the safeguarding reply."""
     assert category(detector, text) == "safeguarding"
 
 
+@pytest.mark.safety("H12")
 @pytest.mark.parametrize("text", cases.NOT_A_CRISIS)
 def test_everyday_idioms_and_health_questions_do_not_fire(
     detector: CrisisDetector, text: str
@@ -45,6 +49,7 @@ def test_everyday_idioms_and_health_questions_do_not_fire(
     assert detector.detect([text]) is None
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize(
     "text",
     [
@@ -78,6 +83,7 @@ def test_how_people_really_write_is_understood(detector: CrisisDetector, text: s
     assert category(detector, text) == "self_harm"
 
 
+@pytest.mark.safety("H12")
 @pytest.mark.parametrize(
     "text",
     [
@@ -130,6 +136,7 @@ def test_signal_buried_in_a_long_message_fires(detector: CrisisDetector) -> None
     assert category(detector, text) == "self_harm"
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize(("turns", "expected"), cases.CONTEXT_FIRES)
 def test_recent_turns_give_context(
     detector: CrisisDetector, turns: tuple[str, ...], expected: str
@@ -146,6 +153,7 @@ def test_old_or_ambiguous_turns_do_not_fire(
     assert detector.detect(list(turns)) is None
 
 
+@pytest.mark.safety("H12")
 def test_a_single_weak_signal_does_not_fire(detector: CrisisDetector) -> None:
     """An ambiguous remark on its own ("I'm such a burden") is not a crisis."""
     assert detector.detect(["I feel like such a burden on my family"]) is None
@@ -174,6 +182,7 @@ def test_priority_breaks_ties_within_one_message(detector: CrisisDetector) -> No
     assert match.signals[-1] == "physical_violence"
 
 
+@pytest.mark.safety("H15")
 def test_signals_are_names_never_text(detector: CrisisDetector) -> None:
     """Signals are snake_case family names, never words from the message."""
     match = detector.detect(["I've been saving up my tablets and tonight I'll take them all"])

@@ -13,6 +13,7 @@ def detector() -> CrisisDetector:
     return load_detector()
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize(("family", "text"), sorted(cases.FAMILY_EXAMPLES.items()))
 def test_each_family_fires_on_its_example(detector: CrisisDetector, family: str, text: str) -> None:
     """Every family, strong or weak, fires on a typical phrasing of its signal."""
@@ -41,6 +42,7 @@ ALL_MESSAGES = (
 )
 
 
+@pytest.mark.safety("H01")
 def test_the_word_index_never_loses_a_match(detector: CrisisDetector) -> None:
     """Trying only the patterns a message's words can start finds what trying all of them does."""
     for text in ALL_MESSAGES:

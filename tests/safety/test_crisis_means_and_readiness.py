@@ -18,6 +18,7 @@ def rule_fires(detector: CrisisDetector, text: str) -> bool:
     return RULE in detector.families_in(text)
 
 
+@pytest.mark.safety("H01")
 def test_a_means_and_an_opportunity_far_apart_still_combine(detector: CrisisDetector) -> None:
     """Tablets in the first clause and nobody home three clauses later are one message."""
     text = "the tablets are in the kitchen. the kids are at school. it is quiet. nobody is home"
@@ -57,6 +58,7 @@ def test_someone_elses_means_is_not_the_writers(detector: CrisisDetector) -> Non
     assert not rule_fires(detector, "my dad keeps his pills hidden from the grandkids")
 
 
+@pytest.mark.safety("H12")
 @pytest.mark.parametrize(
     "text",
     [

@@ -94,6 +94,7 @@ EDITS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 ]
 
 
+@pytest.mark.safety("H14")
 @pytest.mark.parametrize(("label", "edit", "where"), EDITS, ids=[e[0] for e in EDITS])
 def test_an_invalid_pattern_file_names_the_field(
     shipped: dict[str, Any], label: str, edit: Callable[[dict[str, Any]], None], where: str
@@ -106,6 +107,7 @@ def test_an_invalid_pattern_file_names_the_field(
     assert where in str(caught.value), label
 
 
+@pytest.mark.safety("H14")
 def test_reading_a_broken_file_names_the_file(tmp_path: Path) -> None:
     """Invalid JSON is reported with the file name and line."""
     path = tmp_path / "crisis-patterns.json"
@@ -114,6 +116,7 @@ def test_reading_a_broken_file_names_the_file(tmp_path: Path) -> None:
         read_patterns(path)
 
 
+@pytest.mark.safety("H14")
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
     """A missing pattern file fails loudly instead of silently detecting nothing."""
     with pytest.raises(ConfigError, match="file not found"):

@@ -21,6 +21,7 @@ def category(detector: CrisisDetector, *turns: str) -> str | None:
     return match.category if match else None
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize(
     "text",
     [
@@ -72,6 +73,7 @@ def test_medical_and_safeguarding_families_fire(
     assert category(detector, text) == expected
 
 
+@pytest.mark.safety("H12")
 @pytest.mark.parametrize(
     "text",
     [
@@ -118,6 +120,7 @@ def test_accidental_injury_with_a_coping_reason_fires(detector: CrisisDetector) 
     assert category(detector, text) == "self_harm"
 
 
+@pytest.mark.safety("H12")
 @pytest.mark.parametrize(
     "text",
     [
@@ -151,6 +154,7 @@ def test_a_context_guard_mutes_only_the_message_it_is_in(detector: CrisisDetecto
     assert category(detector, *turns) == "self_harm"
 
 
+@pytest.mark.safety("H01")
 def test_means_and_now_in_different_turns_fire(detector: CrisisDetector) -> None:
     """Access to means in one turn and "tonight" in the next add up to a crisis."""
     assert category(detector, "I bought some rope", "I'm going to use it tonight") == "self_harm"

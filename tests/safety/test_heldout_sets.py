@@ -205,6 +205,7 @@ def answered_as(detector: CrisisDetector, text: str) -> str | None:
     return match.category if match else None
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize(("name", "category"), RECALL_CASES)
 def test_recall_stays_above_its_floor(detector: CrisisDetector, name: str, category: str) -> None:
     """Each round's crisis messages get the right reply at least as often as its floor."""
@@ -213,6 +214,7 @@ def test_recall_stays_above_its_floor(detector: CrisisDetector, name: str, categ
     assert right / len(cases) >= RECALL_FLOORS[name][category], f"{right}/{len(cases)}"
 
 
+@pytest.mark.safety("H12")
 @pytest.mark.parametrize("name", sorted(ROUNDS))
 def test_ordinary_messages_stay_quiet(detector: CrisisDetector, name: str) -> None:
     """Idioms, cancer facts, health questions and negations rarely fire."""
@@ -221,6 +223,7 @@ def test_ordinary_messages_stay_quiet(detector: CrisisDetector, name: str) -> No
     assert quiet / len(cases) >= QUIET_FLOORS[name], f"{quiet}/{len(cases)}"
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize("name", sorted(ROUNDS))
 def test_known_misses_are_crisis_messages_of_the_set(name: str) -> None:
     """A listed miss is one of the set's own crisis messages, so the list cannot drift."""
@@ -230,6 +233,7 @@ def test_known_misses_are_crisis_messages_of_the_set(name: str) -> None:
     assert set(data.KNOWN_FALSE_ALARMS) <= set(data.NOT_CRISIS)
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize("name", sorted(ROUNDS))
 def test_every_unlisted_crisis_message_fires(detector: CrisisDetector, name: str) -> None:
     """Messages not listed as known misses fire, in some category: a new miss gets noticed."""
@@ -243,6 +247,7 @@ def test_every_unlisted_crisis_message_fires(detector: CrisisDetector, name: str
     assert missed == []
 
 
+@pytest.mark.safety("H01")
 @pytest.mark.parametrize("name", sorted(ROUNDS))
 def test_the_word_index_loses_nothing_on_held_out_messages(
     detector: CrisisDetector, name: str

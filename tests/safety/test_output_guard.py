@@ -16,6 +16,7 @@ def safety() -> SafetyConfig:
 ALLOWLIST = ("eveappeal.org.uk", "nhs.uk")
 
 
+@pytest.mark.safety("H06")
 @pytest.mark.parametrize(
     "url",
     [
@@ -33,6 +34,7 @@ def test_allowlisted_domains_and_subdomains_are_allowed(url: str) -> None:
     assert host_allowed(url, ALLOWLIST)
 
 
+@pytest.mark.safety("H06")
 @pytest.mark.parametrize(
     "url",
     [
@@ -54,6 +56,7 @@ def test_look_alikes_and_other_schemes_are_refused(url: str) -> None:
     assert not host_allowed(url, ALLOWLIST)
 
 
+@pytest.mark.safety("H06")
 @pytest.mark.parametrize(
     ("answer", "expected", "removed"),
     [
@@ -104,6 +107,7 @@ def test_a_safe_answer_passes_with_its_links_cleaned(safety: SafetyConfig) -> No
     )
 
 
+@pytest.mark.safety("H05")
 @pytest.mark.parametrize(
     "answer",
     [
@@ -143,6 +147,7 @@ def test_diagnosis_and_prescription_language_is_rejected(safety: SafetyConfig, a
     assert result.reason.startswith("prohibited_patterns[")
 
 
+@pytest.mark.safety("H05")
 @pytest.mark.parametrize(
     "answer",
     [
@@ -188,6 +193,7 @@ def test_the_reason_never_quotes_the_answer(safety: SafetyConfig) -> None:
     assert result.reason == "prohibited_patterns[0]"
 
 
+@pytest.mark.safety("H06")
 def test_an_answer_that_was_only_links_is_rejected(safety: SafetyConfig) -> None:
     """Nothing is left once disallowed links are removed, so the next tier is tried."""
     result = guard_answer("https://evil.com/a https://evil.com/b", safety)

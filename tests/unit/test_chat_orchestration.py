@@ -151,6 +151,7 @@ def test_a_first_token_timeout_from_the_activity_moves_on_at_once() -> None:
     assert run.last_call()["total_s"] == TOTAL_S
 
 
+@pytest.mark.safety("H04")
 def test_a_slow_answer_past_the_old_three_seconds_is_the_answer() -> None:
     """An answer that took 9 s (a slow, working stream) is within the tier's time."""
     run = Run(make_plan())
@@ -178,6 +179,7 @@ def test_failed_activity_is_treated_as_an_error_and_fails_over() -> None:
     assert state["output"]["attempts"][0]["outcome"] == "error"
 
 
+@pytest.mark.safety("H13")
 def test_all_tiers_failing_answers_from_the_emergency_tier() -> None:
     """With every LLM tier failing, the output is tier 4 with one attempt per tier."""
     run = Run(make_plan())
@@ -220,6 +222,7 @@ def test_a_tier_that_would_overrun_the_budget_gets_less_time() -> None:
     }
 
 
+@pytest.mark.safety("H16")
 def test_no_tier_starts_once_the_budget_is_spent() -> None:
     """A tier with less than the minimum useful time left is recorded as budget_exhausted."""
     config = chain(budget_s=26.4, min_tier_time_s=0.25)
@@ -319,6 +322,7 @@ def test_admission_never_unskips_a_tier() -> None:
     assert plan.callable_tiers() == []
 
 
+@pytest.mark.safety("H08")
 def test_uk_residency_blocks_tiers_outside_the_uk() -> None:
     """With DATA_RESIDENCY=uk, the shipped chain skips the US tiers as residency_blocked and
     fails over between the two UK Azure OpenAI accounts: UK-only failover is two tiers deep."""
@@ -346,6 +350,7 @@ def test_uk_residency_blocks_tiers_outside_the_uk() -> None:
     assert (state["output"]["tier"], state["output"]["provider"]) == (3, SECONDARY)
 
 
+@pytest.mark.safety("H08")
 def test_residency_is_off_unless_set_to_uk() -> None:
     """Without the setting, every tier is eligible."""
     policy = residency_policy(load_config().failover, "")

@@ -125,6 +125,7 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
         load_config(tmp_path)
 
 
+@pytest.mark.safety("H04")
 def test_the_shipped_budget_fits_one_failover_and_a_whole_answer() -> None:
     """A dead tier (its first-token time) then any later tier's whole answer (its total time)
     fit in the budget, so a single failover never ends in emergency text by itself."""
@@ -144,6 +145,7 @@ def test_a_dead_tier_is_left_within_the_failover_sla() -> None:
         assert tier.first_token_s + 0.2 <= config.safety.sla.failover_switch_s, tier.name
 
 
+@pytest.mark.safety("H04")
 def test_the_shipped_stream_times_give_a_slow_answer_room() -> None:
     """Every tier's total is well past the old 3 s and its stall time is under its first-token
     time: a slow, working stream is never cut, and a stalled one is noticed sooner than a

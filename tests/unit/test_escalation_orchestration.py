@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from orchestrators.escalation import AUDIT, DELIVER, escalation_flow
 from shared.platform.ports import ESCALATION_ORCHESTRATION as ORCHESTRATION
 from tests.support.history import Driver
@@ -51,6 +53,7 @@ class Flow(Driver):
         return min(c["seq"] for c in self.deliveries() if c["seq"] not in completed)
 
 
+@pytest.mark.safety("H03")
 def test_both_channels_are_tried_together() -> None:
     """Teams and email are scheduled in the same round, so one cannot block the other."""
     flow = Flow(crisis())
@@ -58,6 +61,7 @@ def test_both_channels_are_tried_together() -> None:
     assert all(c["input"]["escalation"]["id"] == "esc-" + "a" * 32 for c in flow.deliveries())
 
 
+@pytest.mark.safety("H03")
 def test_failed_channel_is_retried_after_a_durable_backoff_timer() -> None:
     """A webhook failure waits on a durable timer, then retries only that channel."""
     flow = Flow(crisis())
@@ -85,6 +89,7 @@ def test_backoff_doubles_up_to_the_cap() -> None:
     assert gaps == [2.0, 4.0, 8.0, 8.0]
 
 
+@pytest.mark.safety("H03")
 def test_nothing_delivered_within_the_window_alerts_operations() -> None:
     """When no channel delivers before the window ends, an operations notice is sent."""
     flow = Flow(crisis(ack_timeout_s=None))
@@ -103,6 +108,7 @@ def test_nothing_delivered_within_the_window_alerts_operations() -> None:
     assert notice["facts"][0] == ["Original escalation", "esc-" + "a" * 32]
 
 
+@pytest.mark.safety("H03")
 def test_acknowledged_crisis_completes_without_a_reminder() -> None:
     """An acknowledgement before the deadline cancels the supervisor reminder."""
     flow = Flow(crisis())
@@ -121,6 +127,7 @@ def test_acknowledged_crisis_completes_without_a_reminder() -> None:
     ]
 
 
+@pytest.mark.safety("H03")
 def test_unacknowledged_crisis_alerts_the_supervisor() -> None:
     """No acknowledgement within the delay: the supervisor is alerted."""
     flow = Flow(crisis(ack_timeout_s=300.0))

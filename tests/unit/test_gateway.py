@@ -111,6 +111,7 @@ async def test_answer_from_tier2_is_marked_degraded() -> None:
     assert reply.body["failover"]["provider"] == "azure_openai"
 
 
+@pytest.mark.safety("H13")
 async def test_orchestration_that_cannot_start_is_answered_from_the_emergency_tier() -> None:
     """If the orchestration cannot start, the trigger itself answers from tier 4."""
     engine = FakeEngine(start_error=ConnectionError("task hub unreachable"))
@@ -122,6 +123,7 @@ async def test_orchestration_that_cannot_start_is_answered_from_the_emergency_ti
     assert load_config().safety.emergency_general == reply.body["choices"][0]["message"]["content"]
 
 
+@pytest.mark.safety("H13")
 async def test_orchestration_past_the_budget_is_answered_from_the_emergency_tier() -> None:
     """If the orchestration has not finished within the overall budget, tier 4 answers."""
     clock = Clock()
@@ -134,6 +136,7 @@ async def test_orchestration_past_the_budget_is_answered_from_the_emergency_tier
     assert engine.polls == pytest.approx(budget_s * 10, abs=1)
 
 
+@pytest.mark.safety("H16")
 async def test_failed_orchestration_is_answered_from_the_emergency_tier() -> None:
     """A failed orchestration still gets the bot an answer."""
     engine = FakeEngine(states=[("failed", None)])
@@ -233,6 +236,7 @@ async def test_a_failing_observer_does_not_affect_the_answer() -> None:
     assert reply.status == 200
 
 
+@pytest.mark.safety("H03")
 async def test_slow_escalation_start_does_not_hold_the_crisis_reply() -> None:
     """If starting the escalation stalls, the crisis reply goes out; the start carries on."""
     release = asyncio.Event()

@@ -1,0 +1,14 @@
+# The clinical safety documents (docs/clinical-safety/). Included by the Makefile.
+#   make safety-case   regenerate hazard-log.md from hazard-log.yaml, and the safety case's
+#                      evidence section from the latest results on this machine: the pytest
+#                      reports of `make test` (test-artifacts/), `make drill` (drill/result.json)
+#                      and `make bench` (bench/results/latest.json), and the held-out crisis
+#                      figures measured now. Exits non-zero if the hazard log is inconsistent or
+#                      a safety-critical config file differs from the hash the case assessed.
+# The trace between the hazard log and the tests is checked in `make test`
+# (tests/clinical_safety/).
+
+.PHONY: safety-case
+
+safety-case: venv
+	$(PY) -m scripts.clinical_safety
