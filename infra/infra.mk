@@ -39,4 +39,6 @@ infra-checkov: infra-venv
 
 # deploy-tools (jq, zip; in the Makefile) for the deploy script's tests; any skip fails the run.
 infra-pytest: infra-venv deploy-tools
-	$(INFRA_PY) -m pytest -c infra/pytest.ini --rootdir . -rs --fail-on-skip tests/infra
+	@mkdir -p test-artifacts
+	$(INFRA_PY) -m pytest -c infra/pytest.ini --rootdir . -rs --fail-on-skip \
+		--junitxml=test-artifacts/junit-infra.xml tests/infra
