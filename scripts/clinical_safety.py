@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree  # nosec B405 - reads only our own pytest reports
+# Parses only the JUnit reports our own pytest runs write.
+from xml.etree import ElementTree  # nosec B405
 
 import yaml
 
@@ -314,7 +315,7 @@ def read_junit(path: Path) -> JUnitRun | None:
     """The totals and per-test outcomes of a pytest JUnit report, or None if absent."""
     if not path.exists():
         return None
-    root = ElementTree.parse(path).getroot()  # noqa: S314 # nosec B314 - our own test report
+    root = ElementTree.parse(path).getroot()  # noqa: S314  # nosec B314
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     outcomes: dict[str, str] = {}
     rank = {"passed": 0, "skipped": 1, "failed": 2}
