@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-# Parses only the JUnit reports our own pytest runs write.
 from xml.etree import ElementTree  # nosec B405
 
 import yaml
