@@ -47,9 +47,7 @@ def loaded_safety_hashes(config_dir: str | Path | None = None) -> dict[str, str]
     as this process last read it, by file name; files not read yet are absent."""
     folder = Path(config_dir or DEFAULT_CONFIG_DIR).resolve()
     with _hashes_lock:
-        return {
-            path.name: digest for path, digest in _hashes.items() if path.parent == folder
-        }
+        return {path.name: digest for path, digest in _hashes.items() if path.parent == folder}
 
 
 class ConfigError(ValueError):
