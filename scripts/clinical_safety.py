@@ -383,7 +383,8 @@ def _drill_evidence() -> list[str]:
     checks = json.loads(DRILL_RESULT.read_text(encoding="utf-8"))["checks"]
     passed = sum(bool(c["passed"]) for c in checks)
     lines += [
-        f"`make drill`, {_mtime(DRILL_RESULT)}: {passed}/{len(checks)} checks passed.",
+        f"`{DRILL_RESULT.relative_to(ROOT)}` (written by `make drill`), {_mtime(DRILL_RESULT)}: "
+        f"{passed}/{len(checks)} checks passed.",
         "",
         "| check | passed | detail |",
         "|---|---|---|",
@@ -401,7 +402,8 @@ def _bench_evidence() -> list[str]:
     document = json.loads(BENCH_RESULT.read_text(encoding="utf-8"))
     machine = document.get("machine", {})
     lines += [
-        f"`make bench`, {machine.get('at', _mtime(BENCH_RESULT))}, {machine.get('cpus')} CPUs, "
+        f"`{BENCH_RESULT.relative_to(ROOT)}` (written by `make bench`), "
+        f"{machine.get('at', _mtime(BENCH_RESULT))}, {machine.get('cpus')} CPUs, "
         f"load average {machine.get('load_average')} at the start.",
         "",
         "| id | measure | figure | target | met |",
