@@ -499,19 +499,22 @@ def read_config_file(
     """
     try:
         raw = path.read_bytes()
-        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError as exc:
         if default is not None:
             log.warning("%s not found; using the defaults", path.name)
             return default()
         raise ConfigError(f"{path.name}: file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path.name}: {exc}") from exc
     if path.name in SAFETY_CRITICAL_FILES:
         with _hashes_lock:
             _hashes[path.resolve()] = content_hash(raw)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from exc
     try:
         return parse(data)
     except ConfigError as exc:
