@@ -26,6 +26,7 @@ from shared.escalation import (
     AlertQueue,
     EscalationStore,
     Escalator,
+    ack_links_from,
     FallbackEscalationStore,
     load_escalation_config,
 )
@@ -70,6 +71,7 @@ def assemble(
         store=escalation_store or FallbackEscalationStore.for_settings(settings),
         pseudonyms=pseudonyms,
         events=events,
+        links=ack_links_from(settings.get),
     )
     alerts = AlertQueue()
     health_results = health_store_for(settings)

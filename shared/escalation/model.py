@@ -156,9 +156,10 @@ class Escalation:
         return rows
 
 
-def teams_message(escalation: Escalation) -> dict[str, Any]:
-    """A Workflows-webhook message carrying one Adaptive Card."""
-    return {
+def teams_message(escalation: Escalation, *, ack_url: str | None = None) -> dict[str, Any]:
+    """A Workflows-webhook message carrying one Adaptive Card; with ``ack_url``, the card has
+    an "Acknowledge" button (``Action.OpenUrl``) that opens the confirmation page."""
+    card: dict[str, Any] = {
         "type": "message",
         "attachments": [
             {
@@ -186,9 +187,16 @@ def teams_message(escalation: Escalation) -> dict[str, Any]:
             }
         ],
     }
+    if ack_url:
+        card["attachments"][0]["content"]["actions"] = [
+            {"type": "Action.OpenUrl", "title": "Acknowledge", "url": ack_url}
+        ]
+    return card
 
 
-def email_message(escalation: Escalation, *, sender: str, recipients: str) -> EmailMessage:
+def email_message(
+    escalation: Escalation, *, sender: str, recipients: str, ack_url: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = f"[Ask Eve] {escalation.title}"
     message["From"] = sender
@@ -196,6 +204,8 @@ def email_message(escalation: Escalation, *, sender: str, recipients: str) -> Em
     message["X-AskEve-Escalation"] = escalation.id
     lines = [escalation.title, ""]
     lines += [f"{k}: {v}" for k, v in escalation.fact_rows()]
+    if ack_url:
+        lines += ["", "To acknowledge that you have taken this case, open:", ack_url]
     lines += ["", "This message was sent automatically by the Ask Eve failover gateway."]
     message.set_content("\n".join(lines))
     return message
