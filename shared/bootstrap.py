@@ -26,8 +26,8 @@ from shared.escalation import (
     AlertQueue,
     EscalationStore,
     Escalator,
-    ack_links_from,
     FallbackEscalationStore,
+    ack_links_from,
     load_escalation_config,
 )
 from shared.events import EventBus
@@ -97,6 +97,7 @@ def assemble(
         simulated=settings.simulated_providers,
         poll_interval_s=settings.status_poll_interval_s,
         limits=RequestLimits(max_body_bytes=settings.max_body_bytes),
+        front_door_id=settings.get("FRONT_DOOR_ID"),
         trace_context=trace_carrier,
     )
     observability = build_observability(
