@@ -33,7 +33,7 @@ from shared.escalation import (
 from shared.events import EventBus
 from shared.failover import ChatGateway, RateLimiter, RequestLimits, residency_policy
 from shared.observability import AuditStore, build_observability, trace_carrier
-from shared.operations import health_store_for
+from shared.operations import Readiness, health_store_for
 from shared.platform import AppConfig, Settings, load_config, table_client, with_tier_regions
 from shared.providers import Provider, build_providers, preload_providers
 from shared.runtime import Runtime
@@ -129,6 +129,7 @@ def assemble(
         escalator=escalator,
         alerts=alerts,
         health_results=health_results,
+        readiness=Readiness(breakers.probe_store),
         observability=observability,
         gateway=gateway,
         detector=detector,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from shared.failover import ChatGateway
     from shared.models import Outcome
     from shared.observability import Observability
-    from shared.operations import ResilientHealthStore
+    from shared.operations import Readiness, ResilientHealthStore
     from shared.providers import Provider
     from shared.safety import CrisisDetector
 
@@ -41,6 +41,7 @@ class Runtime:
     escalator: Escalator
     alerts: AlertQueue
     health_results: ResilientHealthStore
+    readiness: Readiness
     observability: Observability
     gateway: ChatGateway
     detector: Callable[[], CrisisDetector]
