@@ -26,6 +26,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         runtime.breakers,
         runtime.health_results,
         residency_blocked=runtime.residency_block,
+        unreached_audiences=runtime.escalator.missing_audiences(),
     )
     return to_response(reply)
 

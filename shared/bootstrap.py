@@ -74,6 +74,7 @@ def assemble(
         links=ack_links_from(settings.get),
     )
     alerts = AlertQueue()
+    warnings = _configuration_warnings(escalator)
     health_results = health_store_for(settings)
 
     def is_configured(tier: str) -> bool:
@@ -117,6 +118,7 @@ def assemble(
         meter_provider=meter_provider,
         audit_store=audit_store,
         clock=clock,
+        warnings=warnings,
     )
     events.subscribe(observability.handle)
     return Runtime(
@@ -136,6 +138,22 @@ def assemble(
         is_configured=is_configured,
         residency_block=residency,
     )
+
+
+def _configuration_warnings(escalator: Escalator) -> list[str]:
+    """Problems an operator must fix, logged once (critical) as the runtime is built and shown
+    on the status page. Alert audiences without a channel are one, outside simulation (where
+    the local inbox stands in)."""
+    missing = escalator.missing_audiences()
+    if not missing:
+        return []
+    warning = (
+        "misconfigured: no alert channel for the "
+        + ", ".join(missing)
+        + " audience(s); their alerts reach nobody"
+    )
+    log.critical("%s", warning)
+    return [warning]
 
 
 def _crisis_patterns(settings: Settings) -> Path | None:

@@ -9,7 +9,7 @@ excerpt setting is on, and then only a short redacted excerpt.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -75,6 +75,18 @@ def parse_escalation_config(data: object) -> EscalationConfig:
         dedup_window_s=root.number("dedup_window_s", 900.0),
         excerpt_max_chars=root.integer("excerpt_max_chars", 160, minimum=20),
     )
+
+
+def missing_audiences(config: EscalationConfig, setting: Callable[[str], str]) -> list[str]:
+    """The audiences with no channel: no Teams webhook, and no SMTP host or no recipients.
+    An alert to such an audience is ``skipped``: nobody is told."""
+    smtp = bool(setting("SMTP_HOST"))
+    return [
+        name
+        for name in AUDIENCES
+        if not setting(config.audiences[name].teams_webhook_setting)
+        and not (smtp and setting(config.audiences[name].email_to_setting))
+    ]
 
 
 def load_escalation_config(config_dir: str | Path | None = None) -> EscalationConfig:

@@ -33,6 +33,7 @@ from shared.escalation.model import (
     Escalation,
     EscalationConfig,
     email_message,
+    missing_audiences,
     teams_message,
 )
 from shared.escalation.store import EscalationStore
@@ -271,6 +272,13 @@ class Escalator:
             },
         )
         return result
+
+    def missing_audiences(self) -> list[str]:
+        """Audiences that no channel reaches; none in simulation, where ``make run``'s local
+        inbox stands in for every channel."""
+        if self.settings.simulated_providers:
+            return []
+        return missing_audiences(self.config, self.settings.get)
 
     # --- acknowledging ----------------------------------------------------------------------
 

@@ -332,6 +332,7 @@ class HealthChecker:
 class Status(StrEnum):
     HEALTHY = "healthy"
     DEGRADED = "degraded"
+    MISCONFIGURED = "misconfigured"  # an alert audience has no channel: alerts reach nobody
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,12 +406,19 @@ def serving_tier(tiers: Sequence[TierHealth]) -> tuple[int, str]:
 
 
 def report_body(
-    tiers: Sequence[TierHealth], *, breaker_store_ok: bool, health_store_ok: bool, now: float
+    tiers: Sequence[TierHealth],
+    *,
+    breaker_store_ok: bool,
+    health_store_ok: bool,
+    now: float,
+    unreached_audiences: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The ``/api/health`` document."""
+    """The ``/api/health`` document. ``misconfigured`` outranks the tiers' status: a service
+    whose alerts reach nobody is not healthy, however well it answers."""
     tier, name = serving_tier(tiers)
+    status = Status.MISCONFIGURED if unreached_audiences else overall_status(tiers)
     return {
-        "status": overall_status(tiers).value,
+        "status": status.value,
         "at": iso(now),
         "serving": {"tier": tier, "name": name},
         "tiers": [t.to_json() for t in tiers],
@@ -419,6 +427,7 @@ def report_body(
             "breakers": "ok" if breaker_store_ok else "unreachable",
             "health": "ok" if health_store_ok else "unreachable",
         },
+        "alerts": {"unreached_audiences": list(unreached_audiences)},
     }
 
 
@@ -431,6 +440,7 @@ async def health_report(
     *,
     clock: Clock = time.time,
     residency_blocked: Callable[[str], object] = lambda _name: None,
+    unreached_audiences: Sequence[str] = (),
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks."""
     names = [t.name for t in tiers]
@@ -460,5 +470,6 @@ async def health_report(
         breaker_store_ok=not breakers.store_degraded,
         health_store_ok=not store.degraded,
         now=clock(),
+        unreached_audiences=unreached_audiences,
     )
     return HttpReply(200, body, {"Cache-Control": "no-store"})
