@@ -34,7 +34,14 @@ from shared.events import EventBus
 from shared.failover import ChatGateway, RateLimiter, RequestLimits, residency_policy
 from shared.observability import AuditStore, build_observability, trace_carrier
 from shared.operations import Readiness, health_store_for
-from shared.platform import AppConfig, Settings, load_config, table_client, with_tier_regions
+from shared.platform import (
+    AppConfig,
+    OperatorAccess,
+    Settings,
+    load_config,
+    table_client,
+    with_tier_regions,
+)
 from shared.providers import Provider, build_providers, preload_providers
 from shared.runtime import Runtime
 from shared.safety import Pseudonymizer, load_detector
@@ -132,6 +139,7 @@ def assemble(
         alerts=alerts,
         health_results=health_results,
         readiness=Readiness(breakers.probe_store),
+        operators=OperatorAccess.from_settings(settings),
         observability=observability,
         gateway=gateway,
         detector=detector,

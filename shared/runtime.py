@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.platform import AppConfig, Settings
+from shared.platform import AppConfig, OperatorAccess, Settings
 
 if TYPE_CHECKING:
     from shared.breakers import BreakerService, OutcomeWriter
@@ -42,6 +42,7 @@ class Runtime:
     alerts: AlertQueue
     health_results: ResilientHealthStore
     readiness: Readiness
+    operators: OperatorAccess
     observability: Observability
     gateway: ChatGateway
     detector: Callable[[], CrisisDetector]

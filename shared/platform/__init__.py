@@ -28,6 +28,7 @@ from shared.platform.config import (
 )
 from shared.platform.errors import ApiError, invalid
 from shared.platform.flags import flag
+from shared.platform.operators import OperatorAccess
 from shared.platform.ports import (
     CHAT_ORCHESTRATION,
     ESCALATION_ORCHESTRATION,
@@ -52,6 +53,7 @@ __all__ = [
     "ConfigReader",
     "FailoverConfig",
     "HttpReply",
+    "OperatorAccess",
     "Orchestrations",
     "RateLimitConfig",
     "SafetyConfig",

@@ -202,6 +202,8 @@ def start_gateway(
             "ASKEVE_CONFIG_DIR": str(config_dir),
             "ASKEVE_STATUS_POLL_INTERVAL_MS": "5",
             "PSEUDONYM_KEY": uuid.uuid4().hex,
+            # Locally, the operator routes take the dev host's admin key in a header.
+            "DEVHOST_ADMIN_KEY": ADMIN_KEY,
             **app_settings(sims.urls, SIM_KEY),
             **receiver_settings(webhook, smtp),
             **(extra or {}),
