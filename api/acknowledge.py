@@ -1,8 +1,10 @@
 """``/api/ack`` (anonymous; the signed token is the credential): acknowledge from the alert.
 
 ``GET /api/ack?token=...`` shows a confirmation page and changes nothing; its button posts the
-token to ``POST /api/ack``, which acknowledges once. A request that asks for JSON (another
-region forwarding a nurse's acknowledgement) gets the outcome as JSON instead of the page.
+token to ``POST /api/ack``, which acknowledges once. A browser (``Accept: text/html``) gets a
+page; any other client (another region forwarding a nurse's acknowledgement, a script) gets
+JSON: ``{"outcome", "escalation_id"}``, or the OpenAI error shape with the outcome as its
+``code`` for a 4xx or 5xx.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import azure.functions as func
 from api.durable import DurableOrchestrations
 from shared.bootstrap import get_runtime
 from shared.escalation import FORWARDED_HEADER, AckPage
+from shared.platform import ApiError
 
 bp = df.Blueprint()
 
@@ -67,6 +70,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 
+_MAX_FORM_BYTES = 4096
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;margin:2em auto;max-width:34em;padding:0 1em;"
     "color:#1d1d1f}button{font:inherit;padding:.6em 1.4em;background:#1d4ed8;color:#fff;"
@@ -97,11 +101,20 @@ def render_page(page: AckPage) -> str:
     )
 
 
+def _json(page: AckPage) -> dict[str, object]:
+    if page.status < 400:
+        return {"outcome": page.outcome, "escalation_id": page.escalation_id}
+    title, message = _TEXT[page.outcome]
+    return ApiError(page.status, f"{title}. {message}", "token", page.outcome).to_body()
+
+
 def _respond(req: func.HttpRequest, page: AckPage) -> func.HttpResponse:
-    if "application/json" in (req.headers.get("accept") or ""):
-        body = {"outcome": page.outcome, "escalation_id": page.escalation_id}
+    if "text/html" not in (req.headers.get("accept") or ""):
         return func.HttpResponse(
-            json.dumps(body), status_code=page.status, mimetype="application/json", headers=_HEADERS
+            json.dumps(_json(page)),
+            status_code=page.status,
+            mimetype="application/json",
+            headers=_HEADERS,
         )
     return func.HttpResponse(
         render_page(page),
@@ -110,6 +123,17 @@ def _respond(req: func.HttpRequest, page: AckPage) -> func.HttpResponse:
         charset="utf-8",
         headers=_HEADERS,
     )
+
+
+def _form_token(body: bytes) -> str:
+    """The ``token`` field of a small form body; empty (so ``invalid``) for anything else."""
+    if len(body) > _MAX_FORM_BYTES:
+        return ""
+    try:
+        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=4)
+    except ValueError:
+        return ""
+    return (form.get("token") or [""])[0]
 
 
 @bp.route(route="ack", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -123,8 +147,7 @@ async def ack_confirm(req: func.HttpRequest) -> func.HttpResponse:
 async def ack_submit(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    form = parse_qs(req.get_body().decode("utf-8", "replace"), max_num_fields=4)
-    token = (form.get("token") or [""])[0]
+    token = _form_token(req.get_body())
     page = await get_runtime().escalator.acknowledge_link(
         token, DurableOrchestrations(client), forwarded=bool(req.headers.get(FORWARDED_HEADER))
     )

@@ -54,6 +54,14 @@ log = logging.getLogger(__name__)
 _FORWARDABLE = {"acknowledged", "already", "finished", "invalid", "expired", "unknown"}
 
 
+def _outcome_of(body: object) -> object:
+    """The outcome in the other region's JSON answer (``outcome``, or the error's ``code``)."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    return error.get("code") if isinstance(error, dict) else body.get("outcome")
+
+
 def _token_error(exc: AckTokenError) -> AckPage:
     return AckPage(410, "expired") if exc.reason == "expired" else AckPage(403, "invalid")
 
@@ -351,8 +359,7 @@ class Escalator:
                 aiohttp.ClientSession(timeout=timeout) as session,
                 session.post(url, data={"token": token}, headers=headers) as response,
             ):
-                body = await response.json(content_type=None)
-                outcome = body.get("outcome") if isinstance(body, dict) else None
+                outcome = _outcome_of(await response.json(content_type=None))
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             log.warning("acknowledgement could not reach region %s: %s", region, type(exc).__name__)
             return AckPage(502, "unreachable", escalation_id)

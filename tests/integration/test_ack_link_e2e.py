@@ -82,8 +82,14 @@ def raise_crisis(gateway: Gateway) -> str:
     return card_link(gateway)
 
 
+BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
 def post_token(base_url: str, token: str) -> requests.Response:
-    return requests.post(f"{base_url}/api/ack", data={"token": token}, timeout=30.0)
+    """What the confirmation page's button sends."""
+    return requests.post(
+        f"{base_url}/api/ack", data={"token": token}, headers=BROWSER, timeout=30.0
+    )
 
 
 def test_card_and_email_carry_the_same_signed_link(start_gateway: Callable[..., Gateway]) -> None:
@@ -99,7 +105,7 @@ def test_get_on_the_link_changes_nothing(start_gateway: Callable[..., Gateway]) 
     """Opening the link shows a confirmation form; the escalation keeps waiting."""
     gateway = start_linked(start_gateway)
     link = raise_crisis(gateway)
-    page = requests.get(link, timeout=30.0)
+    page = requests.get(link, headers=BROWSER, timeout=30.0)
     assert page.status_code == 200
     assert '<form method="post" action="ack">' in page.text
     assert escalation_state(gateway) == "Running"
@@ -146,10 +152,9 @@ def test_altered_token_is_refused_and_changes_nothing(
     escalation_id, region, expires, signature = token.split(".")
     forged = f"{escalation_id}.{region}.{int(expires) + 86_400}.{signature}"
     assert post_token(gateway.url, forged).status_code == 403
-    assert (
-        requests.get(f"{gateway.url}/api/ack", params={"token": forged}, timeout=30.0).status_code
-        == 403
-    )
+    opened = requests.get(f"{gateway.url}/api/ack", params={"token": forged}, timeout=30.0)
+    assert opened.status_code == 403
+    assert opened.json()["error"]["code"] == "invalid"
     assert "not valid" in post_token(gateway.url, token[:-1]).text
     assert escalation_state(gateway) == "Running"
 
