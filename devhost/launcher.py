@@ -95,9 +95,14 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             notes.append("local inbox for escalations and alerts")
         # The app's operator routes take the dev host's admin key (in a header), so both read
         # the same one; and crisis alerts carry acknowledgement links to this host.
-        os.environ.setdefault("DEVHOST_ADMIN_KEY", secrets.token_urlsafe(32))
-        os.environ.setdefault("ACK_LINK_KEY", secrets.token_urlsafe(32))
-        os.environ.setdefault("ACK_BASE_URL", f"http://{args.host}:{args.port}")
+        # (An empty value, as in the sample settings file, counts as unset.)
+        for name, value in (
+            ("DEVHOST_ADMIN_KEY", secrets.token_urlsafe(32)),
+            ("ACK_LINK_KEY", secrets.token_urlsafe(32)),
+            ("ACK_BASE_URL", f"http://{args.host}:{args.port}"),
+        ):
+            if not os.environ.get(name, "").strip():
+                os.environ[name] = value
         os.environ.setdefault("ASKEVE_STATUS_POLL_INTERVAL_MS", "5")
         os.environ.setdefault("HEALTH_CHECK_SCHEDULE", "0 */1 * * * *")
         os.environ.setdefault("SECRET_ROTATION_SCHEDULE", "0 30 2 * * *")

@@ -78,7 +78,7 @@ def assemble(
         store=escalation_store or FallbackEscalationStore.for_settings(settings),
         pseudonyms=pseudonyms,
         events=events,
-        links=ack_links_from(settings.get),
+        links=ack_links_from(settings),
     )
     alerts = AlertQueue()
     warnings = _configuration_warnings(escalator)

@@ -31,6 +31,8 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
+from shared.platform import Settings
+
 log = logging.getLogger(__name__)
 
 ACK_PATH = "/api/ack"
@@ -125,26 +127,26 @@ def parse_region_urls(raw: str) -> dict[str, str]:
     return urls
 
 
-def ack_links_from(setting: Callable[[str], str]) -> AckLinks | None:
+def ack_links_from(settings: Settings) -> AckLinks | None:
     """The links from app settings, or None when ``ACK_LINK_KEY`` or ``ACK_BASE_URL`` is unset
     (then alerts carry no link and nurses acknowledge through an operator)."""
-    key, base_url = setting("ACK_LINK_KEY"), setting("ACK_BASE_URL").rstrip("/")
+    key, base_url = settings.get("ACK_LINK_KEY"), settings.get("ACK_BASE_URL").rstrip("/")
     if not key or not base_url:
         return None
-    region = (setting("ACK_REGION") or "local").lower()
+    region = (settings.get("ACK_REGION") or "local").lower()
     if not _REGION.fullmatch(region):
         raise ValueError(f"ACK_REGION must be letters and digits, got {region!r}")
-    ttl = setting("ACK_LINK_TTL_S")
+    ttl = settings.get("ACK_LINK_TTL_S")
     return AckLinks(
         signer=AckSigner(key.encode(), region, float(ttl) if ttl else 86_400.0),
         base_url=base_url,
-        region_urls=parse_region_urls(setting("ACK_REGION_URLS")),
+        region_urls=parse_region_urls(settings.get("ACK_REGION_URLS")),
     )
 
 
 # --- what a link does ------------------------------------------------------------------------
 
-Outcome = Literal[
+AckOutcome = Literal[
     "confirm",  # GET: the page with the button
     "acknowledged",
     "already",  # acknowledged before (this link, another, or an operator)
@@ -162,7 +164,7 @@ class AckPage:
     """What to show: the status code, the outcome and, for ``confirm``, the token to post."""
 
     status: int
-    outcome: Outcome
+    outcome: AckOutcome
     escalation_id: str | None = None
     token: str | None = None
 

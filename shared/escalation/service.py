@@ -23,6 +23,7 @@ from shared.escalation.acklinks import (
     FORWARDED_HEADER,
     REGION_HEADER,
     AckLinks,
+    AckOutcome,
     AckPage,
     AckTokenError,
 )
@@ -51,7 +52,15 @@ from shared.safety import excerpt as redacted_excerpt
 
 log = logging.getLogger(__name__)
 
-_FORWARDABLE = {"acknowledged", "already", "finished", "invalid", "expired", "unknown"}
+# What another region may answer a forwarded acknowledgement with.
+_FORWARDABLE: dict[str, AckOutcome] = {
+    "acknowledged": "acknowledged",
+    "already": "already",
+    "finished": "finished",
+    "invalid": "invalid",
+    "expired": "expired",
+    "unknown": "unknown",
+}
 
 
 def _outcome_of(body: object) -> object:
@@ -363,9 +372,9 @@ class Escalator:
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             log.warning("acknowledgement could not reach region %s: %s", region, type(exc).__name__)
             return AckPage(502, "unreachable", escalation_id)
-        if outcome not in _FORWARDABLE:
+        if not isinstance(outcome, str) or outcome not in _FORWARDABLE:
             return AckPage(502, "unreachable", escalation_id)
-        return AckPage(response.status, outcome, escalation_id)
+        return AckPage(response.status, _FORWARDABLE[outcome], escalation_id)
 
     async def acknowledge(self, escalation_id: str, orchestrations: Orchestrations) -> HttpReply:
         """Record that a nurse has taken a crisis case; stops the supervisor reminder."""
