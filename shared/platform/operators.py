@@ -7,9 +7,10 @@ in browser history and in every refresh. Two ways in:
 - **In Azure** (``OPERATOR_GROUP_ID`` set): App Service authentication signs the operator in
   with Microsoft Entra ID and only admits members of that group (Bicep configures both). It
   passes the signed-in user to the app in ``X-MS-CLIENT-PRINCIPAL`` (base64 JSON with a
-  ``claims`` list) and strips that header from what clients send, so the app can trust it. The
-  app checks the group claim again: a route is never open because authentication was switched
-  off by mistake.
+  ``claims`` list) and strips that header from what clients send, so the app can trust it
+  only while App Service authentication is on; App Service says so in ``WEBSITE_AUTH_ENABLED``.
+  With it off, a client could write the header itself, so every operator request is refused.
+  The app checks the group claim again rather than trusting sign-in alone.
 - **Locally** (no group set): the dev host's admin key (``DEVHOST_ADMIN_KEY``) in the
   ``x-functions-key`` header. A key in the ``code`` query parameter is refused outright, so it
   never becomes a habit that leaks.
@@ -27,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shared.platform.errors import ApiError
+from shared.platform.flags import flag
 from shared.platform.settings import Settings
 
 PRINCIPAL_HEADER = "x-ms-client-principal"
@@ -40,6 +42,8 @@ class OperatorAccess:
 
     group_id: str = ""
     local_key: str = ""
+    # App Service authentication is on (it sets the principal header and strips clients' own).
+    platform_auth: bool = False
 
     def __repr__(self) -> str:
         return f"OperatorAccess(group_id={self.group_id!r}, <key redacted>)"
@@ -49,6 +53,7 @@ class OperatorAccess:
         return cls(
             group_id=settings.get("OPERATOR_GROUP_ID").lower(),
             local_key=settings.get("DEVHOST_ADMIN_KEY"),
+            platform_auth=flag(settings.get("WEBSITE_AUTH_ENABLED")),
         )
 
     def check(self, headers: Mapping[str, str], query: Mapping[str, str]) -> ApiError | None:
@@ -61,6 +66,14 @@ class OperatorAccess:
                 "key_in_url",
             )
         if self.group_id:
+            if not self.platform_auth:
+                return ApiError(
+                    403,
+                    "operator routes are closed: App Service authentication is off",
+                    None,
+                    "forbidden",
+                    type="permission_error",
+                )
             if self.group_id in _groups(headers.get(PRINCIPAL_HEADER) or ""):
                 return None
             return ApiError(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 
-from shared.platform import OperatorAccess
+from shared.platform import OperatorAccess, Settings
 from tests.support.signin import OPERATORS_GROUP, principal
 
-ENTRA = OperatorAccess(group_id=OPERATORS_GROUP)
+ENTRA = OperatorAccess(group_id=OPERATORS_GROUP, platform_auth=True)
 LOCAL = OperatorAccess(local_key="local-admin-key")
 
 
@@ -34,6 +34,29 @@ def test_no_principal_or_a_garbled_one_is_forbidden() -> None:
     assert status(ENTRA, {"x-ms-client-principal": "not base64 json"}) == 403
     garbage = base64.b64encode(b'{"claims": "no"}').decode()
     assert status(ENTRA, {"x-ms-client-principal": garbage}) == 403
+
+
+def test_with_app_service_authentication_off_nobody_gets_in() -> None:
+    """Without App Service authentication a client could write the principal header itself,
+    so even a principal in the group is refused."""
+    off = OperatorAccess(group_id=OPERATORS_GROUP, platform_auth=False)
+    assert status(off, {"x-ms-client-principal": principal(OPERATORS_GROUP)}) == 403
+
+
+def test_the_gate_reads_its_settings() -> None:
+    """The group, App Service's own flag and the local key come from the app settings."""
+    gate = OperatorAccess.from_settings(
+        Settings(
+            env={
+                "OPERATOR_GROUP_ID": OPERATORS_GROUP.upper(),
+                "WEBSITE_AUTH_ENABLED": "True",
+                "DEVHOST_ADMIN_KEY": "local-admin-key-value",
+            }
+        )
+    )
+    assert (gate.group_id, gate.platform_auth) == (OPERATORS_GROUP, True)
+    assert gate.local_key == "local-admin-key-value"
+    assert "local-admin-key-value" not in repr(gate)
 
 
 def test_the_master_key_does_not_replace_sign_in_in_azure() -> None:

@@ -82,7 +82,9 @@ class Elements(HTMLParser):
 @pytest.fixture
 def signed_in(observed_gateway: Start) -> Iterator[str]:
     """The status page's URL through the sign-in proxy, after some traffic (one failover)."""
-    gateway, observed = observed_gateway(extra={"OPERATOR_GROUP_ID": OPERATORS_GROUP})
+    gateway, observed = observed_gateway(
+        extra={"OPERATOR_GROUP_ID": OPERATORS_GROUP, "WEBSITE_AUTH_ENABLED": "True"}
+    )
     gateway.chat("What are the symptoms of ovarian cancer?")
     gateway.sims.set_fault("openai", Fault(kind=FaultKind.STATUS, status=503))
     gateway.chat("What is a smear test?")
