@@ -332,7 +332,13 @@ class Escalator:
                 log.error("acknowledgement forwarded to the wrong region: %s", claim.region)
                 return AckPage(421, "unreachable", claim.escalation_id)
             return await self._forward(links, claim.region, token, claim.escalation_id)
-        return await self._acknowledge_here(claim.escalation_id, links, orchestrations)
+        try:
+            return await self._acknowledge_here(claim.escalation_id, links, orchestrations)
+        except Exception as exc:  # noqa: BLE001 - the Durable backend: a page, never a 500
+            log.warning(
+                "acknowledgement not delivered: id=%s %s", claim.escalation_id, type(exc).__name__
+            )
+            return AckPage(503, "unreachable", claim.escalation_id)
 
     async def _acknowledge_here(
         self, escalation_id: str, links: AckLinks, orchestrations: Orchestrations
@@ -342,9 +348,15 @@ class Escalator:
             return AckPage(404, "unknown", escalation_id)
         if state != "running":
             return AckPage(409, "finished", escalation_id)
-        claimed = await asyncio.to_thread(
-            self.store.claim, f"ack:{escalation_id}", self.clock(), links.signer.ttl_s * 2
-        )
+        try:
+            claimed = await asyncio.to_thread(
+                self.store.claim, f"ack:{escalation_id}", self.clock(), links.signer.ttl_s * 2
+            )
+        except Exception:  # noqa: BLE001 - a second acknowledgement is harmless; a lost one is not
+            log.warning(
+                "acknowledgement claim unavailable; acknowledging anyway: id=%s", escalation_id
+            )
+            claimed = True
         if not claimed:
             return AckPage(409, "already", escalation_id)
         await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
