@@ -219,3 +219,22 @@ def test_link_posted_to_the_other_region_acknowledges_in_the_first(
     (instance,) = gateway.instances("escalation_orchestrator")
     assert instance["output"]["acknowledged"] is True
     assert not [r for r in gateway.webhook.received if r.path == "/supervisor"]
+
+
+def test_expired_token_gets_a_410_page_and_changes_nothing(
+    start_gateway: Callable[..., Gateway],
+) -> None:
+    """With the escalator's clock a second past the link's expiry, GET and POST get a 410 page
+    and the escalation keeps waiting."""
+    gateway = start_linked(start_gateway)
+    token = token_of(raise_crisis(gateway))
+    expires = int(token.split(".")[2])
+    gateway.runtime.escalator.clock = lambda: float(expires + 1)
+    posted = post_token(gateway.url, token)
+    assert posted.status_code == 410
+    assert "expired" in posted.text
+    opened = requests.get(
+        f"{gateway.url}/api/ack", params={"token": token}, headers=BROWSER, timeout=30.0
+    )
+    assert opened.status_code == 410
+    assert escalation_state(gateway) == "Running"
