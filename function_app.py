@@ -3,6 +3,7 @@
 import azure.durable_functions as df
 import azure.functions as func
 
+from api.acknowledge import bp as acknowledge_http
 from api.breakers import bp as breaker_http
 from api.chat import bp as chat_http
 from api.escalations import bp as escalation_http
@@ -18,6 +19,7 @@ app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(chat_http)
 app.register_functions(chat_orchestration)
 app.register_functions(escalation_http)
+app.register_functions(acknowledge_http)
 app.register_functions(escalation_orchestration)
 app.register_functions(breaker_http)
 app.register_functions(health_http)

@@ -21,7 +21,7 @@ async def _handle(
             req.get_body(),
             req.headers.get("content-type"),
             DurableOrchestrations(client),
-            forwarded_for=req.headers.get("x-forwarded-for"),
+            headers=req.headers,
         )
     return to_response(reply)
 

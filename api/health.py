@@ -1,17 +1,21 @@
 """``GET /api/health`` (function key): the service's health; ``GET /api/health/live``
-(anonymous): liveness for load balancers, touching nothing but this worker's event loop."""
+(anonymous): liveness, touching nothing but this worker's event loop; ``GET /api/health/ready``
+(anonymous): readiness for Front Door's probe, 503 while the breaker store or the Durable
+backend is down (cached for 5 s)."""
 
 from __future__ import annotations
 
+import azure.durable_functions as df
 import azure.functions as func
 
+from api.durable import DurableOrchestrations
 from api.http import to_response
 from shared.bootstrap import get_runtime
 from shared.operations import health_report
 from shared.platform import loaded_safety_hashes
 from shared.safety import detection_state
 
-bp = func.Blueprint()  # type: ignore[no-untyped-call]
+bp = df.Blueprint()
 
 
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
@@ -26,6 +30,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         residency_blocked=runtime.residency_block,
         crisis_detection=detection_state(runtime.detector),
         safety_files=loaded_safety_hashes(runtime.settings.config_dir or None),
+        unreached_audiences=runtime.escalator.missing_audiences(),
     )
     return to_response(reply)
 
@@ -33,3 +38,11 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="health/live", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def health_live(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("ok", status_code=200, mimetype="text/plain")
+
+
+@bp.route(route="health/ready", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.durable_client_input(client_name="client")
+async def health_ready(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    return to_response(await get_runtime().readiness.check(DurableOrchestrations(client)))

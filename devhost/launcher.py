@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -92,6 +93,16 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             smtp = stack.enter_context(SmtpReceiver(args.host, listener=_inbox_line))
             os.environ.update(receiver_settings(webhook, smtp))
             notes.append("local inbox for escalations and alerts")
+        # The app's operator routes take the dev host's admin key (in a header), so both read
+        # the same one; and crisis alerts carry acknowledgement links to this host.
+        # (An empty value, as in the sample settings file, counts as unset.)
+        for name, value in (
+            ("DEVHOST_ADMIN_KEY", secrets.token_urlsafe(32)),
+            ("ACK_LINK_KEY", secrets.token_urlsafe(32)),
+            ("ACK_BASE_URL", f"http://{args.host}:{args.port}"),
+        ):
+            if not os.environ.get(name, "").strip():
+                os.environ[name] = value
         os.environ.setdefault("ASKEVE_STATUS_POLL_INTERVAL_MS", "5")
         os.environ.setdefault("HEALTH_CHECK_SCHEDULE", "0 */1 * * * *")
         os.environ.setdefault("SECRET_ROTATION_SCHEDULE", "0 30 2 * * *")
@@ -112,7 +123,8 @@ async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
         body = '{"messages":[{"role":"user","content":"' + EXAMPLE_QUESTION + '"}]}'
         print(
             f"Ask Eve gateway ready on {host.base_url} with {'; '.join(notes)}\n"
-            f"  function key: {host.function_key}   admin key: {host.admin_key}\n"
+            f"  function key: {host.function_key}   admin key: {host.admin_key}"
+            " (operator routes: in the x-functions-key header)\n"
             f"  try: curl -s {host.base_url}/api/chat -H 'x-functions-key: {host.function_key}'"
             f" -H 'content-type: application/json' -d '{body}'",
             flush=True,

@@ -2,8 +2,10 @@
 # Deploys one environment of the Ask Eve failover gateway in three steps:
 #   1. what-if  shows what the Bicep would change; nothing is applied
 #   2. create   applies infra/main.bicep (ARM deployments are declarative, so a re-run is a no-op)
-#   3. publish  uploads the app to each regional Function App, secondary region first, so
-#               Front Door always has one region that is not restarting
+#   3. publish  uploads the app to each regional Function App, secondary region first. Each
+#               region is taken out of Front Door's rotation explicitly before its app
+#               restarts (only while the other region is ready), smoke-tested through Front
+#               Door pinned to it, and put back; probes alone would take over a minute to notice
 # Every step prints what it is about to do, and the whole script is safe to run again.
 #
 # Usage: infra/deploy.sh -e dev|prod -g RESOURCE_GROUP [options]
@@ -13,7 +15,9 @@
 #       --skip-publish     deploy the infrastructure but not the app
 # The alert webhook (a Teams workflow URL, which embeds a signature) is read from the
 # ALERT_WEBHOOK_URL environment variable and passed to ARM in a private temporary file, never
-# on a command line.
+# on a command line. Every alert audience (nurse team, supervisor, operations) must have its
+# e-mail address in the parameter file and its Teams webhook in Key Vault, or nothing is
+# deployed. ROTATION_DRAIN_S (default 120) is how long a region is drained before publishing.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,7 +27,12 @@ readonly TEMPLATE="${SCRIPT_DIR}/main.bicep"
 # What the Functions host needs from the repository root; .funcignore keeps the rest out.
 readonly APP_CONTENT=(host.json function_app.py requirements.txt shared orchestrators api config)
 # Key Vault secrets the app settings reference; the operators set them (see infra/README.md).
-readonly REQUIRED_SECRETS=(openai-api-key anthropic-api-key pseudonym-key teams-webhook-url smtp-password)
+readonly REQUIRED_SECRETS=(openai-api-key anthropic-api-key pseudonym-key smtp-password ack-link-key)
+# One Teams webhook per alert audience. Without one, that audience's alerts reach nobody, so
+# these stop every environment, not only prod.
+readonly AUDIENCE_SECRETS=(teams-webhook-url supervisor-teams-webhook-url ops-teams-webhook-url)
+readonly AUDIENCE_PARAMETERS=(alertEmail supervisorEmailTo opsAlertEmailTo)
+readonly DRAIN_S="${ROTATION_DRAIN_S:-120}"
 
 environment=""
 resource_group=""
@@ -49,7 +58,7 @@ run() {
 }
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 cleanup() {
@@ -116,6 +125,14 @@ preflight() {
   if [[ "${environment}" == "prod" ]] && grep -q 'example\.org' "${params_file}"; then
     die "${params_file} still has example.org addresses; set the real alert and SMTP addresses first"
   fi
+  if [[ "${environment}" == "prod" ]] && grep -Eq '00000000-0000-0000-0000-000000000000|"(192\.0\.2|198\.51\.100|203\.0\.113)\.' "${params_file}"; then
+    die "${params_file} still has placeholder ids or addresses; set operatorGroupId, entraClientId and botBackendAddresses first"
+  fi
+  local audience
+  for audience in "${AUDIENCE_PARAMETERS[@]}"; do
+    [[ -n "$(jq -r --arg p "${audience}" '.parameters[$p].value // empty' "${params_file}")" ]] ||
+      die "${params_file} has no ${audience}: every alert audience needs a channel"
+  done
   note "subscription: $(az account show --query '[name, id]' --output tsv | paste -sd ' ')"
   note "environment: ${environment}, resource group: ${resource_group} (${location})"
 }
@@ -189,14 +206,46 @@ output() {
   jq -r ".${1}.value | if type == \"array\" then .[] else . end" "${work_dir}/outputs.json"
 }
 
+secrets_in() {
+  az keyvault secret list --vault-name "$1" --query '[].name' --output tsv ||
+    die "cannot list secrets in $1: grant yourself Key Vault Reader on it"
+}
+
+# Dies unless every alert audience's webhook secret is in the vault.
+check_audiences() {
+  local vault="$1" present secret missing=()
+  present="$(secrets_in "${vault}")"
+  for secret in "${AUDIENCE_SECRETS[@]}"; do
+    grep -qx "${secret}" <<<"${present}" || missing+=("${secret}")
+  done
+  if ((${#missing[@]} > 0)); then
+    die "alert audiences without a channel: ${missing[*]} missing in ${vault} (infra/README.md); their alerts would reach nobody"
+  fi
+  note "every alert audience has its webhook in ${vault}"
+}
+
+# A re-deployment checks the audiences before changing anything; a first one (no vault yet)
+# checks them after create, before publishing.
+check_audiences_before() {
+  local vault
+  vault="$(az deployment group show --resource-group "${resource_group}" --name "${deployment_name}" \
+    --query properties.outputs.keyVaultName.value --output tsv 2>/dev/null || true)"
+  if [[ -z "${vault}" ]]; then
+    note "no earlier deployment: the alert audiences are checked once the vault exists"
+    return
+  fi
+  say "Checking the alert audiences' channels in ${vault} before changing anything"
+  check_audiences "${vault}"
+}
+
 # Key Vault references to a missing secret resolve to the reference text itself, which the app
 # would then send to a provider as its key; so prod does not publish until every secret exists.
 check_secrets() {
   local vault present missing=() secret
   vault="$(output keyVaultName)"
   say "Checking that the app's Key Vault secrets exist in ${vault}"
-  present="$(az keyvault secret list --vault-name "${vault}" --query '[].name' --output tsv)" ||
-    die "cannot list secrets in ${vault}: grant yourself Key Vault Reader on it"
+  check_audiences "${vault}"
+  present="$(secrets_in "${vault}")"
   for secret in "${REQUIRED_SECRETS[@]}"; do
     if grep -qx "${secret}" <<<"${present}"; then
       note "${secret}: present"
@@ -220,30 +269,73 @@ package_app() {
   printf '%s\n' "${package}"
 }
 
+# Whether a region answers /api/health/ready through Front Door, pinned to it by the header
+# the rule set matches (x-askeve-region), within about five minutes.
+region_ready() {
+  local region="$1" host attempt
+  host="$(output frontDoorHostName)"
+  for attempt in $(seq 1 30); do
+    if curl --fail --silent --show-error --max-time 10 --output /dev/null \
+      --header "x-askeve-region: ${region}" "https://${host}/api/health/ready"; then
+      note "${region} ready after ${attempt} attempt(s)"
+      return 0
+    fi
+    sleep 10
+  done
+  return 1
+}
+
+set_origin() {
+  local region="$1" state="$2"
+  run az afd origin update --resource-group "${resource_group}" \
+    --profile-name "$(output frontDoorProfileName)" \
+    --origin-group-name "$(output frontDoorOriginGroupName)" \
+    --origin-name "origin-${region}" --enabled-state "${state}" --output none
+}
+
 publish() {
-  local package apps app
+  local package apps regions i app region other
   package="$(package_app)"
+  mapfile -t apps < <(output functionAppNames)
+  mapfile -t regions < <(output regions)
   # Secondary first: while the primary restarts, Front Door serves from an updated secondary.
-  mapfile -t apps < <(output functionAppNames | tac)
-  for app in "${apps[@]}"; do
+  for ((i = ${#apps[@]} - 1; i >= 0; i--)); do
+    app="${apps[i]}"
+    region="${regions[i]}"
+    if ((${#apps[@]} > 1)); then
+      other="${regions[$(((i + 1) % ${#regions[@]}))]}"
+      say "Taking ${region} out of rotation (${other} must be ready first)"
+      region_ready "${other}" ||
+        die "${other} is not ready, so ${region} stays in rotation; nothing was published to ${app}"
+      set_origin "${region}" Disabled
+      note "draining ${region} for ${DRAIN_S} s while Front Door's change propagates"
+      sleep "${DRAIN_S}"
+    fi
     say "Publishing to ${app} (remote build installs requirements.txt on Linux)"
     run az functionapp deployment source config-zip --resource-group "${resource_group}" \
       --name "${app}" --src "${package}" --build-remote true --output none
+    say "Smoke test: ${region} through Front Door, pinned to it"
+    region_ready "${region}" ||
+      die "${region} is not ready after publishing; it stays out of rotation (see infra/README.md)"
+    if ((${#apps[@]} > 1)); then
+      say "Putting ${region} back into rotation"
+      set_origin "${region}" Enabled
+    fi
   done
 }
 
 smoke_test() {
   local host attempt
   host="$(output frontDoorHostName)"
-  say "Checking https://${host}/api/health/live through Front Door (new endpoints take minutes)"
+  say "Checking https://${host}/api/health/ready through Front Door (new endpoints take minutes)"
   for attempt in $(seq 1 30); do
-    if curl --fail --silent --show-error --max-time 10 --output /dev/null "https://${host}/api/health/live"; then
-      note "healthy after ${attempt} attempt(s)"
+    if curl --fail --silent --show-error --max-time 10 --output /dev/null "https://${host}/api/health/ready"; then
+      note "ready after ${attempt} attempt(s)"
       return
     fi
     sleep 10
   done
-  die "https://${host}/api/health/live did not answer 2xx within 5 minutes"
+  die "https://${host}/api/health/ready did not answer 2xx within 5 minutes"
 }
 
 main() {
@@ -257,6 +349,7 @@ main() {
   ensure_resource_group
   check_flex_regions
   webhook_parameters
+  check_audiences_before
   what_if
   if [[ "${what_if_only}" == "true" ]]; then
     say "Stopping after what-if (--what-if-only)"

@@ -119,6 +119,26 @@ param alertWebhookUrl string = ''
 @description('Address the app sends escalation e-mails to (ALERT_EMAIL_TO).')
 param alertEmailTo string = alertEmail
 
+@description('Nurse team lead: where crisis escalations nobody acknowledged go by e-mail (SUPERVISOR_EMAIL_TO). Its Teams webhook is the Key Vault secret supervisor-teams-webhook-url.')
+@minLength(3)
+param supervisorEmailTo string
+
+@description('Operations: where the app\'s own alerts go by e-mail (OPS_ALERT_EMAIL_TO). Its Teams webhook is the Key Vault secret ops-teams-webhook-url.')
+@minLength(3)
+param opsAlertEmailTo string
+
+@description('Object id of the Microsoft Entra ID group whose members may use the operator routes and the status page (OPERATOR_GROUP_ID).')
+@minLength(36)
+param operatorGroupId string
+
+@description('Client id of the Microsoft Entra ID app registration that App Service authentication signs operators in with (ID tokens on; group claims emitted).')
+@minLength(36)
+param entraClientId string
+
+@description('Egress addresses (CIDR) of the chatbot backend, which the WAF never rate limits or blocks.')
+@minLength(1)
+param botBackendAddresses array
+
 @description('SMTP relay host for escalation e-mails.')
 param smtpHost string
 
@@ -151,7 +171,7 @@ param secretRotationSchedule string = '0 30 2 * * *'
 ])
 param wafMode string = 'Prevention'
 
-@description('Requests per minute per client address before the WAF blocks. The chatbot backend is one client: size this for it.')
+@description('Requests per minute per client address before the WAF blocks. The chatbot backend is exempt (botBackendAddresses); this bounds everyone else.')
 @minValue(10)
 param rateLimitPerMinute int = 600
 
@@ -198,7 +218,7 @@ var openAiSecondaryFor = {
   uksouth: length(openAiLocations) < 2 ? '' : (openAiLocations[0] == openAiLocationFor.uksouth ? openAiLocations[1] : openAiLocations[0])
   ukwest: length(openAiLocations) < 2 ? '' : (openAiLocations[0] == openAiLocationFor.ukwest ? openAiLocations[1] : openAiLocations[0])
 }
-var healthProbePath = '/api/health/live'
+var healthProbePath = '/api/health/ready'
 var maxRequestBodyBytes = 2097152
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -253,6 +273,7 @@ module frontDoorProfile 'modules/frontdoor-profile.bicep' = {
   name: 'frontdoor-profile'
   params: {
     name: 'afd-${namePrefix}'
+    endpointName: '${namePrefix}-${take(nameSuffix, 6)}'
     workspaceId: monitoring.outputs.workspaceId
     tags: allTags
   }
@@ -287,12 +308,17 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     rotatorRoleDefinitionId: rotationRole.outputs.roleDefinitionId
     taskHubName: taskHubName
     frontDoorId: frontDoorProfile.outputs.frontDoorId
+    frontDoorHostName: frontDoorProfile.outputs.endpointHostName
+    operatorGroupId: operatorGroupId
+    entraClientId: entraClientId
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     alwaysReadyDurableInstances: alwaysReadyDurableInstances
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     alertEmailTo: alertEmailTo
+    supervisorEmailTo: supervisorEmailTo
+    opsAlertEmailTo: opsAlertEmailTo
     smtpHost: smtpHost
     smtpPort: smtpPort
     smtpUsername: smtpUsername
@@ -308,9 +334,10 @@ module frontDoorRouting 'modules/frontdoor-routing.bicep' = {
   name: 'frontdoor-routing'
   params: {
     profileName: frontDoorProfile.outputs.name
-    endpointName: '${namePrefix}-${take(nameSuffix, 6)}'
+    endpointName: frontDoorProfile.outputs.endpointName
     wafPolicyName: 'waf${replace(namePrefix, '-', '')}'
     origins: [for (region, i) in regions: {
+      region: region
       name: 'origin-${region}'
       hostName: regionStacks[i].outputs.defaultHostName
       priority: i + 1
@@ -319,6 +346,7 @@ module frontDoorRouting 'modules/frontdoor-routing.bicep' = {
     healthProbeIntervalSeconds: healthProbeIntervalSeconds
     wafMode: wafMode
     rateLimitPerMinute: rateLimitPerMinute
+    botBackendAddresses: botBackendAddresses
     maxRequestBodyBytes: maxRequestBodyBytes
     tags: allTags
   }
@@ -349,6 +377,10 @@ module workbook 'modules/workbook.bicep' = {
 }
 
 output frontDoorHostName string = frontDoorRouting.outputs.endpointHostName
+// deploy.sh takes each region's origin out of this group while it publishes to it.
+output frontDoorProfileName string = frontDoorProfile.outputs.name
+output frontDoorOriginGroupName string = frontDoorRouting.outputs.originGroupName
+output regions array = regions
 output functionAppNames array = [for (region, i) in regions: regionStacks[i].outputs.appName]
 output storageAccountNames array = [for (region, i) in regions: regionStacks[i].outputs.storageAccountName]
 output keyVaultName string = keyVault.outputs.name

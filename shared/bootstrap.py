@@ -27,13 +27,21 @@ from shared.escalation import (
     EscalationStore,
     Escalator,
     FallbackEscalationStore,
+    ack_links_from,
     load_escalation_config,
 )
 from shared.events import EventBus
 from shared.failover import ChatGateway, RateLimiter, RequestLimits, residency_policy
 from shared.observability import AuditStore, build_observability, trace_carrier
-from shared.operations import health_store_for
-from shared.platform import AppConfig, Settings, load_config, table_client, with_tier_regions
+from shared.operations import Readiness, health_store_for
+from shared.platform import (
+    AppConfig,
+    OperatorAccess,
+    Settings,
+    load_config,
+    table_client,
+    with_tier_regions,
+)
 from shared.providers import Provider, build_providers, preload_providers
 from shared.runtime import Runtime
 from shared.safety import Pseudonymizer, load_detector
@@ -70,8 +78,10 @@ def assemble(
         store=escalation_store or FallbackEscalationStore.for_settings(settings),
         pseudonyms=pseudonyms,
         events=events,
+        links=ack_links_from(settings),
     )
     alerts = AlertQueue()
+    warnings = _configuration_warnings(escalator)
     health_results = health_store_for(settings)
 
     def is_configured(tier: str) -> bool:
@@ -95,6 +105,7 @@ def assemble(
         simulated=settings.simulated_providers,
         poll_interval_s=settings.status_poll_interval_s,
         limits=RequestLimits(max_body_bytes=settings.max_body_bytes),
+        front_door_id=settings.get("FRONT_DOOR_ID"),
         trace_context=trace_carrier,
     )
     observability = build_observability(
@@ -114,6 +125,7 @@ def assemble(
         meter_provider=meter_provider,
         audit_store=audit_store,
         clock=clock,
+        warnings=warnings,
     )
     events.subscribe(observability.handle)
     return Runtime(
@@ -126,12 +138,30 @@ def assemble(
         escalator=escalator,
         alerts=alerts,
         health_results=health_results,
+        readiness=Readiness(breakers.probe_store),
+        operators=OperatorAccess.from_settings(settings),
         observability=observability,
         gateway=gateway,
         detector=detector,
         is_configured=is_configured,
         residency_block=residency,
     )
+
+
+def _configuration_warnings(escalator: Escalator) -> list[str]:
+    """Problems an operator must fix, logged once (critical) as the runtime is built and shown
+    on the status page. Alert audiences without a channel are one, outside simulation (where
+    the local inbox stands in)."""
+    missing = escalator.missing_audiences()
+    if not missing:
+        return []
+    warning = (
+        "misconfigured: no alert channel for the "
+        + ", ".join(missing)
+        + " audience(s); their alerts reach nobody"
+    )
+    log.critical("%s", warning)
+    return [warning]
 
 
 def _crisis_patterns(settings: Settings) -> Path | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.platform import AppConfig, Settings
+from shared.platform import AppConfig, OperatorAccess, Settings
 
 if TYPE_CHECKING:
     from shared.breakers import BreakerService, OutcomeWriter
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from shared.failover import ChatGateway
     from shared.models import Outcome
     from shared.observability import Observability
-    from shared.operations import ResilientHealthStore
+    from shared.operations import Readiness, ResilientHealthStore
     from shared.providers import Provider
     from shared.safety import CrisisDetector
 
@@ -41,6 +41,8 @@ class Runtime:
     escalator: Escalator
     alerts: AlertQueue
     health_results: ResilientHealthStore
+    readiness: Readiness
+    operators: OperatorAccess
     observability: Observability
     gateway: ChatGateway
     detector: Callable[[], CrisisDetector]

@@ -1,9 +1,13 @@
-// The Front Door Premium profile on its own, so its id (X-Azure-FDID) can be handed to the
-// regional apps before the routing that points at them exists. Front Door is a global service:
-// it has no UK location of its own (see README, data residency).
+// The Front Door Premium profile and its endpoint on their own, so the profile's id
+// (X-Azure-FDID) and the endpoint's host name (where acknowledgement links point) can be handed
+// to the regional apps before the routing that points at them exists. Front Door is a global
+// service: it has no UK location of its own (see README, data residency).
 
 @description('Front Door profile name.')
 param name string
+
+@description('Endpoint name; the public host is <name>-<hash>.azurefd.net.')
+param endpointName string
 
 @description('Log Analytics workspace for access, health-probe and WAF logs.')
 param workspaceId string
@@ -20,6 +24,16 @@ resource profile 'Microsoft.Cdn/profiles@2024-02-01' = {
   }
   properties: {
     originResponseTimeoutSeconds: 60
+  }
+}
+
+resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' = {
+  parent: profile
+  name: endpointName
+  location: 'global'
+  tags: tags
+  properties: {
+    enabledState: 'Enabled'
   }
 }
 
@@ -47,3 +61,5 @@ resource logs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 
 output name string = profile.name
 output frontDoorId string = profile.properties.frontDoorId
+output endpointName string = endpoint.name
+output endpointHostName string = endpoint.properties.hostName

@@ -1,21 +1,26 @@
 // Front Door routing and WAF in front of the regional apps.
 // Priority routing: every request goes to the lowest-priority healthy origin (UK South first).
-// The health probe calls the anonymous liveness route; when the primary fails its probes,
-// Front Door moves traffic to the next origin by itself, and moves it back once healthy.
+// Only /api/* is routed: the Functions host's own paths (/admin/*, /runtime/webhooks/*) are
+// not reachable through Front Door. The health probe calls the anonymous readiness route,
+// which answers 503 while the region's breaker store or Durable backend is down, so Front Door
+// moves traffic to the next origin, and back once it is ready; deploy.sh also takes a region
+// out of rotation explicitly while it publishes to it.
+// A request with the x-askeve-region header goes to that region's origin only (a rule set): a
+// region forwards a nurse's acknowledgement to the region whose task hub runs the escalation.
 
 @description('Front Door profile name (created by frontdoor-profile).')
 param profileName string
 
-@description('Endpoint name; the public host is <name>-<hash>.azurefd.net.')
+@description('Endpoint name (created by frontdoor-profile).')
 param endpointName string
 
 @description('WAF policy name (letters and digits only).')
 param wafPolicyName string
 
-@description('Origins in priority order: objects with name, hostName and priority.')
+@description('Origins in priority order: objects with region, name, hostName and priority.')
 param origins array
 
-@description('Path of the liveness probe.')
+@description('Path of the readiness probe.')
 param healthProbePath string
 
 @description('Seconds between probes from each Front Door edge.')
@@ -34,6 +39,10 @@ param wafMode string
 @minValue(10)
 param rateLimitPerMinute int
 
+@description('Egress addresses (CIDR) of the chatbot backend: the WAF allows them without rate limiting, so a crisis message is never refused at the edge.')
+@minLength(1)
+param botBackendAddresses array
+
 @description('Largest request body accepted, in bytes (2 MB).')
 param maxRequestBodyBytes int
 
@@ -44,14 +53,9 @@ resource profile 'Microsoft.Cdn/profiles@2024-02-01' existing = {
   name: profileName
 }
 
-resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' = {
+resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' existing = {
   parent: profile
   name: endpointName
-  location: 'global'
-  tags: tags
-  properties: {
-    enabledState: 'Enabled'
-  }
 }
 
 resource originGroup 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = {
@@ -88,21 +92,110 @@ resource regionOrigins 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' 
   }
 }]
 
+// One origin group per region with only that region's origin, for the region-pinning rules.
+resource pinnedGroups 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = [for origin in origins: {
+  parent: profile
+  name: 'pinned-${origin.region}'
+  properties: {
+    loadBalancingSettings: {
+      sampleSize: 4
+      successfulSamplesRequired: 3
+      additionalLatencyInMilliseconds: 0
+    }
+    healthProbeSettings: {
+      probePath: healthProbePath
+      probeRequestType: 'GET'
+      probeProtocol: 'Https'
+      probeIntervalInSeconds: healthProbeIntervalSeconds
+    }
+    sessionAffinityState: 'Disabled'
+  }
+}]
+
+resource pinnedOrigins 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = [for (origin, i) in origins: {
+  parent: pinnedGroups[i]
+  name: origin.name
+  properties: {
+    hostName: origin.hostName
+    originHostHeader: origin.hostName
+    httpPort: 80
+    httpsPort: 443
+    priority: 1
+    weight: 1000
+    enabledState: 'Enabled'
+    enforceCertificateNameCheck: true
+  }
+}]
+
+resource pinRules 'Microsoft.Cdn/profiles/ruleSets@2024-02-01' = {
+  parent: profile
+  name: 'pinregion'
+}
+
+resource pinRule 'Microsoft.Cdn/profiles/ruleSets/rules@2024-02-01' = [for (origin, i) in origins: {
+  parent: pinRules
+  name: 'pin${origin.region}'
+  dependsOn: [
+    pinnedOrigins
+  ]
+  properties: {
+    order: i + 1
+    matchProcessingBehavior: 'Stop'
+    conditions: [
+      {
+        name: 'RequestHeader'
+        parameters: {
+          typeName: 'DeliveryRuleRequestHeaderConditionParameters'
+          selector: 'x-askeve-region'
+          operator: 'Equal'
+          negateCondition: false
+          matchValues: [
+            origin.region
+          ]
+          transforms: [
+            'Lowercase'
+          ]
+        }
+      }
+    ]
+    actions: [
+      {
+        name: 'RouteConfigurationOverride'
+        parameters: {
+          typeName: 'DeliveryRuleRouteConfigurationOverrideActionParameters'
+          originGroupOverride: {
+            originGroup: {
+              id: pinnedGroups[i].id
+            }
+            forwardingProtocol: 'HttpsOnly'
+          }
+        }
+      }
+    ]
+  }
+}]
+
 resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
   parent: endpoint
   name: 'gateway'
   dependsOn: [
     regionOrigins
+    pinRule
   ]
   properties: {
     originGroup: {
       id: originGroup.id
     }
+    ruleSets: [
+      {
+        id: pinRules.id
+      }
+    ]
     supportedProtocols: [
       'Https'
     ]
     patternsToMatch: [
-      '/*'
+      '/api/*'
     ]
     forwardingProtocol: 'HttpsOnly'
     httpsRedirect: 'Disabled'
@@ -142,6 +235,25 @@ resource waf 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-
               matchValue: [
                 string(maxRequestBodyBytes)
               ]
+              transforms: []
+            }
+          ]
+        }
+        {
+          // The chatbot backend is one client sending every conversation, crisis messages
+          // included: it is allowed before any other rule, so the edge never throttles or
+          // blocks it. Matched on the socket address, which a client cannot forge.
+          name: 'AllowBotBackend'
+          priority: 5
+          enabledState: 'Enabled'
+          ruleType: 'MatchRule'
+          action: 'Allow'
+          matchConditions: [
+            {
+              matchVariable: 'SocketAddr'
+              operator: 'IPMatch'
+              negateCondition: false
+              matchValue: botBackendAddresses
               transforms: []
             }
           ]
@@ -228,3 +340,4 @@ resource wafAssociation 'Microsoft.Cdn/profiles/securityPolicies@2024-02-01' = {
 }
 
 output endpointHostName string = endpoint.properties.hostName
+output originGroupName string = originGroup.name

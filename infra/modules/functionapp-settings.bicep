@@ -23,7 +23,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' existing = {
 // The connection string carries only the ingestion key, which Microsoft documents as not a
 // secret; it is read here rather than passed around so no output or parameter holds it.
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
-  // checkov:skip=CKV_AZURE_13: callers are services holding function keys behind Front Door, not people; Entra sign-in does not apply
+  // checkov:skip=CKV_AZURE_13: App Service authentication is configured on the site (authsettingsV2 in functionapp.bicep): Entra sign-in for operators, function keys for the bot
   // checkov:skip=CKV_AZURE_222: public network access is set on the site (only Front Door gets in), not in app settings
   // checkov:skip=CKV_AZURE_63: HTTP logging is an App Service web-server log; requests are traced to Application Insights instead
   // checkov:skip=CKV_AZURE_65: detailed error logging is an App Service web-server log; errors are recorded in Application Insights

@@ -51,6 +51,12 @@ param httpPerInstanceConcurrency int
 @description('Front Door profile id (X-Azure-FDID). Only requests through this profile reach the app.')
 param frontDoorId string
 
+@description('Entra ID group whose members may use the operator routes and the status page.')
+param operatorGroupId string
+
+@description('Client id of the Entra ID app registration operators sign in with.')
+param entraClientId string
+
 @description('Log Analytics workspace for the platform logs.')
 param workspaceId string
 
@@ -84,7 +90,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_17: callers are authenticated by function keys behind Front Door; mutual TLS is not offered through Front Door
     // checkov:skip=CKV_AZURE_222: the public endpoint only admits this Front Door profile (service tag and X-Azure-FDID); private endpoints are a follow-up (README)
     // checkov:skip=CKV_AZURE_212: Flex Consumption sets always-ready instances in functionAppConfig, and a second region takes over on failure
-    // checkov:skip=CKV_AZURE_213: Front Door probes /api/health/live and fails over between regions; that is the health check that acts
+    // checkov:skip=CKV_AZURE_213: Front Door probes /api/health/ready and fails over between regions; that is the health check that acts
     serverFarmId: plan.id
     httpsOnly: true
     clientCertEnabled: false
@@ -146,6 +152,79 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       runtime: {
         name: 'python'
         version: '3.11'
+      }
+    }
+  }
+}
+
+// App Service authentication: operators sign in with Microsoft Entra ID, and only members of
+// the operators group get through. The operator routes and the status page are anonymous to
+// the Functions host (a browser cannot send the master key in a header, and a key in a URL
+// leaks), so this is what guards them; the app checks the group claim again. The bot's chat
+// routes keep their function key, the probes stay anonymous and the acknowledgement link is
+// its own credential, so those paths are excluded from sign-in.
+resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
+  // checkov reads every sites/config resource as site settings; this one is the authentication
+  // settings alone, so the site-settings checks below do not apply to it.
+  // checkov:skip=CKV_AZURE_13: this resource is App Service authentication (authsettingsV2), which checkov does not recognise
+  // checkov:skip=CKV_AZURE_222: public network access is set on the site (only Front Door gets in), not in authentication settings
+  // checkov:skip=CKV_AZURE_63: HTTP logging is a web-server log setting of the site, not of authentication; requests are traced to Application Insights
+  // checkov:skip=CKV_AZURE_65: detailed error logging is a web-server log setting of the site, not of authentication
+  // checkov:skip=CKV_AZURE_66: failed request tracing is an IIS feature; this is a Linux Python app
+  // checkov:skip=CKV_AZURE_80: a Python app; no .NET Framework is used
+  // checkov:skip=CKV_AZURE_88: Flex Consumption has no Azure Files content share
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: [
+        '/api/chat'
+        '/api/v1/chat/completions'
+        '/api/health'
+        '/api/health/live'
+        '/api/health/ready'
+        '/api/openapi.json'
+        '/api/ack'
+      ]
+    }
+    httpSettings: {
+      requireHttps: true
+      // Sign-in redirects go back to the Front Door host the operator used.
+      forwardProxy: {
+        convention: 'Standard'
+      }
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${entraClientId}'
+            entraClientId
+          ]
+          defaultAuthorizationPolicy: {
+            allowedPrincipals: {
+              groups: [
+                operatorGroupId
+              ]
+            }
+          }
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: true
       }
     }
   }

@@ -80,8 +80,17 @@ param rotatorRoleDefinitionId string
 @description('Durable task hub name.')
 param taskHubName string
 
-@description('Front Door profile id allowed to call the app.')
+@description('Front Door profile id allowed to call the app (also FRONT_DOOR_ID: per-IP limits trust only this profile).')
 param frontDoorId string
+
+@description('Front Door endpoint host name: where acknowledgement links point (ACK_BASE_URL).')
+param frontDoorHostName string
+
+@description('Entra ID group allowed on the operator routes and the status page.')
+param operatorGroupId string
+
+@description('Client id of the Entra ID app registration for App Service authentication.')
+param entraClientId string
 
 @description('Always-ready instances for HTTP triggers.')
 param alwaysReadyHttpInstances int
@@ -100,6 +109,12 @@ param httpPerInstanceConcurrency int
 
 @description('Where the app sends escalation e-mails (ALERT_EMAIL_TO).')
 param alertEmailTo string
+
+@description('Nurse team lead e-mail (SUPERVISOR_EMAIL_TO).')
+param supervisorEmailTo string
+
+@description('Operations e-mail (OPS_ALERT_EMAIL_TO).')
+param opsAlertEmailTo string
 
 @description('SMTP relay host.')
 param smtpHost string
@@ -168,6 +183,8 @@ module app 'functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     frontDoorId: frontDoorId
+    operatorGroupId: operatorGroupId
+    entraClientId: entraClientId
     workspaceId: workspaceId
     tags: tags
   }
@@ -255,8 +272,27 @@ module settings 'functionapp-settings.bicep' = {
       AZURE_OPENAI_SECONDARY_API_VERSION: openAiApiVersion
       AZURE_OPENAI_SECONDARY_RESOURCE_ID: secondaryRotationEnabled ? resourceId('Microsoft.CognitiveServices/accounts', openAiSecondaryAccountName) : ''
       AZURE_OPENAI_SECONDARY_KEY_SECRET_NAME: secondaryRotationEnabled ? openAiSecondaryKeySecretName : ''
+      // Every alert audience has a channel: a Teams webhook from Key Vault and an e-mail list.
+      // deploy.sh refuses to publish while a webhook secret is missing.
       TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=teams-webhook-url)'
       ALERT_EMAIL_TO: alertEmailTo
+      SUPERVISOR_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=supervisor-teams-webhook-url)'
+      SUPERVISOR_EMAIL_TO: supervisorEmailTo
+      OPS_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=ops-teams-webhook-url)'
+      OPS_ALERT_EMAIL_TO: opsAlertEmailTo
+      // Acknowledgement links in crisis alerts: signed with one key for both regions, pointing
+      // at Front Door; a link for the other region is forwarded there, pinned by header.
+      ACK_LINK_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=ack-link-key)'
+      ACK_BASE_URL: 'https://${frontDoorHostName}'
+      ACK_REGION: location
+      ACK_REGION_URLS: 'uksouth=https://${frontDoorHostName},ukwest=https://${frontDoorHostName}'
+      OPERATOR_GROUP_ID: operatorGroupId
+      FRONT_DOOR_ID: frontDoorId
+      // The worker configures OpenTelemetry export (host.json telemetryMode: OpenTelemetry), so
+      // logs go out once and the app's spans join the host's trace; the app then configures
+      // nothing itself. learn.microsoft.com/azure/azure-functions/opentelemetry-howto
+      // ("Configure application settings", Application Insights, Python).
+      PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
       SMTP_HOST: smtpHost
       SMTP_PORT: smtpPort
       SMTP_USERNAME: smtpUsername

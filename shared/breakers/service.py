@@ -256,6 +256,11 @@ class BreakerService:
         """True while the shared store is unreachable and breakers run on local state."""
         return self._local is not None
 
+    def probe_store(self) -> None:
+        """Read the shared store afresh, bypassing the cache; raises
+        :class:`~shared.breakers.store.StoreUnavailableError` when it does not answer."""
+        self._store.read_all()
+
     @property
     def pending_writes(self) -> int:
         """Events that lost every write race and wait to be replayed with the next write."""

@@ -3,6 +3,15 @@
 What other rooms may use is exported here; the modules behind it are this room's own.
 """
 
+from shared.escalation.acklinks import (
+    FORWARDED_HEADER,
+    REGION_HEADER,
+    AckLinks,
+    AckPage,
+    AckSigner,
+    AckTokenError,
+    ack_links_from,
+)
 from shared.escalation.alerts import Alert, AlertQueue, SentAlert
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.service import ACK_EVENT, Escalator
@@ -11,6 +20,12 @@ from shared.escalation.store import EscalationStore, FallbackEscalationStore
 __all__ = [
     "ACK_EVENT",
     "CHANNELS",
+    "FORWARDED_HEADER",
+    "REGION_HEADER",
+    "AckLinks",
+    "AckPage",
+    "AckSigner",
+    "AckTokenError",
     "Alert",
     "AlertQueue",
     "Escalation",
@@ -19,5 +34,6 @@ __all__ = [
     "FallbackEscalationStore",
     "RetryConfig",
     "SentAlert",
+    "ack_links_from",
     "load_escalation_config",
 ]

@@ -9,7 +9,7 @@ excerpt setting is on, and then only a short redacted excerpt.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -75,6 +75,18 @@ def parse_escalation_config(data: object) -> EscalationConfig:
         dedup_window_s=root.number("dedup_window_s", 900.0),
         excerpt_max_chars=root.integer("excerpt_max_chars", 160, minimum=20),
     )
+
+
+def missing_audiences(config: EscalationConfig, setting: Callable[[str], str]) -> list[str]:
+    """The audiences with no channel: no Teams webhook, and no SMTP host or no recipients.
+    An alert to such an audience is ``skipped``: nobody is told."""
+    smtp = bool(setting("SMTP_HOST"))
+    return [
+        name
+        for name in AUDIENCES
+        if not setting(config.audiences[name].teams_webhook_setting)
+        and not (smtp and setting(config.audiences[name].email_to_setting))
+    ]
 
 
 def load_escalation_config(config_dir: str | Path | None = None) -> EscalationConfig:
@@ -156,9 +168,10 @@ class Escalation:
         return rows
 
 
-def teams_message(escalation: Escalation) -> dict[str, Any]:
-    """A Workflows-webhook message carrying one Adaptive Card."""
-    return {
+def teams_message(escalation: Escalation, *, ack_url: str | None = None) -> dict[str, Any]:
+    """A Workflows-webhook message carrying one Adaptive Card; with ``ack_url``, the card has
+    an "Acknowledge" button (``Action.OpenUrl``) that opens the confirmation page."""
+    card: dict[str, Any] = {
         "type": "message",
         "attachments": [
             {
@@ -186,9 +199,16 @@ def teams_message(escalation: Escalation) -> dict[str, Any]:
             }
         ],
     }
+    if ack_url:
+        card["attachments"][0]["content"]["actions"] = [
+            {"type": "Action.OpenUrl", "title": "Acknowledge", "url": ack_url}
+        ]
+    return card
 
 
-def email_message(escalation: Escalation, *, sender: str, recipients: str) -> EmailMessage:
+def email_message(
+    escalation: Escalation, *, sender: str, recipients: str, ack_url: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = f"[Ask Eve] {escalation.title}"
     message["From"] = sender
@@ -196,6 +216,8 @@ def email_message(escalation: Escalation, *, sender: str, recipients: str) -> Em
     message["X-AskEve-Escalation"] = escalation.id
     lines = [escalation.title, ""]
     lines += [f"{k}: {v}" for k, v in escalation.fact_rows()]
+    if ack_url:
+        lines += ["", "To acknowledge that you have taken this case, open:", ack_url]
     lines += ["", "This message was sent automatically by the Ask Eve failover gateway."]
     message.set_content("\n".join(lines))
     return message

@@ -17,6 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+
+from shared.escalation.acklinks import (
+    FORWARDED_HEADER,
+    REGION_HEADER,
+    AckLinks,
+    AckOutcome,
+    AckPage,
+    AckTokenError,
+)
 from shared.escalation.alerts import Alert, AlertSink, SendOutcome
 from shared.escalation.channels import Delivery, SmtpSettings, send_email, send_teams
 from shared.escalation.model import (
@@ -24,6 +34,7 @@ from shared.escalation.model import (
     Escalation,
     EscalationConfig,
     email_message,
+    missing_audiences,
     teams_message,
 )
 from shared.escalation.store import EscalationStore
@@ -40,6 +51,29 @@ from shared.safety import Pseudonymizer
 from shared.safety import excerpt as redacted_excerpt
 
 log = logging.getLogger(__name__)
+
+# What another region may answer a forwarded acknowledgement with.
+_FORWARDABLE: dict[str, AckOutcome] = {
+    "acknowledged": "acknowledged",
+    "already": "already",
+    "finished": "finished",
+    "invalid": "invalid",
+    "expired": "expired",
+    "unknown": "unknown",
+}
+
+
+def _outcome_of(body: object) -> object:
+    """The outcome in the other region's JSON answer (``outcome``, or the error's ``code``)."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    return error.get("code") if isinstance(error, dict) else body.get("outcome")
+
+
+def _token_error(exc: AckTokenError) -> AckPage:
+    return AckPage(410, "expired") if exc.reason == "expired" else AckPage(403, "invalid")
+
 
 ACK_EVENT = "ack"
 _MAX_REMEMBERED_CLAIMS = 10_000
@@ -63,6 +97,8 @@ class Escalator:
     pseudonyms: Pseudonymizer
     events: Events
     clock: Callable[[], float] = time.time
+    # Signed acknowledgement links in crisis alerts; None when not configured.
+    links: AckLinks | None = None
     # De-duplication keys this instance knows to be claimed, with when that lapses.
     claims: dict[str, float] = field(default_factory=dict)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -217,11 +253,12 @@ class Escalator:
         """Send one escalation on one channel of its audience, and audit the attempt."""
         audience = self.config.audiences[escalation.audience]
         timeout_s = self.config.retry.attempt_timeout_s
+        ack_url = self.ack_url(escalation)
         result: Delivery
         if channel == "teams":
             url = self.settings.get(audience.teams_webhook_setting)
             result = (
-                await send_teams(url, teams_message(escalation), timeout_s)
+                await send_teams(url, teams_message(escalation, ack_url=ack_url), timeout_s)
                 if url
                 else Delivery("teams", ok=False, detail="not configured", skipped=True)
             )
@@ -231,7 +268,9 @@ class Escalator:
             if smtp is None or not recipients:
                 result = Delivery("email", ok=False, detail="not configured", skipped=True)
             else:
-                message = email_message(escalation, sender=smtp.sender, recipients=recipients)
+                message = email_message(
+                    escalation, sender=smtp.sender, recipients=recipients, ack_url=ack_url
+                )
                 result = await send_email(smtp, message, timeout_s)
         else:
             result = Delivery(channel, ok=False, detail="unknown channel", skipped=True)
@@ -251,7 +290,103 @@ class Escalator:
         )
         return result
 
+    def missing_audiences(self) -> list[str]:
+        """Audiences that no channel reaches; none in simulation, where ``make run``'s local
+        inbox stands in for every channel."""
+        if self.settings.simulated_providers:
+            return []
+        return missing_audiences(self.config, self.settings.get)
+
     # --- acknowledging ----------------------------------------------------------------------
+
+    def ack_url(self, escalation: Escalation) -> str | None:
+        """The signed acknowledgement link for a crisis escalation (None for other kinds, or
+        when links are not configured)."""
+        if self.links is None or escalation.kind != "crisis":
+            return None
+        return self.links.link(escalation.id, escalation.created_at)
+
+    def ack_confirmation(self, token: str) -> AckPage:
+        """``GET`` on a link: the confirmation page for a genuine token. Changes nothing."""
+        if self.links is None:
+            return AckPage(404, "unavailable")
+        try:
+            claim = self.links.signer.verify(token, self.clock())
+        except AckTokenError as exc:
+            return _token_error(exc)
+        return AckPage(200, "confirm", claim.escalation_id, token)
+
+    async def acknowledge_link(
+        self, token: str, orchestrations: Orchestrations, *, forwarded: bool = False
+    ) -> AckPage:
+        """``POST`` on a link: acknowledge once, in the region that runs the escalation."""
+        links = self.links
+        if links is None:
+            return AckPage(404, "unavailable")
+        try:
+            claim = links.signer.verify(token, self.clock())
+        except AckTokenError as exc:
+            return _token_error(exc)
+        if claim.region != links.signer.region:
+            if forwarded:  # never forward twice: the regions' addresses disagree
+                log.error("acknowledgement forwarded to the wrong region: %s", claim.region)
+                return AckPage(421, "unreachable", claim.escalation_id)
+            return await self._forward(links, claim.region, token, claim.escalation_id)
+        try:
+            return await self._acknowledge_here(claim.escalation_id, links, orchestrations)
+        except Exception as exc:  # noqa: BLE001 - the Durable backend: a page, never a 500
+            log.warning(
+                "acknowledgement not delivered: id=%s %s", claim.escalation_id, type(exc).__name__
+            )
+            return AckPage(503, "unreachable", claim.escalation_id)
+
+    async def _acknowledge_here(
+        self, escalation_id: str, links: AckLinks, orchestrations: Orchestrations
+    ) -> AckPage:
+        state, _ = await orchestrations.poll(escalation_id)
+        if state == "missing":
+            return AckPage(404, "unknown", escalation_id)
+        if state != "running":
+            return AckPage(409, "finished", escalation_id)
+        try:
+            claimed = await asyncio.to_thread(
+                self.store.claim, f"ack:{escalation_id}", self.clock(), links.signer.ttl_s * 2
+            )
+        except Exception:  # noqa: BLE001 - a second acknowledgement is harmless; a lost one is not
+            log.warning(
+                "acknowledgement claim unavailable; acknowledging anyway: id=%s", escalation_id
+            )
+            claimed = True
+        if not claimed:
+            return AckPage(409, "already", escalation_id)
+        await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
+        await asyncio.to_thread(
+            self.record_audit, escalation_id, "acknowledged", {"late": False, "via": "link"}
+        )
+        return AckPage(200, "acknowledged", escalation_id)
+
+    async def _forward(
+        self, links: AckLinks, region: str, token: str, escalation_id: str
+    ) -> AckPage:
+        base = links.region_urls.get(region)
+        if base is None:
+            log.error("acknowledgement for region %s, which has no ACK_REGION_URLS entry", region)
+            return AckPage(502, "unreachable", escalation_id)
+        url = f"{base}/api/ack"
+        headers = {REGION_HEADER: region, FORWARDED_HEADER: "1", "accept": "application/json"}
+        try:
+            timeout = aiohttp.ClientTimeout(total=self.config.retry.attempt_timeout_s)
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(url, data={"token": token}, headers=headers) as response,
+            ):
+                outcome = _outcome_of(await response.json(content_type=None))
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            log.warning("acknowledgement could not reach region %s: %s", region, type(exc).__name__)
+            return AckPage(502, "unreachable", escalation_id)
+        if not isinstance(outcome, str) or outcome not in _FORWARDABLE:
+            return AckPage(502, "unreachable", escalation_id)
+        return AckPage(response.status, _FORWARDABLE[outcome], escalation_id)
 
     async def acknowledge(self, escalation_id: str, orchestrations: Orchestrations) -> HttpReply:
         """Record that a nurse has taken a crisis case; stops the supervisor reminder."""

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -104,6 +104,8 @@ class ChatGateway:
     simulated: bool = False
     poll_interval_s: float = 0.1
     limits: RequestLimits = field(default_factory=RequestLimits)
+    # ``FRONT_DOOR_ID``: per-IP limits apply only to requests that came through this profile.
+    front_door_id: str = ""
     # The current trace context, carried in the orchestration input so the provider
     # activities join the request's trace (the edge opens the span).
     trace_context: Callable[[], dict[str, str]] = _no_trace
@@ -118,9 +120,9 @@ class ChatGateway:
         content_type: str | None,
         orchestrations: Orchestrations,
         *,
-        forwarded_for: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> HttpReply:
-        reply = await self._answer(raw, content_type, orchestrations, forwarded_for=forwarded_for)
+        reply = await self._answer(raw, content_type, orchestrations, headers=headers or {})
         # Alerts raised while answering (SLA rules, breakers) go out after the answer, in the
         # background: nothing slow is awaited before the reply is returned. A provider outcome
         # may still be on its way to the breaker; a trip it causes is sent once it lands.
@@ -138,7 +140,7 @@ class ChatGateway:
         content_type: str | None,
         orchestrations: Orchestrations,
         *,
-        forwarded_for: str | None,
+        headers: Mapping[str, str],
     ) -> HttpReply:
         started = self.monotonic()
         received_at = self.clock()
@@ -157,7 +159,7 @@ class ChatGateway:
             )
         verdict = self.rate_limiter.check(
             conversation=context.conversation_ref,
-            client_ip=client_ip(forwarded_for),
+            client_ip=client_ip(headers, self.front_door_id),
         )
         if not verdict.allowed:
             return _error_reply(

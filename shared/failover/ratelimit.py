@@ -10,10 +10,11 @@ passed through here. The clock is injected; the number of keys held is bounded.
 
 from __future__ import annotations
 
+import hmac
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared.platform import BucketConfig, RateLimitConfig
@@ -88,13 +89,34 @@ class RateLimiter:
         return int(min(delay, self._config.max_delay_s))
 
 
-def client_ip(forwarded_for: str | None) -> str | None:
-    """The client address from ``X-Forwarded-For`` (first entry), without a port."""
-    if not forwarded_for:
+FRONT_DOOR_ID_HEADER = "x-azure-fdid"
+CLIENT_IP_HEADERS = ("x-azure-clientip", "x-azure-socketip")
+
+
+def client_ip(headers: Mapping[str, str], front_door_id: str) -> str | None:
+    """The client address Front Door saw, or None when the request did not come through this
+    app's Front Door profile (then no per-IP bucket applies; the conversation bucket still does).
+
+    Only Front Door's own headers count: ``X-Azure-ClientIP``, else ``X-Azure-SocketIP``. They
+    are trusted only when ``X-Azure-FDID`` names the configured profile (``FRONT_DOOR_ID``):
+    Front Door sets that header itself, and the app admits no other caller (its access rule
+    matches the same id). ``X-Forwarded-For`` begins with whatever the client sent, so it is
+    never read.
+    """
+    if not front_door_id:
         return None
-    first = forwarded_for.split(",", 1)[0].strip()
-    if first.startswith("["):  # [IPv6]:port
-        return first[1:].split("]", 1)[0] or None
-    if first.count(":") == 1:  # IPv4:port
-        first = first.split(":", 1)[0]
-    return first or None
+    presented = (headers.get(FRONT_DOOR_ID_HEADER) or "").strip().lower()
+    if not hmac.compare_digest(presented.encode(), front_door_id.strip().lower().encode()):
+        return None
+    for name in CLIENT_IP_HEADERS:
+        if address := _without_port((headers.get(name) or "").strip()):
+            return address
+    return None
+
+
+def _without_port(address: str) -> str | None:
+    if address.startswith("["):  # [IPv6]:port
+        return address[1:].split("]", 1)[0] or None
+    if address.count(":") == 1:  # IPv4:port
+        address = address.split(":", 1)[0]
+    return address or None

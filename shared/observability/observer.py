@@ -277,10 +277,12 @@ def build_observability(
     meter_provider: Any = None,
     audit_store: Callable[[], AuditStore] | None = None,
     clock: Callable[[], float] = time.time,
+    warnings: Sequence[str] = (),
 ) -> Observability:
     """Observability over the services it reads. Providers default to those of
     :func:`providers`, else the global OpenTelemetry ones (see
-    :func:`shared.observability.telemetry.setup`); ``audit_store`` to the ``audit`` table."""
+    :func:`shared.observability.telemetry.setup`); ``audit_store`` to the ``audit`` table.
+    ``warnings`` (configuration problems found at start) head the status page's notes."""
     setup_soon(settings)
     telemetry = Telemetry(
         tracer_provider or _providers.tracer_provider,
@@ -306,6 +308,7 @@ def build_observability(
         escalations=_escalation_source(settings),
         config=config.status,
         clock=clock,
+        warnings=warnings,
     )
     return Observability(
         config,

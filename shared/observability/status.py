@@ -673,7 +673,9 @@ class StatusService:
         escalations: EscalationSource | None,
         config: StatusConfig,
         clock: Clock = time.time,
+        warnings: Sequence[str] = (),
     ) -> None:
+        self._warnings = tuple(warnings)
         self._sla = sla
         self._tiers_config = tuple(tiers)
         self._breakers = breakers
@@ -697,7 +699,7 @@ class StatusService:
         history, tiers, escalations = await asyncio.gather(
             self._history(window, now), self._tiers(), self._recent_escalations(window, now)
         )
-        notes = list(history.notes)
+        notes = [*self._warnings, *history.notes]
         if escalations is None:
             notes.append("escalations unavailable: the escalations table could not be read")
         snapshot = self._monitor.snapshot()

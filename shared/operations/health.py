@@ -332,8 +332,9 @@ class HealthChecker:
 class Status(StrEnum):
     HEALTHY = "healthy"
     DEGRADED = "degraded"
-    # Crisis detection runs on the built-in fallback: the pattern file is broken. It outranks
-    # the tiers' state, because it is a safety fault no failover can mend.
+    # misconfigured outranks the tiers' state: the pattern file is broken (crisis detection
+    # runs on the built-in fallback), or an alert audience has no channel (alerts reach nobody).
+    # Both are faults no failover can mend.
     MISCONFIGURED = "misconfigured"
 
 
@@ -415,12 +416,15 @@ def report_body(
     now: float,
     crisis_detection: str = "ok",
     safety_files: Mapping[str, str] | None = None,
+    unreached_audiences: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The ``/api/health`` document. ``safety_files``: the SHA-256 of each safety-critical
-    config file this instance loaded, to compare with those the safety case was assessed on."""
+    config file this instance loaded, to compare with those the safety case was assessed on.
+    ``misconfigured`` outranks the tiers' status: a service whose crisis detection is on its
+    fallback, or whose alerts reach nobody, is not healthy, however well it answers."""
     tier, name = serving_tier(tiers)
     status = overall_status(tiers)
-    if crisis_detection != "ok":
+    if crisis_detection != "ok" or unreached_audiences:
         status = Status.MISCONFIGURED
     return {
         "status": status.value,
@@ -437,6 +441,7 @@ def report_body(
             "breakers": "ok" if breaker_store_ok else "unreachable",
             "health": "ok" if health_store_ok else "unreachable",
         },
+        "alerts": {"unreached_audiences": list(unreached_audiences)},
     }
 
 
@@ -451,6 +456,7 @@ async def health_report(
     residency_blocked: Callable[[str], object] = lambda _name: None,
     crisis_detection: str = "ok",
     safety_files: Mapping[str, str] | None = None,
+    unreached_audiences: Sequence[str] = (),
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks.
     ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load)."""
@@ -483,5 +489,6 @@ async def health_report(
         now=clock(),
         crisis_detection=crisis_detection,
         safety_files=safety_files,
+        unreached_audiences=unreached_audiences,
     )
     return HttpReply(200, body, {"Cache-Control": "no-store"})

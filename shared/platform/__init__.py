@@ -31,6 +31,7 @@ from shared.platform.config import (
 )
 from shared.platform.errors import ApiError, invalid
 from shared.platform.flags import flag
+from shared.platform.operators import OperatorAccess
 from shared.platform.ports import (
     CHAT_ORCHESTRATION,
     ESCALATION_ORCHESTRATION,
@@ -56,6 +57,7 @@ __all__ = [
     "ConfigReader",
     "FailoverConfig",
     "HttpReply",
+    "OperatorAccess",
     "Orchestrations",
     "RateLimitConfig",
     "SafetyConfig",

@@ -15,8 +15,9 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 SCHEME_LEVELS = {
     "functionKeyHeader": "FUNCTION",
     "functionKeyQuery": "FUNCTION",
-    "adminKeyHeader": "ADMIN",
-    "adminKeyQuery": "ADMIN",
+    # Operator routes are anonymous to the Functions host; the app's operator gate checks these.
+    "operatorKeyHeader": "ANONYMOUS",
+    "operatorSignIn": "ANONYMOUS",
 }
 
 

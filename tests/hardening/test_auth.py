@@ -16,16 +16,27 @@ from tests.integration.conftest import ADMIN_KEY, FUNCTION_KEY, Gateway
 EXPECTED = {
     "chat": ("chat", ["POST"], "FUNCTION"),
     "chat_completions": ("v1/chat/completions", ["POST"], "FUNCTION"),
-    "escalation_ack": ("escalations/{escalation_id}/ack", ["POST"], "ADMIN"),
-    "breakers_list": ("breakers", ["GET"], "ADMIN"),
-    "breaker_open": ("breakers/{provider}/open", ["POST"], "ADMIN"),
-    "breaker_close": ("breakers/{provider}/close", ["POST"], "ADMIN"),
+    "escalation_ack": ("escalations/{escalation_id}/ack", ["POST"], "ANONYMOUS"),
+    "ack_confirm": ("ack", ["GET"], "ANONYMOUS"),
+    "ack_submit": ("ack", ["POST"], "ANONYMOUS"),
+    "breakers_list": ("breakers", ["GET"], "ANONYMOUS"),
+    "breaker_open": ("breakers/{provider}/open", ["POST"], "ANONYMOUS"),
+    "breaker_close": ("breakers/{provider}/close", ["POST"], "ANONYMOUS"),
     "health": ("health", ["GET"], "FUNCTION"),
     "health_live": ("health/live", ["GET"], "ANONYMOUS"),
+    "health_ready": ("health/ready", ["GET"], "ANONYMOUS"),
     "openapi_document": ("openapi.json", ["GET"], "FUNCTION"),
-    "status_page": ("status", ["GET"], "ADMIN"),
-    "status_json": ("status.json", ["GET"], "ADMIN"),
+    "status_page": ("status", ["GET"], "ANONYMOUS"),
+    "status_json": ("status.json", ["GET"], "ANONYMOUS"),
 }
+# Anonymous to the host, checked by the app's operator gate (Entra ID in Azure, the admin key
+# in a header locally).
+OPERATOR = {"escalation_ack", "breakers_list", "breaker_open", "breaker_close"} | {
+    "status_page",
+    "status_json",
+}
+# Anonymous by design: probes, and the signed acknowledgement link (the token is the credential).
+OPEN = {"health_live", "health_ready", "ack_confirm", "ack_submit"}
 
 
 def http_triggers() -> dict[str, dict[str, object]]:
@@ -56,18 +67,20 @@ def test_every_http_route_is_accounted_for() -> None:
     assert set(http_triggers()) == set(EXPECTED)
 
 
-def test_only_liveness_is_anonymous() -> None:
-    """The liveness probe is the one route that needs no key."""
-    anonymous = [n for n, b in http_triggers().items() if b["authLevel"] == "ANONYMOUS"]
-    assert anonymous == ["health_live"]
+def test_only_probes_links_and_gated_operator_routes_are_anonymous() -> None:
+    """Every anonymous route is a probe, the acknowledgement link, or an operator route."""
+    anonymous = {n for n, b in http_triggers().items() if b["authLevel"] == "ANONYMOUS"}
+    assert anonymous == OPEN | OPERATOR
 
 
-def test_operator_routes_need_the_admin_key() -> None:
-    """Breaker and escalation routes are ADMIN."""
-    for name, binding in http_triggers().items():
-        route = str(binding["route"])
-        if route.startswith(("breakers", "escalations")):
-            assert binding["authLevel"] == "ADMIN", name
+def test_chat_routes_keep_the_function_key() -> None:
+    """The bot's routes stay FUNCTION: the bot keeps its function key."""
+    assert {n for n, b in http_triggers().items() if b["authLevel"] == "FUNCTION"} == {
+        "chat",
+        "chat_completions",
+        "health",
+        "openapi_document",
+    }
 
 
 KEYED = sorted(
@@ -98,12 +111,32 @@ def test_dev_host_refuses_a_wrong_key(
     assert response.status_code == 401
 
 
+GATED = sorted(
+    (str(b["route"]), str(b["methods"][0]))  # type: ignore[index]
+    for n, b in http_triggers().items()
+    if n in OPERATOR
+)
+
+
 @pytest.mark.integration
-@pytest.mark.parametrize(("route", "method"), [(r, m) for r, m, level in KEYED if level == "ADMIN"])
-def test_function_key_does_not_open_admin_routes(gateway: Gateway, route: str, method: str) -> None:
-    """The function key is not enough for an ADMIN route."""
-    response = send(gateway, method, concrete(route), key=FUNCTION_KEY)
+@pytest.mark.parametrize(("route", "method"), GATED)
+@pytest.mark.parametrize("key", [None, "not-a-real-key", FUNCTION_KEY])
+def test_operator_routes_refuse_anything_but_the_admin_key(
+    gateway: Gateway, route: str, method: str, key: str | None
+) -> None:
+    """No key, a wrong key or the function key: 401 in the error shape from the operator gate."""
+    response = send(gateway, method, concrete(route), key=key)
     assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("route", "method"), GATED)
+def test_operator_routes_refuse_a_key_in_the_url(gateway: Gateway, route: str, method: str) -> None:
+    """The admin key in ?code= is refused (400), even though it is the right key."""
+    response = send(gateway, method, f"{concrete(route)}?code={ADMIN_KEY}", key=None)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "key_in_url"
 
 
 @pytest.mark.integration
@@ -114,10 +147,9 @@ def test_code_query_parameter_carries_the_function_key(gateway: Gateway) -> None
 
 
 @pytest.mark.integration
-def test_code_query_parameter_carries_the_admin_key(gateway: Gateway) -> None:
-    """An ADMIN route accepts the admin key in ?code=."""
-    response = send(gateway, "GET", f"/api/breakers?code={ADMIN_KEY}", key=None)
-    assert response.status_code == 200
+def test_admin_key_in_a_header_opens_an_operator_route(gateway: Gateway) -> None:
+    """Locally, the admin key in the x-functions-key header opens the operator routes."""
+    assert send(gateway, "GET", "/api/breakers", key=ADMIN_KEY).status_code == 200
 
 
 @pytest.mark.integration

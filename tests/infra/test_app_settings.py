@@ -32,6 +32,18 @@ CONTRACT = {
     "ASKEVE_STATUS_POLL_INTERVAL_MS",
     "HEALTH_CHECK_SCHEDULE",
     "SECRET_ROTATION_SCHEDULE",
+    # Every alert audience: nurse team (above), supervisor and operations.
+    "SUPERVISOR_TEAMS_WEBHOOK_URL",
+    "SUPERVISOR_EMAIL_TO",
+    "OPS_TEAMS_WEBHOOK_URL",
+    "OPS_ALERT_EMAIL_TO",
+    "ACK_LINK_KEY",
+    "ACK_BASE_URL",
+    "ACK_REGION",
+    "ACK_REGION_URLS",
+    "OPERATOR_GROUP_ID",
+    "FRONT_DOOR_ID",
+    "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY",
 }
 KEY_VAULT_SECRETS = {
     "OPENAI_API_KEY": "openai-api-key",
@@ -39,6 +51,9 @@ KEY_VAULT_SECRETS = {
     "TEAMS_WEBHOOK_URL": "teams-webhook-url",
     "SMTP_PASSWORD": "smtp-password",
     "PSEUDONYM_KEY": "pseudonym-key",
+    "SUPERVISOR_TEAMS_WEBHOOK_URL": "supervisor-teams-webhook-url",
+    "OPS_TEAMS_WEBHOOK_URL": "ops-teams-webhook-url",
+    "ACK_LINK_KEY": "ack-link-key",
 }
 
 
@@ -92,10 +107,53 @@ def test_schedules_default_to_the_contract() -> None:
     assert declared["secretRotationSchedule"]["default"] == "0 30 2 * * *"
 
 
-def test_worker_telemetry_switch_is_never_set() -> None:
-    """The app configures OpenTelemetry itself, so the worker's own switch stays unset."""
-    for path in [*_bicep.bicep_files(), *(_bicep.INFRA / "params").glob("*.json")]:
-        assert "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY" not in path.read_text("utf-8")
+def test_every_alert_audience_has_both_channels() -> None:
+    """Nurse team, supervisor and operations each get a Teams webhook and an e-mail list."""
+    settings = _settings()
+    for webhook, email in (
+        ("TEAMS_WEBHOOK_URL", "ALERT_EMAIL_TO"),
+        ("SUPERVISOR_TEAMS_WEBHOOK_URL", "SUPERVISOR_EMAIL_TO"),
+        ("OPS_TEAMS_WEBHOOK_URL", "OPS_ALERT_EMAIL_TO"),
+    ):
+        assert settings[webhook].startswith("@Microsoft.KeyVault("), webhook
+        assert settings[email], email
+    assert settings["SMTP_HOST"] == "smtpHost"
+
+
+def test_audience_addresses_are_required_parameters() -> None:
+    """The supervisor and operations addresses have no default: a deployment must name them."""
+    declared = _bicep.params(_bicep.MAIN)
+    for name in ("supervisorEmailTo", "opsAlertEmailTo"):
+        assert declared[name].get("default") is None, name
+
+
+def test_the_worker_exports_opentelemetry_once() -> None:
+    """The worker's flag is set once, in the region's settings: the worker configures Azure
+    Monitor (host.json telemetryMode OpenTelemetry), so logs are exported once and the chat span
+    joins the host's trace; the app then configures nothing itself."""
+    assert _settings()["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"] == "true"
+    mentions = [
+        path
+        for path in [*_bicep.bicep_files(), *(_bicep.INFRA / "params").glob("*.json")]
+        if "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY" in path.read_text("utf-8")
+        or "PYTHON_ENABLE_OPENTELEMETRY" in path.read_text("utf-8")
+    ]
+    assert mentions == [REGION]
+
+
+def test_acknowledgement_links_point_at_front_door_in_the_app_region() -> None:
+    """Links go to the Front Door host, name the app's region, and reach either region."""
+    settings = _settings()
+    assert settings["ACK_BASE_URL"] == "https://${frontDoorHostName}"
+    assert settings["ACK_REGION"] == "location"
+    assert settings["ACK_REGION_URLS"] == (
+        "uksouth=https://${frontDoorHostName},ukwest=https://${frontDoorHostName}"
+    )
+
+
+def test_per_ip_limits_trust_only_this_front_door() -> None:
+    """FRONT_DOOR_ID is the profile id the access rule admits."""
+    assert _settings()["FRONT_DOOR_ID"] == "frontDoorId"
 
 
 def test_flex_runtime_settings_are_not_set() -> None:

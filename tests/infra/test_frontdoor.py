@@ -1,4 +1,5 @@
-"""Front Door Premium: priority routing with a liveness probe, and the WAF in front of it."""
+"""Front Door Premium: priority routing of /api/* with a readiness probe, region pinning for
+acknowledgements, and the WAF in front of it (which never throttles the bot's backend)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ ROUTING = _bicep.INFRA / "modules" / "frontdoor-routing.bicep"
 
 def _one(resource_type: str) -> dict[str, Any]:
     (resource,) = _bicep.resources(resource_type)
+    return resource.body
+
+
+def _named(resource_type: str, name: str) -> dict[str, Any]:
+    (resource,) = [r for r in _bicep.resources(resource_type) if r.name == name]
     return resource.body
 
 
@@ -39,20 +45,28 @@ def test_origins_get_priority_in_region_order() -> None:
     }
     priority = origins["config"]["priority"]["operator"]
     assert priority == {"type": "add", "operands": {"operand_1": "i", "operand_2": 1}}
-    (origin,) = _bicep.resources("Microsoft.Cdn/profiles/originGroups/origins")
-    assert origin.body["properties"]["priority"]["operator"]["operands"] == {
+    origin = _named("Microsoft.Cdn/profiles/originGroups/origins", "regionOrigins")
+    assert origin["properties"]["priority"]["operator"]["operands"] == {
         "operand_1": "origin",
         "operand_2": "priority",
     }
 
 
-def test_health_probe_calls_the_liveness_route_over_https() -> None:
-    """Front Door probes /api/health/live over HTTPS and fails over on its own."""
-    probe = _one("Microsoft.Cdn/profiles/originGroups")["properties"]["healthProbeSettings"]
-    assert probe["probePath"] == "healthProbePath"
-    assert probe["probeProtocol"] == "Https"
+def test_health_probe_calls_the_readiness_route_over_https() -> None:
+    """Front Door probes /api/health/ready (503 while storage or Durable is down) over HTTPS,
+    for the failover group and for each region's pinned group."""
+    for group in _bicep.resources("Microsoft.Cdn/profiles/originGroups"):
+        probe = group.body["properties"]["healthProbeSettings"]
+        assert probe["probePath"] == "healthProbePath", group.name
+        assert probe["probeProtocol"] == "Https", group.name
     assert _bicep.module("frontDoorRouting").params["healthProbePath"] == "healthProbePath"
-    assert _bicep.variable(_bicep.MAIN, "healthProbePath") == "/api/health/live"
+    assert _bicep.variable(_bicep.MAIN, "healthProbePath") == "/api/health/ready"
+
+
+def test_only_api_paths_are_routed() -> None:
+    """The route matches /api/* alone: /admin/* and /runtime/webhooks/* are not reachable."""
+    route = _one("Microsoft.Cdn/profiles/afdEndpoints/routes")["properties"]
+    assert route["patternsToMatch"] == ["/api/*"]
 
 
 def test_route_is_https_only_end_to_end() -> None:
@@ -60,8 +74,25 @@ def test_route_is_https_only_end_to_end() -> None:
     route = _one("Microsoft.Cdn/profiles/afdEndpoints/routes")["properties"]
     assert route["supportedProtocols"] == ["Https"]
     assert route["forwardingProtocol"] == "HttpsOnly"
-    origin = _one("Microsoft.Cdn/profiles/originGroups/origins")["properties"]
-    assert origin["enforceCertificateNameCheck"] is True
+    for origin in _bicep.resources("Microsoft.Cdn/profiles/originGroups/origins"):
+        assert origin.body["properties"]["enforceCertificateNameCheck"] is True
+
+
+def test_the_region_header_pins_a_request_to_that_region() -> None:
+    """A rule per region sends requests with x-askeve-region to that region's origin only, and
+    the route applies the rule set."""
+    rule = _one("Microsoft.Cdn/profiles/ruleSets/rules")["properties"]
+    (condition,) = rule["conditions"]
+    assert condition["name"] == "RequestHeader"
+    assert condition["parameters"]["selector"] == "x-askeve-region"
+    assert condition["parameters"]["operator"] == "Equal"
+    (action,) = rule["actions"]
+    assert action["name"] == "RouteConfigurationOverride"
+    override = action["parameters"]["originGroupOverride"]
+    assert override["forwardingProtocol"] == "HttpsOnly"
+    route = _one("Microsoft.Cdn/profiles/afdEndpoints/routes")["properties"]
+    (rule_set,) = route["ruleSets"]
+    assert rule_set["id"]["operator"]["operands"] == {"operand_1": "pinRules", "operand_2": "id"}
 
 
 def test_waf_blocks_request_bodies_over_2_mb() -> None:
@@ -76,6 +107,23 @@ def test_waf_blocks_request_bodies_over_2_mb() -> None:
     )
     assert _bicep.module("frontDoorRouting").params["maxRequestBodyBytes"] == "maxRequestBodyBytes"
     assert _bicep.variable(_bicep.MAIN, "maxRequestBodyBytes") == 2 * 1024 * 1024
+
+
+def test_waf_allows_the_bot_backend_before_any_other_rule() -> None:
+    """The bot's backend (by socket address, which a client cannot forge) is allowed before
+    the rate-limit and size rules, so crisis messages are never refused at the edge."""
+    allow = _custom_rule("AllowBotBackend")
+    assert allow["action"] == "Allow"
+    (condition,) = allow["matchConditions"]
+    assert (condition["matchVariable"], condition["operator"], condition["matchValue"]) == (
+        "SocketAddr",
+        "IPMatch",
+        "botBackendAddresses",
+    )
+    assert condition["negateCondition"] is False
+    others = [_custom_rule("RateLimitPerClient"), _custom_rule("BlockBodyOver2MB")]
+    assert all(allow["priority"] < rule["priority"] for rule in others)
+    assert _bicep.module("frontDoorRouting").params["botBackendAddresses"] == "botBackendAddresses"
 
 
 @pytest.mark.safety("H09")

@@ -146,3 +146,33 @@ def test_only_the_key_copy_reads_keys() -> None:
         if _is_secret_expression(node) and isinstance(node, dict)
     ]
     assert readers == [("openai.bicep", "keyCopy")]
+
+
+def _authentication() -> dict[str, Any]:
+    (resource,) = [
+        r for r in _bicep.resources("Microsoft.Web/sites/config") if r.name == "authentication"
+    ]
+    properties: dict[str, Any] = resource.body["properties"]
+    assert resource.body["name"] == "authsettingsV2"
+    return properties
+
+
+def test_operators_sign_in_with_entra_id_limited_to_their_group() -> None:
+    """App Service authentication requires sign-in, with Entra ID, for the operators group."""
+    auth = _authentication()
+    assert auth["platform"]["enabled"] is True
+    assert auth["globalValidation"]["requireAuthentication"] is True
+    assert auth["globalValidation"]["unauthenticatedClientAction"] == "RedirectToLoginPage"
+    entra = auth["identityProviders"]["azureActiveDirectory"]
+    assert entra["enabled"] is True
+    policy = entra["validation"]["defaultAuthorizationPolicy"]
+    assert policy["allowedPrincipals"]["groups"] == ["operatorGroupId"]
+
+
+def test_the_bot_probes_and_links_are_excluded_from_sign_in_and_operators_are_not() -> None:
+    """Chat keeps its function key, probes and the acknowledgement link stay anonymous; the
+    status page and operator routes are behind sign-in."""
+    excluded = set(_authentication()["globalValidation"]["excludedPaths"])
+    assert {"/api/chat", "/api/v1/chat/completions", "/api/health/ready", "/api/ack"} <= excluded
+    for operator in ("/api/status", "/api/status.json", "/api/breakers", "/api/escalations"):
+        assert not any(path.startswith(operator) for path in excluded), operator

@@ -7,7 +7,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,8 @@ class Gateway:
     webhook: WebhookReceiver
     smtp: SmtpReceiver
     breaker_clock: ManualClock
+    # The app settings the runtime was built from (for a second host of the same app).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -130,6 +132,7 @@ def write_config(
     open_s: float,
     rate_limits: dict[str, Any] | None = None,
     edit_failover: Callable[[dict[str, Any]], None] | None = None,
+    ack_timeout_s: float = 2.0,
 ) -> Path:
     """The repo's config with test timings. The chain is the shipped one without its second UK
     Azure OpenAI tier (openai, azure_openai, anthropic), so each tier is one simulator; the
@@ -151,7 +154,7 @@ def write_config(
     escalation = directory / "escalation-config.json"
     data = json.loads(escalation.read_text())
     data["retry"].update(first_delay_s=0.2, max_delay_s=0.4, window_s=3.0, attempt_timeout_s=2.0)
-    data["ack_timeout_s"] = 2.0
+    data["ack_timeout_s"] = ack_timeout_s
     escalation.write_text(json.dumps(data))
     return directory
 
@@ -176,6 +179,8 @@ def start_gateway(
         rate_limits: dict[str, Any] | None = None,
         host_settings: dict[str, str] | None = None,
         edit_failover: Callable[[dict[str, Any]], None] | None = None,
+        port: int = 0,
+        ack_timeout_s: float = 2.0,
     ) -> Gateway:
         sims.clear()
         webhook.clear()
@@ -188,6 +193,7 @@ def start_gateway(
             open_s=open_s,
             rate_limits=rate_limits,
             edit_failover=edit_failover,
+            ack_timeout_s=ack_timeout_s,
         )
         env = {
             "AzureWebJobsStorage": azurite_connection,
@@ -196,6 +202,8 @@ def start_gateway(
             "ASKEVE_CONFIG_DIR": str(config_dir),
             "ASKEVE_STATUS_POLL_INTERVAL_MS": "5",
             "PSEUDONYM_KEY": uuid.uuid4().hex,
+            # Locally, the operator routes take the dev host's admin key in a header.
+            "DEVHOST_ADMIN_KEY": ADMIN_KEY,
             **app_settings(sims.urls, SIM_KEY),
             **receiver_settings(webhook, smtp),
             **(extra or {}),
@@ -205,11 +213,12 @@ def start_gateway(
         preload_providers(runtime.providers)  # as the worker's warm-up thread would have
         context = running_devhost(
             "function_app:app",
+            port=port,
             settings={**HOST_SETTINGS, **(host_settings or {})},
         )
         host = context.__enter__()
         stack.append((context, host, runtime))
-        return Gateway(host, runtime, sims, webhook, smtp, clock)
+        return Gateway(host, runtime, sims, webhook, smtp, clock, env)
 
     yield start
     for context, host, runtime in reversed(stack):

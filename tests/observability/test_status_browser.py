@@ -1,4 +1,5 @@
-"""The status page in a real browser: headless Chromium (Debian's package) on the dev host.
+"""The status page in a real browser: headless Chromium (Debian's package) on the dev host,
+signed in as an operator through a stand-in for App Service authentication (no key in any URL).
 
 ``make -f observability.mk chromium`` installs Chromium if it is missing; these tests skip,
 saying so, only when it could not be installed. The screenshot is kept under
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import requests
 
 from shared.observability.observer import Observability
 from simulators.faults import Fault, FaultKind
-from tests.integration.conftest import ADMIN_KEY, Gateway
+from tests.integration.conftest import Gateway
+from tests.support.signin import OPERATORS_GROUP, SignInProxy
 
 pytestmark = pytest.mark.integration
 
@@ -77,25 +79,25 @@ class Elements(HTMLParser):
         ]
 
 
-def page_url(gateway: Gateway) -> str:
-    return f"{gateway.url}/api/status?code={ADMIN_KEY}"
-
-
-def with_traffic(observed_gateway: Start) -> Gateway:
-    gateway, observed = observed_gateway()
+@pytest.fixture
+def signed_in(observed_gateway: Start) -> Iterator[str]:
+    """The status page's URL through the sign-in proxy, after some traffic (one failover)."""
+    gateway, observed = observed_gateway(
+        extra={"OPERATOR_GROUP_ID": OPERATORS_GROUP, "WEBSITE_AUTH_ENABLED": "True"}
+    )
     gateway.chat("What are the symptoms of ovarian cancer?")
     gateway.sims.set_fault("openai", Fault(kind=FaultKind.STATUS, status=503))
     gateway.chat("What is a smear test?")
     assert observed.trail.drain(10.0)
-    return gateway
+    with SignInProxy(gateway.url) as proxy:
+        yield f"{proxy.url}/api/status"
 
 
 def test_status_page_renders_tier_rows_and_chart(
-    browser: str, observed_gateway: Start, tmp_path: Path
+    browser: str, signed_in: str, tmp_path: Path
 ) -> None:
     """Chromium's DOM of the page has a row per tier and the SVG latency lines."""
-    gateway = with_traffic(observed_gateway)
-    result = browse(browser, page_url(gateway), tmp_path / "profile", "--dump-dom")
+    result = browse(browser, signed_in, tmp_path / "profile", "--dump-dom")
     assert result.returncode == 0, result.stderr[-2000:]
     dom = Elements()
     dom.feed(result.stdout)
@@ -105,24 +107,19 @@ def test_status_page_renders_tier_rows_and_chart(
     assert dom.having("polyline", **{"class": "p95"}) or dom.having("circle", **{"class": "p95"})
 
 
-def test_status_page_script_keeps_the_key_on_window_links(
-    browser: str, observed_gateway: Start, tmp_path: Path
-) -> None:
-    """The inline script runs under the page's CSP and keeps ?code= on the window links."""
-    gateway = with_traffic(observed_gateway)
-    result = browse(browser, page_url(gateway), tmp_path / "profile", "--dump-dom")
+def test_window_links_carry_only_the_window(browser: str, signed_in: str, tmp_path: Path) -> None:
+    """In the browser's DOM, the window links and the refresh name only ``?window=``."""
+    result = browse(browser, f"{signed_in}?window=24h", tmp_path / "profile", "--dump-dom")
     dom = Elements()
     dom.feed(result.stdout)
-    links = {a["data-window"]: a["href"] for a in dom.having("a") if "data-window" in a}
-    assert links["24h"] == f"/api/status?code={ADMIN_KEY}&window=24h"
+    assert [a["href"] for a in dom.having("a")] == ["?window=1h", "?window=24h", "?window=7d"]
+    (refresh,) = dom.having("meta", **{"http-equiv": "refresh"})
+    assert refresh["content"].endswith("; url=?window=24h")
 
 
-def test_status_page_screenshot_is_saved(
-    browser: str, observed_gateway: Start, tmp_path: Path
-) -> None:
+def test_status_page_screenshot_is_saved(browser: str, signed_in: str, tmp_path: Path) -> None:
     """A screenshot of the rendered page is kept as a test artifact."""
-    gateway = with_traffic(observed_gateway)
-    page = requests.get(page_url(gateway), timeout=30.0)
+    page = requests.get(signed_in, timeout=30.0)
     assert page.status_code == 200, "the screenshot must be of the status page itself"
     assert page.headers["content-type"].startswith("text/html")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -130,7 +127,7 @@ def test_status_page_screenshot_is_saved(
     target.unlink(missing_ok=True)
     result = browse(
         browser,
-        page_url(gateway),
+        signed_in,
         tmp_path / "profile",
         f"--screenshot={target}",
         "--window-size=1280,2200",

@@ -106,10 +106,35 @@ def test_key_count_is_bounded() -> None:
     assert len(rl._entries) == 100
 
 
-def test_client_ip_is_the_first_forwarded_address_without_port() -> None:
-    """X-Forwarded-For as Azure sets it: the client first, possibly with a port."""
-    assert client_ip("203.0.113.7:51234, 10.0.0.1") == "203.0.113.7"
-    assert client_ip("[2001:db8::1]:443") == "2001:db8::1"
-    assert client_ip("2001:db8::2") == "2001:db8::2"
-    assert client_ip(None) is None
-    assert client_ip("") is None
+FDID = "6f1c0b1e-8a3c-4f9e-9d7a-2b5e1c3d4a5f"
+
+
+def test_client_ip_comes_from_front_door_when_the_profile_matches() -> None:
+    """Through this Front Door profile, the client address is X-Azure-ClientIP, without port."""
+    headers = {"x-azure-fdid": FDID, "x-azure-clientip": "203.0.113.7:51234"}
+    assert client_ip(headers, FDID) == "203.0.113.7"
+    assert client_ip({**headers, "x-azure-clientip": "[2001:db8::1]:443"}, FDID) == "2001:db8::1"
+
+
+def test_socket_ip_is_used_when_front_door_sends_no_client_ip() -> None:
+    """X-Azure-SocketIP stands in when X-Azure-ClientIP is absent."""
+    assert client_ip({"x-azure-fdid": FDID, "x-azure-socketip": "198.51.100.4"}, FDID) == (
+        "198.51.100.4"
+    )
+
+
+def test_forwarded_for_is_never_read() -> None:
+    """A client-supplied X-Forwarded-For gives no address, even through Front Door."""
+    assert client_ip({"x-forwarded-for": "192.0.2.1", "x-azure-fdid": FDID}, FDID) is None
+
+
+def test_front_door_headers_from_another_profile_are_ignored() -> None:
+    """X-Azure-ClientIP counts only when X-Azure-FDID names the configured profile."""
+    headers = {"x-azure-fdid": "another-profile", "x-azure-clientip": "203.0.113.7"}
+    assert client_ip(headers, FDID) is None
+    assert client_ip({"x-azure-clientip": "203.0.113.7"}, FDID) is None
+
+
+def test_no_front_door_configured_means_no_per_ip_bucket() -> None:
+    """Without FRONT_DOOR_ID nothing proves where a request came from: no address is used."""
+    assert client_ip({"x-azure-fdid": FDID, "x-azure-clientip": "203.0.113.7"}, "") is None
