@@ -167,11 +167,19 @@ class DurableEngine:
         return ControlOutcome.ACCEPTED
 
     def purge(self, instance_id: str) -> int:
-        """Forget a finished instance; live instances are kept. Returns how many went."""
+        """Forget a finished instance entirely: its input, output and history, however large.
+
+        As with the extension's backends, an instance that is still pending or running is not
+        purged (terminate it, then purge it once it has stopped). Returns how many went.
+        """
         live = self._instances.get(instance_id)
         if live is None or not live.orchestration.status.is_terminal:
             return 0
         del self._instances[instance_id]
+        try:
+            self._finished.remove(live)
+        except ValueError:
+            pass  # a child purged before its retirement was recorded
         return 1
 
     async def close(self) -> None:
