@@ -51,7 +51,7 @@ def list_url(base: str, created_before: datetime) -> str:
     query = urlencode(
         {
             "createdTimeFrom": "1970-01-01T00:00:00Z",
-            "createdTimeTo": created_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "createdTimeTo": created_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "runtimeStatus": ",".join(FINISHED),
             "showInput": "false",
             "top": str(_LIST_PAGE),

@@ -13,6 +13,7 @@ atomic. Everything here must be called on the loop's thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -176,10 +177,8 @@ class DurableEngine:
         if live is None or not live.orchestration.status.is_terminal:
             return 0
         del self._instances[instance_id]
-        try:
+        with contextlib.suppress(ValueError):  # every finished instance is retired; be safe
             self._finished.remove(live)
-        except ValueError:
-            pass  # a child purged before its retirement was recorded
         return 1
 
     async def close(self) -> None:
