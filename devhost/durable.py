@@ -92,6 +92,7 @@ class DurableEngine:
         new_instance_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         max_finished: int = DEFAULT_MAX_FINISHED,
         client_binding: str | None = None,
+        default_version: str = "",
     ) -> None:
         # Function names are case-insensitive in Azure.
         self._orchestrators = {name.lower(): fn for name, fn in orchestrators.items()}
@@ -101,6 +102,7 @@ class DurableEngine:
         self._new_instance_id = new_instance_id
         self._max_finished = max_finished
         self._client_binding = client_binding
+        self._default_version = default_version
         self._instances: dict[str, _Live] = {}
         self._finished: deque[_Live] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -130,7 +132,12 @@ class DurableEngine:
             raise InstanceExistsError(existing.orchestration.status)
         parent_id = parent[0].orchestration.instance_id if parent else None
         orchestration = Orchestration(
-            instance_id, function.info.name, input_json, self._clock(), parent_id
+            instance_id,
+            function.info.name,
+            input_json,
+            self._clock(),
+            parent_id,
+            version=self._default_version,
         )
         live = _Live(orchestration, function, parent)
         self._instances[instance_id] = live
