@@ -8,7 +8,7 @@ environment must set it; the retention period is ``audit.retention_days`` in
 
 ``task_hub_retention`` purges finished chat instances older than
 ``CHAT_INSTANCE_RETENTION_MINUTES`` (15) and finished escalation instances older than
-``ESCALATION_INSTANCE_RETENTION_HOURS`` (24), on the schedule ``TASK_HUB_PURGE_SCHEDULE``.
+``ESCALATION_INSTANCE_RETENTION_HOURS`` (2), on the schedule ``TASK_HUB_PURGE_SCHEDULE``.
 """
 
 from __future__ import annotations

@@ -306,7 +306,7 @@ module settings 'functionapp-settings.bicep' = {
       AUDIT_RETENTION_SCHEDULE: '0 45 2 * * *'
       TASK_HUB_PURGE_SCHEDULE: '0 */5 * * * *'
       CHAT_INSTANCE_RETENTION_MINUTES: '15'
-      ESCALATION_INSTANCE_RETENTION_HOURS: '24'
+      ESCALATION_INSTANCE_RETENTION_HOURS: '2'
       SECRET_ROTATION_ENABLED: (rotationEnabled || secondaryRotationEnabled) ? 'true' : 'false'
     }
   }

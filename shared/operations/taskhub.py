@@ -19,7 +19,7 @@ from shared.platform import CHAT_ORCHESTRATION, ESCALATION_ORCHESTRATION, Orches
 log = logging.getLogger(__name__)
 
 DEFAULT_CHAT_RETENTION_MIN = 15.0
-DEFAULT_ESCALATION_RETENTION_H = 24.0
+DEFAULT_ESCALATION_RETENTION_H = 2.0
 
 
 @dataclass(frozen=True, slots=True)

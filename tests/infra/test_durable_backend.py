@@ -137,4 +137,4 @@ def test_the_task_hub_retention_timer_is_configured() -> None:
     settings = _bicep.module("settings", REGION).params["settings"]
     assert settings["TASK_HUB_PURGE_SCHEDULE"] == "0 */5 * * * *"
     assert settings["CHAT_INSTANCE_RETENTION_MINUTES"] == "15"
-    assert settings["ESCALATION_INSTANCE_RETENTION_HOURS"] == "24"
+    assert settings["ESCALATION_INSTANCE_RETENTION_HOURS"] == "2"

@@ -50,7 +50,7 @@ def test_the_timer_purges_old_chat_instances_and_keeps_recent_escalations(
     gateway = start_gateway(
         extra={
             "CHAT_INSTANCE_RETENTION_MINUTES": "0.001",
-            "ESCALATION_INSTANCE_RETENTION_HOURS": "24",
+            "ESCALATION_INSTANCE_RETENTION_HOURS": "2",
         }
     )
     chat = _start(gateway, CHAT_ORCHESTRATION)

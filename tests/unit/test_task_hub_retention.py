@@ -25,10 +25,10 @@ class Recorder:
         raise AssertionError(f"the sweep must not call {name}")
 
 
-def test_defaults_are_fifteen_minutes_and_a_day() -> None:
-    """Unset settings keep chats 15 minutes and escalations 24 hours."""
+def test_defaults_are_fifteen_minutes_and_two_hours() -> None:
+    """Unset settings keep chats 15 minutes and escalations 2 hours."""
     retention = TaskHubRetention.from_settings(Settings.from_env({}))
-    assert retention == TaskHubRetention(timedelta(minutes=15), timedelta(hours=24))
+    assert retention == TaskHubRetention(timedelta(minutes=15), timedelta(hours=2))
 
 
 def test_settings_override_the_defaults() -> None:
@@ -52,6 +52,6 @@ async def test_each_orchestration_is_swept_with_its_own_cutoff() -> None:
     report = await purge_task_hub(recorder, TaskHubRetention(), lambda: NOW)  # type: ignore[arg-type]
     assert recorder.sweeps == [
         (CHAT_ORCHESTRATION, NOW - timedelta(minutes=15)),
-        (ESCALATION_ORCHESTRATION, NOW - timedelta(hours=24)),
+        (ESCALATION_ORCHESTRATION, NOW - timedelta(hours=2)),
     ]
     assert (report.chats, report.escalations) == (2, 1)
