@@ -76,9 +76,8 @@ def test_only_the_scheduler_choice_carries_a_scheduler_connection(backend: str) 
     name = settings[f"{OVERRIDE}connectionStringName"]
     assert name == "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"
     value = settings[name]["operator"]["operands"]["true_value"]
-    assert value == (
-        "Endpoint=${durableScheduler.outputs.endpoint};Authentication=ManagedIdentity"
-    )
+    endpoint = "${durableScheduler.outputs.endpoint}"
+    assert value == f"Endpoint={endpoint};Authentication=ManagedIdentity"
     assert "Key" not in value
 
 
