@@ -101,19 +101,29 @@ def test_answered_chats_leave_no_marker_in_the_task_hub(
 def test_a_chat_past_the_budget_is_terminated_and_purged(
     start_gateway: Callable[..., Gateway],
 ) -> None:
-    """Every tier hangs: the emergency answer comes at the budget, then the instance is
-    terminated and purged, and no provider is called after the answer."""
+    """Every tier hangs: the emergency answer comes at the budget, the instance is gone within
+    the purge wait, and no provider is called after the answer.
+
+    Which side ends it depends on timing: the orchestration stops at its own deadline
+    (0.3 s before the budget) and is purged once read, or, if it is late, the trigger
+    terminates it at the budget and purges it once stopped (the order is pinned in
+    tests/unit/test_gateway.py). A call already under way when the answer goes out cannot be
+    cancelled (Durable never cancels a running activity), so tier 1 may be counted once; no
+    call starts afterwards."""
     gateway = start_gateway(tier_timeout_s=4.0, budget_s=2.0)
     for provider in PROVIDERS:
         gateway.sims.set_fault(provider, Fault(kind=FaultKind.HANG))
     marker = f"marker-{uuid.uuid4().hex}"
     answer = gateway.chat(f"Is bloating a sign of ovarian cancer? {marker}")
     answered = time.monotonic()
+    at_answer = {p: gateway.sims.count(p) for p in PROVIDERS}
     assert answer["failover"]["provider"] == "emergency"
     assert wait_for(lambda: not gateway.instances(CHAT_ORCHESTRATION))
     assert marker not in everything_in_the_task_hub(gateway)
-    # Tier 1's activity (started before the answer) gives up at its first-token time, 4 s; a
-    # live orchestration would then call tier 2 at once. Wait until that moment has passed.
+    # Tier 1's activity gives up at its first-token time (4 s) at the latest; a live
+    # orchestration would then call tier 2 at once. Wait until that moment has passed.
     wait_for(lambda: time.monotonic() >= answered + 4.0 + 1.5, timeout_s=6.0)
-    calls = {p: gateway.sims.count(p) for p in PROVIDERS}
-    assert calls == {"openai": 1, "azure_openai": 0, "anthropic": 0}
+    later = {p: gateway.sims.count(p) for p in PROVIDERS}
+    assert at_answer["openai"] <= 1
+    assert later["openai"] <= 1
+    assert (later["azure_openai"], later["anthropic"]) == (0, 0)
