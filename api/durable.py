@@ -1,10 +1,23 @@
-"""Adapt the Durable Functions client to the core's orchestration port."""
+"""Adapt the Durable Functions client to the core's orchestration port.
+
+Status reads never carry the orchestration input. The extension's HTTP API includes the input
+unless the request says ``showInput=false``, and the SDK (1.7.0) adds a query argument only when
+its value is true, so ``get_status()`` would read the whole conversation back on every poll
+(and, on the Azure Storage backend, download the large-message blob of a long one). Status and
+list requests are therefore sent here, to the same ``rpcBaseUrl`` the SDK uses, with
+``showInput=false``.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
+import aiohttp
 import azure.durable_functions as df
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from azure.durable_functions.models.utils import http_utils
 
 _STATES = {
     df.OrchestrationRuntimeStatus.Completed: "completed",
@@ -12,6 +25,39 @@ _STATES = {
     df.OrchestrationRuntimeStatus.Terminated: "failed",
     df.OrchestrationRuntimeStatus.Canceled: "failed",
 }
+# The extension's list API pages its answer; the next page is asked for with this header.
+CONTINUATION_HEADER = "x-ms-continuation-token"
+FINISHED = ("Completed", "Failed", "Terminated")
+_LIST_PAGE = 100
+_LIST_TIMEOUT = aiohttp.ClientTimeout(total=60)
+
+
+def rpc_base_url(client: df.DurableOrchestrationClient) -> str:
+    """The local RPC base URL of the client's binding (the one every SDK call goes to)."""
+    # The SDK keeps the parsed binding on a private attribute; a test pins its presence.
+    url = str(client._orchestration_bindings.rpc_base_url or "")
+    if not url:
+        raise RuntimeError("the durable client binding has no rpcBaseUrl")
+    return url
+
+
+def status_url(base: str, instance_id: str) -> str:
+    """A status request for one instance that asks for no input and no history."""
+    return f"{base}instances/{quote(instance_id, safe='')}?showInput=false"
+
+
+def list_url(base: str, created_before: datetime) -> str:
+    """A list request for finished instances created before a time, without their inputs."""
+    query = urlencode(
+        {
+            "createdTimeFrom": "1970-01-01T00:00:00Z",
+            "createdTimeTo": created_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "runtimeStatus": ",".join(FINISHED),
+            "showInput": "false",
+            "top": str(_LIST_PAGE),
+        }
+    )
+    return f"{base}instances/?{query}"
 
 
 class DurableOrchestrations:
@@ -24,7 +70,14 @@ class DurableOrchestrations:
         return str(await self._client.start_new(name, instance_id, payload))
 
     async def poll(self, instance_id: str) -> tuple[str, Any]:
-        status = await self._client.get_status(instance_id)
+        code, body = await http_utils.get_async_request(
+            status_url(rpc_base_url(self._client), instance_id)
+        )
+        if code == 404 or not isinstance(body, dict):
+            return "missing", None
+        if code not in (200, 202, 400, 500):
+            raise RuntimeError(f"status request answered {code}")
+        status = DurableOrchestrationStatus.from_json(body)
         if status.runtime_status is None:
             return "missing", None
         state = _STATES.get(status.runtime_status, "running")
@@ -32,3 +85,38 @@ class DurableOrchestrations:
 
     async def raise_event(self, instance_id: str, name: str, data: Any) -> None:
         await self._client.raise_event(instance_id, name, data)
+
+    async def terminate(self, instance_id: str, reason: str) -> None:
+        # 202 accepted, 410 already finished; 404 (gone already) is the SDK's exception.
+        try:
+            await self._client.terminate(instance_id, reason)
+        except Exception as exc:
+            if "No instance with ID" not in str(exc):
+                raise
+
+    async def purge(self, instance_id: str) -> int:
+        result = await self._client.purge_instance_history(instance_id)
+        return int(result.instances_deleted or 0)
+
+    async def purge_finished(self, name: str, created_before: datetime) -> int:
+        base = rpc_base_url(self._client)
+        doomed: list[str] = []
+        token: str | None = None
+        async with aiohttp.ClientSession(timeout=_LIST_TIMEOUT) as session:
+            while True:
+                headers = {CONTINUATION_HEADER: token} if token else {}
+                async with session.get(list_url(base, created_before), headers=headers) as resp:
+                    resp.raise_for_status()
+                    page = await resp.json(content_type=None)
+                    token = resp.headers.get(CONTINUATION_HEADER)
+                doomed += [
+                    str(item["instanceId"])
+                    for item in page or []
+                    if str(item.get("name", "")).lower() == name.lower()
+                ]
+                if not token or not page:
+                    break
+        deleted = 0
+        for instance_id in doomed:
+            deleted += await self.purge(instance_id)
+        return deleted

@@ -151,6 +151,8 @@ class Stack:
             "AzureWebJobs.secret_rotation.Disabled": "true",
             "AUDIT_RETENTION_SCHEDULE": "0 0 0 1 1 *",
             "AzureWebJobs.audit_retention.Disabled": "true",
+            "TASK_HUB_PURGE_SCHEDULE": "0 0 0 1 1 *",
+            "AzureWebJobs.task_hub_retention.Disabled": "true",
             **extra,
         }
 

@@ -13,6 +13,7 @@ atomic. Everything here must be called on the loop's thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -91,6 +92,7 @@ class DurableEngine:
         new_instance_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         max_finished: int = DEFAULT_MAX_FINISHED,
         client_binding: str | None = None,
+        default_version: str = "",
     ) -> None:
         # Function names are case-insensitive in Azure.
         self._orchestrators = {name.lower(): fn for name, fn in orchestrators.items()}
@@ -100,6 +102,7 @@ class DurableEngine:
         self._new_instance_id = new_instance_id
         self._max_finished = max_finished
         self._client_binding = client_binding
+        self._default_version = default_version
         self._instances: dict[str, _Live] = {}
         self._finished: deque[_Live] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -129,7 +132,12 @@ class DurableEngine:
             raise InstanceExistsError(existing.orchestration.status)
         parent_id = parent[0].orchestration.instance_id if parent else None
         orchestration = Orchestration(
-            instance_id, function.info.name, input_json, self._clock(), parent_id
+            instance_id,
+            function.info.name,
+            input_json,
+            self._clock(),
+            parent_id,
+            version=self._default_version,
         )
         live = _Live(orchestration, function, parent)
         self._instances[instance_id] = live
@@ -167,11 +175,17 @@ class DurableEngine:
         return ControlOutcome.ACCEPTED
 
     def purge(self, instance_id: str) -> int:
-        """Forget a finished instance; live instances are kept. Returns how many went."""
+        """Forget a finished instance entirely: its input, output and history, however large.
+
+        As with the extension's backends, an instance that is still pending or running is not
+        purged (terminate it, then purge it once it has stopped). Returns how many went.
+        """
         live = self._instances.get(instance_id)
         if live is None or not live.orchestration.status.is_terminal:
             return 0
         del self._instances[instance_id]
+        with contextlib.suppress(ValueError):  # every finished instance is retired; be safe
+            self._finished.remove(live)
         return 1
 
     async def close(self) -> None:

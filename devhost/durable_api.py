@@ -11,7 +11,10 @@ SDK calls without a key, as the real host's local RPC endpoint. Both serve these
 - ``GET instances/``: list, with ``runtimeStatus``, ``createdTimeFrom``/``To`` and
   ``instanceIdPrefix`` filters
 - ``POST instances/{id}/terminate``, ``POST instances/{id}/raiseEvent/{name}`` (202, 404, 410)
-- ``DELETE instances/{id}`` and ``DELETE instances/?createdTimeFrom=...``: purge
+- ``DELETE instances/{id}`` and ``DELETE instances/?createdTimeFrom=...``: purge (finished
+  instances only; 404 when nothing was purged, as the extension answers)
+- ``GET _devhost/status-reads``: how many status reads were answered, and how many of them
+  carried an orchestration input (the dev host's own, for tests: the extension has no such route)
 
 Every handler only reads or updates memory, so a status poll costs well under a millisecond.
 """
@@ -100,6 +103,18 @@ class BindingUrls:
         )
 
 
+@dataclass(slots=True)
+class StatusReads:
+    """A tally of the status reads answered, by whether they carried an input."""
+
+    total: int = 0
+    with_input: int = 0
+
+    def count(self, carried_input: bool) -> None:
+        self.total += 1
+        self.with_input += int(carried_input)
+
+
 class DurableApi:
     """HTTP handlers over a :class:`DurableEngine`."""
 
@@ -107,6 +122,7 @@ class DurableApi:
         self._engine = engine
         self._urls = urls
         self._clock = clock
+        self.status_reads = StatusReads()
 
     def routes(self, prefix: str, guard: Guard | None = None) -> list[web.RouteDef]:
         """The API's routes below ``prefix`` (no trailing slash), each behind ``guard``."""
@@ -125,6 +141,7 @@ class DurableApi:
             route("DELETE", "/instances/{instance_id}", self.purge),
             route("POST", "/instances/{instance_id}/terminate", self.terminate),
             route("POST", "/instances/{instance_id}/raiseEvent/{event}", self.raise_event),
+            route("GET", "/_devhost/status-reads", self.status_read_tally),
         ]
 
     async def start(self, request: web.Request) -> web.Response:
@@ -162,8 +179,14 @@ class DurableApi:
             show_history=_flag(query, "showHistory", default=False),
             show_history_output=_flag(query, "showHistoryOutput", default=False),
         )
+        self.status_reads.count(body["input"] is not None)
         running = instance.status in (RuntimeStatus.PENDING, RuntimeStatus.RUNNING)
         return web.json_response(body, status=202 if running else 200)
+
+    async def status_read_tally(self, request: web.Request) -> web.Response:
+        """The tally of status reads (a dev host route, for tests)."""
+        reads = self.status_reads
+        return web.json_response({"total": reads.total, "withInput": reads.with_input})
 
     async def list_instances(self, request: web.Request) -> web.Response:
         """Every instance matching the query's filters."""
@@ -175,6 +198,8 @@ class DurableApi:
             )
         show_input = _flag(request.query, "showInput", default=True)
         bodies = [status_body(o, show_input, False, False) for o in matches]
+        for body in bodies:
+            self.status_reads.count(body["input"] is not None)
         return web.json_response(bodies)
 
     async def terminate(self, request: web.Request) -> web.Response:
@@ -205,11 +230,11 @@ class DurableApi:
         return web.Response(status=_CONTROL_STATUS[outcome])
 
     async def purge(self, request: web.Request) -> web.Response:
-        """Forget one finished instance."""
-        instance_id = request.match_info["instance_id"]
-        if self._engine.get(instance_id) is None:
+        """Forget one finished instance; a running or unknown one is a 404, as in the extension."""
+        deleted = self._engine.purge(request.match_info["instance_id"])
+        if not deleted:
             return web.Response(status=404)
-        return web.json_response({"instancesDeleted": self._engine.purge(instance_id)})
+        return web.json_response({"instancesDeleted": deleted})
 
     async def purge_where(self, request: web.Request) -> web.Response:
         """Forget the finished instances matching the filters (``createdTimeFrom`` required)."""

@@ -76,6 +76,7 @@ class DevHost:
         self._settings = {**os.environ, **(settings or {})}
         config = read_host_json(loader.app_directory(app_spec), self._settings)
         self._task_hub = config.task_hub
+        self._default_version = config.default_version
         prefix = (config.route_prefix if route_prefix is None else route_prefix).strip("/")
         self._keys = HostKeys.from_settings(self._settings)
         self.index: FunctionIndex = build_index(
@@ -169,6 +170,7 @@ class DevHost:
             executor,
             clock=self._clock,
             client_binding=client_binding,
+            default_version=self._default_version,
         )
         api = DurableApi(engine, urls, self._clock)
         http = HttpTriggers(self.index.http, self._keys, executor, client_binding)

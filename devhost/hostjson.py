@@ -1,4 +1,5 @@
-"""The parts of ``host.json`` the dev host honours: the HTTP route prefix and the task hub."""
+"""The parts of ``host.json`` the dev host honours: the HTTP route prefix, the task hub and the
+orchestration version stamped on new instances."""
 
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ class HostConfig:
 
     route_prefix: str = DEFAULT_ROUTE_PREFIX
     task_hub: str = DEFAULT_TASK_HUB
+    default_version: str = ""
 
 
 def read_host_json(app_dir: Path, settings: Mapping[str, str]) -> HostConfig:
-    """``extensions.http.routePrefix`` and ``extensions.durableTask.hubName`` (with ``%NAME%``
-    resolved from ``settings``); defaults when the file or a value is absent.
+    """``extensions.http.routePrefix``, ``extensions.durableTask.hubName`` (with ``%NAME%``
+    resolved from ``settings``) and ``extensions.durableTask.defaultVersion``; defaults when
+    the file or a value is absent.
 
     The task hub only names the in-memory hub here, so an unset ``%NAME%`` in it falls back
     to the default with a warning rather than stopping the host.
@@ -46,15 +49,21 @@ def read_host_json(app_dir: Path, settings: Mapping[str, str]) -> HostConfig:
         raise HostJsonError(f"{HOST_JSON_FILE} is not valid JSON: {exc}") from exc
     extensions = _object(document, "extensions")
     route_prefix = _object(extensions, "http").get("routePrefix", DEFAULT_ROUTE_PREFIX)
-    hub_name = _object(extensions, "durableTask").get("hubName") or DEFAULT_TASK_HUB
-    if not isinstance(route_prefix, str) or not isinstance(hub_name, str):
-        raise HostJsonError(f"{HOST_JSON_FILE}: routePrefix and hubName must be strings")
+    durable = _object(extensions, "durableTask")
+    hub_name = durable.get("hubName") or DEFAULT_TASK_HUB
+    default_version = durable.get("defaultVersion") or ""
+    if not all(isinstance(v, str) for v in (route_prefix, hub_name, default_version)):
+        raise HostJsonError(
+            f"{HOST_JSON_FILE}: routePrefix, hubName and defaultVersion must be strings"
+        )
     try:
         task_hub = resolve_references(hub_name, settings)
     except ValueError as exc:
         logger.warning("host.json hubName: %s; using %s", exc, DEFAULT_TASK_HUB)
         task_hub = DEFAULT_TASK_HUB
-    return HostConfig(route_prefix=route_prefix.strip("/"), task_hub=task_hub)
+    return HostConfig(
+        route_prefix=route_prefix.strip("/"), task_hub=task_hub, default_version=default_version
+    )
 
 
 def _object(parent: Any, key: str) -> dict[str, Any]:

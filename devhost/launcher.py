@@ -107,6 +107,7 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
         os.environ.setdefault("HEALTH_CHECK_SCHEDULE", "0 */1 * * * *")
         os.environ.setdefault("SECRET_ROTATION_SCHEDULE", "0 30 2 * * *")
         os.environ.setdefault("AUDIT_RETENTION_SCHEDULE", "0 45 2 * * *")
+        os.environ.setdefault("TASK_HUB_PURGE_SCHEDULE", "0 */5 * * * *")
         yield notes
 
 

@@ -138,9 +138,12 @@ class Orchestration:
         input_json: str | None,
         now: datetime,
         parent_instance_id: str | None = None,
+        *,
+        version: str = "",
     ) -> None:
         self.instance_id = instance_id
         self.name = name
+        self.version = version  # stamped at creation, as the extension's defaultVersion is
         self.parent_instance_id = parent_instance_id
         self.created = now
         self.last_updated = now
@@ -232,7 +235,7 @@ class Orchestration:
         self.input_json = input_json
         self._history: list[HistoryEvent] = []
         self._inbox: deque[HistoryEvent] = deque(
-            [history.execution_started(self.name, input_json, now)]
+            [history.execution_started(self.name, input_json, now, self.version)]
         )
         self._actions_seen = 0
         self._next_seq = 0

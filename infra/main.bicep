@@ -84,6 +84,13 @@ param openAiKeySecretExpiry int = dateTimeToEpoch(dateTimeAdd(utcNow(), 'P90D'))
 @maxLength(45)
 param taskHubName string = 'askeve${environmentName}'
 
+@description('Durable backend per region: the Durable Task Scheduler (default; finished instances purged by its retention policy) or the regional storage account.')
+@allowed([
+  'durableTaskScheduler'
+  'azureStorage'
+])
+param durableBackend string = 'durableTaskScheduler'
+
 @description('Always-ready instances for HTTP triggers, per region.')
 @minValue(0)
 param alwaysReadyHttpInstances int = 1
@@ -307,6 +314,7 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     runsSecondarySecretRotation: !empty(openAiSecondaryFor[region]) && (i == 0) && !contains(regions, openAiSecondaryFor[region])
     rotatorRoleDefinitionId: rotationRole.outputs.roleDefinitionId
     taskHubName: taskHubName
+    durableBackend: durableBackend
     frontDoorId: frontDoorProfile.outputs.frontDoorId
     frontDoorHostName: frontDoorProfile.outputs.endpointHostName
     operatorGroupId: operatorGroupId

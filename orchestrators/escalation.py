@@ -5,12 +5,26 @@ Undelivered channels are retried with exponential backoff, on durable timers, un
 or the retry window runs out. If nothing at all was delivered, operations are alerted. A crisis
 escalation then waits for a nurse's acknowledgement (the ``ack`` external event); if none comes
 within the configured delay, the supervisor is alerted.
+
+**Versions.** An escalation lives up to about 35 minutes, so a deployment meets instances in
+flight, and their replay must take the steps they took before. The extension stamps each new
+instance with ``defaultVersion`` from ``host.json`` (``versionMatchStrategy: CurrentOrOlder``,
+so a worker never picks up an instance newer than its code), and the orchestrator runs the flow
+of the instance's own version (``context.version``). A flow, once deployed, is never edited:
+a change is a new version, and the old one stays until its instances have drained (35 minutes
+after the deployment; keep it for a day).
+
+- ``""`` (instances started before versioning) and ``"1"``: the "started" audit row, then the
+  first delivery round.
+- ``"2"``: the first delivery round, then the "started" row, so the nurse team's first alert
+  never waits behind the ``escalations`` table (whose retries take up to 15 s when storage is in
+  trouble).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import timedelta
 from typing import Any
 
@@ -47,9 +61,14 @@ def _audit(
 
 
 def deliver(
-    context: df.DurableOrchestrationContext, escalation: Escalation, retry: RetryConfig
+    context: df.DurableOrchestrationContext,
+    escalation: Escalation,
+    retry: RetryConfig,
+    after_first_round: Callable[[], Generator[Any, Any, None]] | None = None,
 ) -> Generator[Any, Any, list[str]]:
-    """Deliver on every channel, retrying the undelivered ones; return the delivered channels."""
+    """Deliver on every channel, retrying the undelivered ones; return the delivered channels.
+
+    ``after_first_round`` runs once, after the first round's results are in."""
     started = context.current_utc_datetime
     delays = retry.delays()
     pending: list[str] = list(CHANNELS)
@@ -74,6 +93,8 @@ def deliver(
             elif not result["skipped"]:
                 still.append(channel)
         pending = still
+        if after_first_round is not None and attempt == 1:
+            yield from after_first_round()
         if not pending:
             break
         delay = next(delays)
@@ -90,13 +111,9 @@ def deliver(
     return delivered
 
 
-def escalation_flow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    data = context.get_input(expected_type=dict)
-    escalation = Escalation.from_json(data["escalation"])
-    retry = RetryConfig(**data["retry"])
-    now = context.current_utc_datetime.isoformat()
-    if not context.is_replaying:
-        log.info("escalation started: id=%s kind=%s", escalation.id, escalation.kind)
+def _started_row(
+    context: df.DurableOrchestrationContext, escalation: Escalation
+) -> Generator[Any, Any, None]:
     yield from _audit(
         context,
         escalation.id,
@@ -109,7 +126,53 @@ def escalation_flow(context: df.DurableOrchestrationContext) -> Generator[Any, A
             "signals": ",".join(escalation.signals),
         },
     )
+
+
+def _flow_v1(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    """Version 1 (and instances without a version): the "started" row, then delivery."""
+    data = context.get_input(expected_type=dict)
+    escalation = Escalation.from_json(data["escalation"])
+    retry = RetryConfig(**data["retry"])
+    now = context.current_utc_datetime.isoformat()
+    if not context.is_replaying:
+        log.info("escalation started: id=%s kind=%s", escalation.id, escalation.kind)
+    yield from _started_row(context, escalation)
     delivered = yield from deliver(context, escalation, retry)
+    return (
+        yield from _after_delivery(
+            context, data, escalation=escalation, retry=retry, delivered=delivered, now=now
+        )
+    )
+
+
+def _flow_v2(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    """Version 2: the first delivery round, then the "started" row."""
+    data = context.get_input(expected_type=dict)
+    escalation = Escalation.from_json(data["escalation"])
+    retry = RetryConfig(**data["retry"])
+    now = context.current_utc_datetime.isoformat()
+    if not context.is_replaying:
+        log.info("escalation started: id=%s kind=%s", escalation.id, escalation.kind)
+    delivered = yield from deliver(
+        context, escalation, retry, after_first_round=lambda: _started_row(context, escalation)
+    )
+    return (
+        yield from _after_delivery(
+            context, data, escalation=escalation, retry=retry, delivered=delivered, now=now
+        )
+    )
+
+
+def _after_delivery(
+    context: df.DurableOrchestrationContext,
+    data: dict[str, Any],
+    *,
+    escalation: Escalation,
+    retry: RetryConfig,
+    delivered: list[str],
+    now: str,
+) -> Generator[Any, Any, dict[str, Any]]:
+    """Operations if nothing was delivered; then, for a crisis, the acknowledgement wait."""
     if not delivered and escalation.audience != "operations":
         notice = escalation.derived(
             id=f"{escalation.id}-undeliverable",
@@ -141,6 +204,31 @@ def escalation_flow(context: df.DurableOrchestrationContext) -> Generator[Any, A
             yield from _audit(context, escalation.id, "ack_overdue", {})
             yield from deliver(context, reminder, retry)
     return {"id": escalation.id, "delivered": delivered, "acknowledged": acknowledged}
+
+
+# Every flow version still in service, by the version the extension stamped on the instance.
+# host.json's defaultVersion must be the newest key (a test holds them together).
+FLOWS: dict[
+    str, Callable[[df.DurableOrchestrationContext], Generator[Any, Any, dict[str, Any]]]
+] = {
+    "": _flow_v1,
+    "1": _flow_v1,
+    "2": _flow_v2,
+}
+CURRENT_VERSION = "2"
+
+
+class UnknownFlowVersionError(RuntimeError):
+    """An instance stamped with a version this code does not have."""
+
+
+def escalation_flow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    """The flow of the instance's own version."""
+    version = context.version or ""
+    flow = FLOWS.get(version)
+    if flow is None:
+        raise UnknownFlowVersionError(f"no escalation flow for version {version!r}")
+    return (yield from flow(context))
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=ESCALATION_ORCHESTRATION)

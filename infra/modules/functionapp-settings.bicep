@@ -12,6 +12,9 @@ param appInsightsName string
 @description('App settings: plain values and Key Vault references, never secret values.')
 param settings object
 
+@description('The settings that choose and reach the Durable backend (they override host.json).')
+param durableSettings object
+
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
@@ -32,7 +35,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   // checkov:skip=CKV_AZURE_88: Flex Consumption has no Azure Files content share; the package is read from blob storage with the app identity
   parent: site
   name: 'appsettings'
-  properties: union(settings, {
+  properties: union(settings, durableSettings, {
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   })
 }

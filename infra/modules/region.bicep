@@ -1,5 +1,7 @@
-// The app stack of one UK region: its own storage (breakers, health, audit, escalations and
-// the Durable task hub), its own Function App, and that app's least-privilege role assignments.
+// The app stack of one UK region: its own storage (breakers, health, audit, escalations, the
+// host's own blobs, and the Durable task hub when `durableBackend` is azureStorage), its own
+// Durable Task Scheduler (when `durableBackend` is durableTaskScheduler, the default), its own
+// Function App, and that app's least-privilege role assignments.
 // main.bicep deploys one of these per entry in `regions`; Front Door sends traffic to them.
 
 @description('UK region of this stack.')
@@ -80,6 +82,13 @@ param rotatorRoleDefinitionId string
 @description('Durable task hub name.')
 param taskHubName string
 
+@description('Durable backend: the Durable Task Scheduler (with its retention policy) or the storage account.')
+@allowed([
+  'durableTaskScheduler'
+  'azureStorage'
+])
+param durableBackend string = 'durableTaskScheduler'
+
 @description('Front Door profile id allowed to call the app (also FRONT_DOOR_ID: per-IP limits trust only this profile).')
 param frontDoorId string
 
@@ -155,6 +164,18 @@ var deploymentContainerName = 'app-package'
 var rotationEnabled = runsSecretRotation && openAiKeyAuthEnabled
 var hasSecondary = !empty(openAiSecondaryAccountName)
 var secondaryRotationEnabled = hasSecondary && runsSecondarySecretRotation && openAiKeyAuthEnabled
+var useScheduler = durableBackend == 'durableTaskScheduler'
+// The backend is chosen by app settings that override host.json's
+// extensions.durableTask.storageProvider, so one host.json serves both choices.
+var storageBackendSettings = {
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'AzureStorage'
+}
+var schedulerBackendSettings = {
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+  // The system-assigned identity: no ClientID, no key.
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: useScheduler ? 'Endpoint=${durableScheduler.outputs.endpoint};Authentication=ManagedIdentity' : ''
+}
 
 module storage 'storage.bicep' = {
   name: 'storage-${location}'
@@ -186,6 +207,17 @@ module app 'functionapp.bicep' = {
     operatorGroupId: operatorGroupId
     entraClientId: entraClientId
     workspaceId: workspaceId
+    tags: tags
+  }
+}
+
+module durableScheduler 'durable-scheduler.bicep' = if (useScheduler) {
+  name: 'durable-scheduler-${location}'
+  params: {
+    location: location
+    name: 'dts-askeve-${environmentName}-${regionCode}-${take(nameSuffix, 6)}'
+    taskHubName: taskHubName
+    principalId: app.outputs.principalId
     tags: tags
   }
 }
@@ -246,10 +278,12 @@ module settings 'functionapp-settings.bicep' = {
     openAiAccess
     keyVaultAccessSecondary
     openAiAccessSecondary
+    durableScheduler
   ]
   params: {
     appName: app.outputs.name
     appInsightsName: appInsightsName
+    durableSettings: useScheduler ? schedulerBackendSettings : storageBackendSettings
     settings: {
       AzureWebJobsStorage__accountName: storage.outputs.name
       DURABLE_TASK_HUB_NAME: taskHubName
@@ -306,6 +340,9 @@ module settings 'functionapp-settings.bicep' = {
       HEALTH_CHECK_SCHEDULE: healthCheckSchedule
       SECRET_ROTATION_SCHEDULE: secretRotationSchedule
       AUDIT_RETENTION_SCHEDULE: '0 45 2 * * *'
+      TASK_HUB_PURGE_SCHEDULE: '0 */5 * * * *'
+      CHAT_INSTANCE_RETENTION_MINUTES: '15'
+      ESCALATION_INSTANCE_RETENTION_HOURS: '2'
       SECRET_ROTATION_ENABLED: (rotationEnabled || secondaryRotationEnabled) ? 'true' : 'false'
     }
   }
@@ -314,3 +351,5 @@ module settings 'functionapp-settings.bicep' = {
 output appName string = app.outputs.name
 output defaultHostName string = app.outputs.defaultHostName
 output storageAccountName string = storage.outputs.name
+output durableSchedulerName string = useScheduler ? durableScheduler.outputs.name : ''
+

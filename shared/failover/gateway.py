@@ -47,8 +47,21 @@ BREAKER_WAIT_S = 0.5
 # host full of hung chats still has the CPU to answer a crisis message at once.
 POLL_BACKOFF = 0.05
 POLL_CEILING_S = 0.1
+# A chat instance is purged once its answer has been read, in the background. One that ran past
+# the budget is terminated first, and purged once it has stopped: up to this many status reads,
+# POLL_CEILING_S apart. One that will not stop (or a purge that fails) is left to the retention
+# timer (``orchestrators/retention.py``).
+STOP_POLLS = 300
+BUDGET_REASON = "budget exhausted; answered from the emergency tier"
 _T = TypeVar("_T")
 _DETACHED: set[asyncio.Task[Any]] = set()
+
+
+def _detach(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` in the background, holding a reference until it ends."""
+    task = asyncio.ensure_future(work)
+    _DETACHED.add(task)
+    task.add_done_callback(_DETACHED.discard)
 
 
 async def _bounded(work: Coroutine[Any, Any, _T], wait_s: float) -> _T | None:
@@ -291,6 +304,7 @@ class ChatGateway:
             remaining = budget_end - now
             if remaining <= 0:
                 log.error("chat orchestration exceeded the budget; answering from emergency tier")
+                _detach(self._dispose(orchestrations, instance_id, stop=True))
                 return emergency_result(plan)
             interval = min(ceiling, max(base, (now - started) * POLL_BACKOFF))
             await self.sleep(min(interval, remaining))
@@ -299,6 +313,9 @@ class ChatGateway:
             except Exception:
                 log.exception("chat orchestration status unavailable; polling again")
                 continue
+            if state in ("completed", "failed"):
+                # The conversation is in the instance's input and history: gone once answered.
+                _detach(self._dispose(orchestrations, instance_id, stop=False))
             if state == "completed":
                 try:
                     return FailoverResult.from_json(output)
@@ -308,6 +325,27 @@ class ChatGateway:
             if state == "failed":
                 log.error("chat orchestration failed; answering from the emergency tier")
                 return emergency_result(plan)
+
+    async def _dispose(
+        self, orchestrations: Orchestrations, instance_id: str, *, stop: bool
+    ) -> None:
+        """Purge a chat instance; with ``stop``, terminate it first and wait until it has."""
+        try:
+            if stop:
+                await orchestrations.terminate(instance_id, BUDGET_REASON)
+                for _ in range(STOP_POLLS):
+                    state, _ = await orchestrations.poll(instance_id)
+                    if state != "running":
+                        break
+                    await self.sleep(POLL_CEILING_S)
+                else:
+                    log.warning("chat instance did not stop; the retention timer will purge it")
+                    return
+            await orchestrations.purge(instance_id)
+        except Exception:
+            log.warning(
+                "chat instance clean-up failed; the retention timer will purge it", exc_info=True
+            )
 
     def _reply(self, result: FailoverResult, plan: ChatPlan, context: _Context) -> HttpReply:
         completion = result.completion

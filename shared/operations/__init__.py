@@ -1,4 +1,4 @@
-"""Provider health checks, secret rotation and Key Vault.
+"""Provider health checks, secret rotation, Key Vault and task hub retention.
 
 What other rooms may use is exported here; the modules behind it are this room's own.
 """
@@ -7,14 +7,18 @@ from shared.operations.health import CheckResult, HealthChecker, HealthSettings,
 from shared.operations.readiness import Readiness
 from shared.operations.results_table import ResilientHealthStore, health_store_for
 from shared.operations.rotation import run_secret_rotation
+from shared.operations.taskhub import PurgeReport, TaskHubRetention, purge_task_hub
 
 __all__ = [
     "CheckResult",
     "HealthChecker",
     "HealthSettings",
+    "PurgeReport",
     "Readiness",
     "ResilientHealthStore",
+    "TaskHubRetention",
     "health_report",
     "health_store_for",
+    "purge_task_hub",
     "run_secret_rotation",
 ]

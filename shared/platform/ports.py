@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 # The Durable function names, declared once: the triggers register them, the core starts them.
@@ -22,6 +23,19 @@ class Orchestrations(Protocol):
         ...
 
     async def raise_event(self, instance_id: str, name: str, data: Any) -> None: ...
+
+    async def terminate(self, instance_id: str, reason: str) -> None:
+        """Ask a running instance to stop; one that has already finished (or is gone) is fine."""
+        ...
+
+    async def purge(self, instance_id: str) -> int:
+        """Delete a finished instance's state and history; how many instances went (0 or 1)."""
+        ...
+
+    async def purge_finished(self, name: str, created_before: datetime) -> int:
+        """Purge every completed, failed or terminated instance of ``name`` created before
+        ``created_before``; how many went."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,10 @@ READ_ELSEWHERE = frozenset(
     {
         "FUNCTIONS_WORKER_RUNTIME",  # read by the Functions host, not by the app
         "AzureWebJobs.<function>.Disabled",  # a family; the dev host builds each name
+        # The Durable backend, chosen in infra/: read by the Functions host's Durable extension.
+        "AzureFunctionsJobHost__extensions__durableTask__storageProvider__type",
+        "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName",
+        "DURABLE_TASK_SCHEDULER_CONNECTION_STRING",
     }
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -163,3 +164,41 @@ def test_sub_orchestrations_return_results_and_failures(toy_host: RunningDevHost
         "doubled": 8,
         "child_error": "Orchestrator function 'broken' failed: broken on purpose",
     }
+
+
+def test_a_running_instance_is_not_purged(toy_host: RunningDevHost) -> None:
+    """As the extension's backends do: purge only finished instances (404), terminate first."""
+    instance_id = call("POST", _webhooks(toy_host, "orchestrators/sleeper")).json()["id"]
+    purge = _webhooks(toy_host, f"instances/{instance_id}")
+    assert call("DELETE", purge).status == 404
+    assert call("GET", _webhooks(toy_host, f"instances/{instance_id}")).status == 202
+    call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=x"))
+    assert call("DELETE", purge).status == 200
+    assert call("GET", _webhooks(toy_host, f"instances/{instance_id}")).status == 404
+
+
+def test_a_purged_instance_with_a_large_input_is_gone_entirely(toy_host: RunningDevHost) -> None:
+    """A 1 MB input (a large message in Azure Storage) leaves nothing behind once purged."""
+    marker = uuid.uuid4().hex
+    start = _webhooks(toy_host, "orchestrators/sleeper")
+    instance_id = call("POST", start, json_body={"text": marker * 32_768}).json()["id"]
+    call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=x"))
+    assert call("DELETE", _webhooks(toy_host, f"instances/{instance_id}")).status == 200
+    listed = call("GET", _webhooks(toy_host, "instances?showInput=true"))
+    assert marker not in json.dumps(listed.json())
+
+
+def test_status_reads_are_tallied_by_whether_they_carried_the_input(
+    toy_host: RunningDevHost,
+) -> None:
+    """The dev host counts status reads with and without the input, for the privacy tests."""
+    instance_id = call("POST", _webhooks(toy_host, "orchestrators/sleeper"), json_body=1).json()[
+        "id"
+    ]
+    tally = _webhooks(toy_host, "_devhost/status-reads")
+    before = call("GET", tally).json()
+    call("GET", _webhooks(toy_host, f"instances/{instance_id}?showInput=false"))
+    call("GET", _webhooks(toy_host, f"instances/{instance_id}"))
+    after = call("GET", tally).json()
+    assert (after["total"] - before["total"], after["withInput"] - before["withInput"]) == (2, 1)
+    call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=x"))

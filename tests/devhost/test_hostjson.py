@@ -42,3 +42,9 @@ def test_a_malformed_section_is_refused(tmp_path: Path) -> None:
     _write(tmp_path, {"extensions": {"http": "api"}})
     with pytest.raises(HostJsonError, match="http must be a JSON object"):
         read_host_json(tmp_path, {})
+
+
+def test_the_default_version_is_read(tmp_path: Path) -> None:
+    """durableTask.defaultVersion is what new instances are stamped with."""
+    _write(tmp_path, {"extensions": {"durableTask": {"defaultVersion": "2"}}})
+    assert read_host_json(tmp_path, {}).default_version == "2"

@@ -276,3 +276,10 @@ def test_finished_statuses_are_terminal(status: RuntimeStatus) -> None:
     """Completed and Failed are terminal; Running is not."""
     assert status.is_terminal
     assert not RuntimeStatus.RUNNING.is_terminal
+
+
+def test_an_instance_carries_its_version_in_execution_started() -> None:
+    """The version stamped at creation is the ExecutionStarted event's Version."""
+    instance = Orchestration("i-v", "race", json.dumps({}), T0, version="2")
+    started = next(e for e in instance._inbox if e["EventType"] == 0)
+    assert started["Version"] == "2"

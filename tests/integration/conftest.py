@@ -38,6 +38,8 @@ HOST_SETTINGS = {
     "AUDIT_RETENTION_SCHEDULE": "0 45 2 * * *",
     "AzureWebJobs.secret_rotation.Disabled": "true",
     "AzureWebJobs.audit_retention.Disabled": "true",
+    "TASK_HUB_PURGE_SCHEDULE": "0 */5 * * * *",
+    "AzureWebJobs.task_hub_retention.Disabled": "true",
 }
 
 

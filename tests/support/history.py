@@ -39,14 +39,17 @@ class History:
     start: datetime
     instance_id: str = "replay-test"
     events: list[dict[str, Any]] = field(default_factory=list)
+    version: str = ""  # what the extension stamps from host.json's defaultVersion
 
     def __post_init__(self) -> None:
+        if self.events:
+            return  # a recorded history, resumed
         self._open(self.start)
         self._add(
             EXECUTION_STARTED,
             self.start,
             Name=self.name,
-            Version="",
+            Version=self.version,
             Input=json.dumps(self.input),
         )
 
@@ -144,11 +147,30 @@ class Driver:
     or created (timers), in the order the SDK numbers them.
     """
 
-    def __init__(self, fn: Callable[..., Any], name: str, payload: Any, start: datetime) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str,
+        payload: Any,
+        start: datetime,
+        *,
+        version: str = "",
+    ) -> None:
         self.fn = fn
-        self.history = History(name, payload, start)
+        self.history = History(name, payload, start, version=version)
         self.seq = 0
         self.state = self._episode(start)
+
+    @classmethod
+    def resume(cls, fn: Callable[..., Any], history: History) -> Driver:
+        """Carry on from a recorded history (for example one recorded by an older version):
+        replay it through ``fn`` as the new code would on its next episode."""
+        driver = cls.__new__(cls)
+        driver.fn = fn
+        driver.history = history
+        driver.seq = sum(e["EventType"] in (TASK_SCHEDULED, TIMER_CREATED) for e in history.events)
+        driver.state = replay(fn, history)
+        return driver
 
     def _episode(self, now: datetime) -> dict[str, Any]:
         state = replay(self.fn, self.history)

@@ -52,6 +52,7 @@ def test_durable_functions_are_registered(name: str, kind: str) -> None:
         ("health_check", "%HEALTH_CHECK_SCHEDULE%"),
         ("secret_rotation", "%SECRET_ROTATION_SCHEDULE%"),
         ("audit_retention", "%AUDIT_RETENTION_SCHEDULE%"),
+        ("task_hub_retention", "%TASK_HUB_PURGE_SCHEDULE%"),
     ],
 )
 def test_timers_run_on_schedules_from_app_settings(name: str, schedule: str) -> None:

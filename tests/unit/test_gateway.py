@@ -43,6 +43,8 @@ class FakeEngine:
     start_error: Exception | None = None
     started: list[dict[str, Any]] = field(default_factory=list)
     polls: int = 0
+    calls: list[str] = field(default_factory=list)
+    purge_gate: asyncio.Event | None = None
 
     async def start(
         self, name: str, payload: dict[str, Any], instance_id: str | None = None
@@ -60,6 +62,22 @@ class FakeEngine:
         if isinstance(state, Exception):
             raise state
         return state
+
+    async def raise_event(self, instance_id: str, name: str, data: Any) -> None:
+        self.calls.append(f"raise_event {instance_id}")
+
+    async def terminate(self, instance_id: str, reason: str) -> None:
+        self.calls.append(f"terminate {instance_id}")
+        self.states[:] = [("failed", None)]  # the extension stops it a moment later
+
+    async def purge(self, instance_id: str) -> int:
+        if self.purge_gate is not None:
+            await self.purge_gate.wait()
+        self.calls.append(f"purge {instance_id}")
+        return 1
+
+    async def purge_finished(self, name: str, created_before: Any) -> int:
+        return 0
 
 
 def gateway(clock: Clock, simulated: bool = False) -> ChatGateway:
@@ -370,3 +388,53 @@ async def test_status_polling_backs_off_for_a_hung_request() -> None:
     assert clock.sleeps[-6:-1] == [pytest.approx(0.1)] * 5, "10 polls a second once backed off"
     assert engine.polls < budget / 0.005 / 5, "at least five times fewer polls than unbacked"
     assert sum(clock.sleeps) == pytest.approx(budget), "polling goes on until the budget ends"
+
+
+async def _settle(engine: FakeEngine, expected: list[str]) -> None:
+    for _ in range(100):
+        if engine.calls == expected:
+            return
+        await asyncio.sleep(0)
+
+
+async def test_an_answered_instance_is_purged_after_the_answer() -> None:
+    """The reply does not wait for the purge; the purge follows in the background."""
+    engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
+    engine.purge_gate = asyncio.Event()
+    reply = await gateway(Clock()).handle(REQUEST, None, engine)
+    assert reply.status == 200
+    assert engine.calls == []
+    engine.purge_gate.set()
+    await _settle(engine, ["purge instance-1"])
+    assert engine.calls == ["purge instance-1"]
+
+
+async def test_a_failed_instance_is_purged_too() -> None:
+    """A failed orchestration's instance holds the conversation as well, so it goes."""
+    engine = FakeEngine(states=[("failed", None)])
+    await gateway(Clock()).handle(REQUEST, None, engine)
+    await _settle(engine, ["purge instance-1"])
+    assert engine.calls == ["purge instance-1"]
+
+
+async def test_an_instance_past_the_budget_is_terminated_then_purged() -> None:
+    """At the budget the instance is told to stop, and purged once it has."""
+    engine = FakeEngine()
+    reply = await gateway(Clock()).handle(REQUEST, None, engine)
+    assert reply.body["failover"]["provider"] == "emergency"
+    await _settle(engine, ["terminate instance-1", "purge instance-1"])
+    assert engine.calls == ["terminate instance-1", "purge instance-1"]
+
+
+async def test_an_instance_that_will_not_stop_is_left_to_the_retention_timer() -> None:
+    """Terminated but still running after every check: nothing is purged (it would fail)."""
+    engine = FakeEngine()
+
+    async def never_stops(instance_id: str, reason: str) -> None:
+        engine.calls.append(f"terminate {instance_id}")
+
+    engine.terminate = never_stops  # type: ignore[method-assign]
+    await gateway(Clock()).handle(REQUEST, None, engine)
+    for _ in range(2000):
+        await asyncio.sleep(0)
+    assert engine.calls == ["terminate instance-1"]
