@@ -32,3 +32,9 @@ class DurableOrchestrations:
 
     async def raise_event(self, instance_id: str, name: str, data: Any) -> None:
         await self._client.raise_event(instance_id, name, data)
+
+    async def terminate(self, instance_id: str, reason: str) -> None:
+        await self._client.terminate(instance_id, reason)
+
+    async def purge(self, instance_id: str) -> None:
+        await self._client.purge_instance_history(instance_id)

@@ -22,6 +22,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         runtime.breakers,
         runtime.health_results,
         residency_blocked=runtime.residency_block,
+        content_safety=runtime.gateway.second_opinion_state(),
     )
     return to_response(reply)
 

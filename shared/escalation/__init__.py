@@ -5,6 +5,11 @@ What other rooms may use is exported here; the modules behind it are this room's
 
 from shared.escalation.alerts import Alert, AlertQueue, SentAlert
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
+from shared.escalation.pending import (
+    FallbackPendingCrisis,
+    MemoryPendingCrisis,
+    PendingCrisisStore,
+)
 from shared.escalation.service import ACK_EVENT, Escalator
 from shared.escalation.store import EscalationStore, FallbackEscalationStore
 
@@ -17,6 +22,9 @@ __all__ = [
     "EscalationStore",
     "Escalator",
     "FallbackEscalationStore",
+    "FallbackPendingCrisis",
+    "MemoryPendingCrisis",
+    "PendingCrisisStore",
     "RetryConfig",
     "SentAlert",
     "load_escalation_config",

@@ -431,6 +431,7 @@ async def health_report(
     *,
     clock: Clock = time.time,
     residency_blocked: Callable[[str], object] = lambda _name: None,
+    content_safety: Mapping[str, Any] | None = None,
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks."""
     names = [t.name for t in tiers]
@@ -461,4 +462,6 @@ async def health_report(
         health_store_ok=not store.degraded,
         now=clock(),
     )
+    if content_safety is not None:  # the classifier layer: on, or off and why
+        body["content_safety"] = dict(content_safety)
     return HttpReply(200, body, {"Cache-Control": "no-store"})

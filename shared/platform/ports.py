@@ -23,6 +23,12 @@ class Orchestrations(Protocol):
 
     async def raise_event(self, instance_id: str, name: str, data: Any) -> None: ...
 
+    async def terminate(self, instance_id: str, reason: str) -> None: ...
+
+    async def purge(self, instance_id: str) -> None:
+        """Delete the instance's history (after it has finished or been terminated)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class HttpReply:
