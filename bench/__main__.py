@@ -1,4 +1,5 @@
-"""``make bench``: every figure of issues 9 and 18 (B1a-B10, B13), measured in one run.
+"""``make bench``: every figure of issues 9 and 18 (B1a-B10, B13) and B12 (the content-safety
+check), measured in one run.
 
     python -m bench [--quick] [--no-profile] [--out bench/results]
 
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import figures, loadgen
+from bench import classifier, figures, loadgen
 from bench.figures import Bench, Sizes
 from bench.profiling import Profile, profile_lines, profile_while
 from bench.stack import REPO, Host, ProbeOptions, Stack, stack
@@ -210,6 +211,7 @@ async def run(sizes: Sizes, profile: bool, out: Path) -> int:
                 figures.cpu_per_request,
                 figures.failover_latency,
                 figures.first_token_limit,
+                classifier.classifier_cost,
                 figures.breaker_skip,
                 figures.crisis_under_load,
                 figures.throughput,

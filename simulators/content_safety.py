@@ -340,3 +340,36 @@ def _invalid(body: object) -> str | None:
 def content_safety_settings(simulator: ContentSafetySimulator, key: str) -> dict[str, str]:
     """App settings that turn the classifier on against ``simulator``."""
     return {"CONTENT_SAFETY_ENDPOINT": simulator.endpoint, "CONTENT_SAFETY_KEY": key}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m simulators.content_safety [--port N] [--latency-ms MS]``: serve until
+    SIGINT/SIGTERM, after printing one JSON ready line with the endpoint."""
+    import argparse  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m simulators.content_safety")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with ContentSafetySimulator(args.host, args.port, latency_ms=args.latency_ms) as simulator:
+        print(
+            json.dumps(
+                {
+                    "ready": True,
+                    "endpoint": simulator.endpoint,
+                    "control_url": f"{simulator.endpoint}/_sim/content-safety",
+                }
+            ),
+            flush=True,
+        )
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
