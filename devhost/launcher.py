@@ -81,18 +81,18 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             sims = stack.enter_context(SimulatedProviders(args.host, pacing=REALISTIC))
             os.environ.update(app_settings(sims.urls, SIM_KEY))
             notes.append(f"simulated providers (fault control: {sims.control_url}/_sim/stats)")
-        if not os.environ.get("CONTENT_SAFETY_ENDPOINT"):
-            from simulators.content_safety import (  # noqa: PLC0415 - dev only
-                ContentSafetySimulator,
-                content_safety_settings,
-            )
+            if not os.environ.get("CONTENT_SAFETY_ENDPOINT"):
+                from simulators.content_safety import (  # noqa: PLC0415 - dev only
+                    ContentSafetySimulator,
+                    content_safety_settings,
+                )
 
-            # About the real service's pace for a short message.
-            checker = stack.enter_context(ContentSafetySimulator(args.host, latency_ms=100.0))
-            os.environ.update(content_safety_settings(checker, SIM_KEY))
-            notes.append(
-                f"simulated Content Safety (control: {checker.endpoint}/_sim/content-safety)"
-            )
+                # About the real service's pace for a short message.
+                checker = stack.enter_context(ContentSafetySimulator(args.host, latency_ms=100.0))
+                os.environ.update(content_safety_settings(checker, SIM_KEY))
+                notes.append(
+                    f"simulated Content Safety (control: {checker.endpoint}/_sim/content-safety)"
+                )
         if not os.environ.get("TEAMS_WEBHOOK_URL") and not os.environ.get("SMTP_HOST"):
             from simulators.receivers import (  # noqa: PLC0415 - dev only
                 SmtpReceiver,
