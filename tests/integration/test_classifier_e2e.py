@@ -23,6 +23,10 @@ pytestmark = pytest.mark.integration
 INDIRECT = "lately everything feels grey and far away, like a quiet fog (ref qv7)"
 ORDINARY = "What are the symptoms of ovarian cancer?"
 CONVERSATION = "conv-classifier-51c2"
+# Times no healthy loopback answer can miss on a busy machine: these tests are about the
+# classifier, and an answer must come from tier 1 whenever the check leaves it alone.
+TIER_TIMEOUT_S = 5.0
+BUDGET_S = 20.0
 
 
 @pytest.fixture
@@ -44,13 +48,13 @@ def start_with_classifier(
     if classifier_config:
         directory = tmp_path / "classifier-config"
         directory.mkdir()
-        write_config(directory, tier_timeout_s=0.6, budget_s=4.0, open_s=30.0)
+        write_config(directory, tier_timeout_s=TIER_TIMEOUT_S, budget_s=BUDGET_S, open_s=30.0)
         safety = directory / "safety-config.json"
         data = json.loads(safety.read_text())
         data["classifier"].update(classifier_config)
         safety.write_text(json.dumps(data))
         extra["ASKEVE_CONFIG_DIR"] = str(directory)
-    return start_gateway(extra=extra)
+    return start_gateway(tier_timeout_s=TIER_TIMEOUT_S, budget_s=BUDGET_S, extra=extra)
 
 
 def clinical_titles(gateway: Gateway) -> list[str]:
@@ -185,12 +189,12 @@ def test_late_flag_escalates_marked_late_and_owes_the_next_reply(
 ) -> None:
     """A flag after the answer escalates (marked late); the conversation's next reply is the
     crisis reply, from the classifier."""
-    gateway = start_with_classifier(start_gateway, classifier, tmp_path)
-    classifier.set_latency_ms(1500)  # the answer (instant) and its 150 ms grace go first
+    gateway = start_with_classifier(start_gateway, classifier, tmp_path, timeout_s=30.0)
+    classifier.set_latency_ms(3000)  # the answer (instant) and its 150 ms grace go first
     classifier.rate("qv7", SelfHarm=4)
     first = gateway.chat(INDIRECT, CONVERSATION)["failover"]
     assert (first["crisis"], first["tier"]) == (False, 1)
-    assert wait_for(lambda: bool(clinical_titles(gateway)))
+    assert wait_for(lambda: bool(clinical_titles(gateway)), timeout_s=30.0)
     assert "flagged late" in clinical_titles(gateway)[0]
     second = gateway.chat(ORDINARY, CONVERSATION)["failover"]
     assert (second["crisis"], second["crisis_source"], second["crisis_category"]) == (
