@@ -38,6 +38,20 @@ TIER_TIMEOUT_S = 1.0
 NEVER_TRIP = {"failure_threshold": 1_000_000, "ratio_min_calls": 1_000_000}
 
 
+# The measurements, in the order they run.
+STEPS: tuple[Callable[[Bench], Awaitable[list[Figure]]], ...] = (
+    figures.added_latency,
+    figures.cpu_per_request,
+    figures.failover_latency,
+    figures.first_token_limit,
+    classifier.classifier_cost,
+    figures.breaker_skip,
+    figures.crisis_under_load,
+    figures.throughput,
+    figures.import_time,
+)
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
@@ -206,17 +220,7 @@ async def run(sizes: Sizes, profile: bool, out: Path) -> int:
             for host in hosts:
                 await bench.warm(host)
             results: list[Figure] = []
-            for step in (
-                figures.added_latency,
-                figures.cpu_per_request,
-                figures.failover_latency,
-                figures.first_token_limit,
-                classifier.classifier_cost,
-                figures.breaker_skip,
-                figures.crisis_under_load,
-                figures.throughput,
-                figures.import_time,
-            ):
+            for step in STEPS:
                 print(f"measuring: {step.__name__} ...", flush=True)
                 results += await step(bench)
             missed = {f.id for f in results if f.met is False}

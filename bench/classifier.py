@@ -101,13 +101,13 @@ async def classifier_cost(bench: Bench) -> list[Figure]:
         await _control(bench, control, fault=None)
         await bench.reset_sims()
     return [
-        _row("B12", f"ordinary answer, check on, answering in {CHECK_MS} ms", ordinary, None),
-        _row("B12h", "ordinary answer, check hung", hung, GRACE_MS + MARGIN_MS),
-        _row("B12f", "ordinary answer, check failing (500)", failing, GRACE_MS + MARGIN_MS),
+        b12_row("B12", f"ordinary answer, check on, answering in {CHECK_MS} ms", ordinary, None),
+        b12_row("B12h", "ordinary answer, check hung", hung, GRACE_MS + MARGIN_MS),
+        b12_row("B12f", "ordinary answer, check failing (500)", failing, GRACE_MS + MARGIN_MS),
     ]
 
 
-def _row(
+def b12_row(
     figure_id: str,
     measure: str,
     pairs: tuple[list[float], list[float], list[dict[str, Any]], int],
