@@ -172,7 +172,10 @@ class SecondOpinion:
                     )
                 except Exception:
                     log.exception("owed crisis reply not recorded")
-            await escalate(flag)
+            try:
+                await escalate(flag)
+            except Exception:
+                log.critical("late crisis escalation could not start", exc_info=True)
 
         detach(late())
 
