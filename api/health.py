@@ -31,6 +31,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         crisis_detection=detection_state(runtime.detector),
         safety_files=loaded_safety_hashes(runtime.settings.config_dir or None),
         unreached_audiences=runtime.escalator.missing_audiences(),
+        content_safety=runtime.gateway.second_opinion_state(),
     )
     return to_response(reply)
 

@@ -1,4 +1,5 @@
-"""``make bench``: every figure of issues 9 and 18 (B1a-B10, B13), measured in one run.
+"""``make bench``: every figure of issues 9 and 18 (B1a-B10, B13) and B12 (the content-safety
+check), measured in one run.
 
     python -m bench [--quick] [--no-profile] [--out bench/results]
 
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import figures, loadgen
+from bench import classifier, figures, loadgen
 from bench.figures import Bench, Sizes
 from bench.profiling import Profile, profile_lines, profile_while
 from bench.stack import REPO, Host, ProbeOptions, Stack, stack
@@ -35,6 +36,20 @@ TIER_TIMEOUT_S = 1.0
 # Nothing in the benchmark should trip a breaker by itself: B2 and B3 need tier 1 to be tried
 # on every request, and B4/B5 open breakers explicitly through the operator routes.
 NEVER_TRIP = {"failure_threshold": 1_000_000, "ratio_min_calls": 1_000_000}
+
+
+# The measurements, in the order they run.
+STEPS: tuple[Callable[[Bench], Awaitable[list[Figure]]], ...] = (
+    figures.added_latency,
+    figures.cpu_per_request,
+    figures.failover_latency,
+    figures.first_token_limit,
+    classifier.classifier_cost,
+    figures.breaker_skip,
+    figures.crisis_under_load,
+    figures.throughput,
+    figures.import_time,
+)
 
 
 def machine() -> dict[str, Any]:
@@ -205,16 +220,7 @@ async def run(sizes: Sizes, profile: bool, out: Path) -> int:
             for host in hosts:
                 await bench.warm(host)
             results: list[Figure] = []
-            for step in (
-                figures.added_latency,
-                figures.cpu_per_request,
-                figures.failover_latency,
-                figures.first_token_limit,
-                figures.breaker_skip,
-                figures.crisis_under_load,
-                figures.throughput,
-                figures.import_time,
-            ):
+            for step in STEPS:
                 print(f"measuring: {step.__name__} ...", flush=True)
                 results += await step(bench)
             missed = {f.id for f in results if f.met is False}

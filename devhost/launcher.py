@@ -82,6 +82,18 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             sims = stack.enter_context(SimulatedProviders(args.host, pacing=REALISTIC))
             os.environ.update(app_settings(sims.urls, SIM_KEY))
             notes.append(f"simulated providers (fault control: {sims.control_url}/_sim/stats)")
+            if not os.environ.get("CONTENT_SAFETY_ENDPOINT"):
+                from simulators.content_safety import (  # noqa: PLC0415 - dev only
+                    ContentSafetySimulator,
+                    content_safety_settings,
+                )
+
+                # About the real service's pace for a short message.
+                checker = stack.enter_context(ContentSafetySimulator(args.host, latency_ms=100.0))
+                os.environ.update(content_safety_settings(checker, SIM_KEY))
+                notes.append(
+                    f"simulated Content Safety (control: {checker.endpoint}/_sim/content-safety)"
+                )
         if not os.environ.get("TEAMS_WEBHOOK_URL") and not os.environ.get("SMTP_HOST"):
             from simulators.receivers import (  # noqa: PLC0415 - dev only
                 SmtpReceiver,
@@ -135,7 +147,10 @@ async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
         from shared.bootstrap import get_runtime  # noqa: PLC0415
         from shared.providers.registry import close_providers  # noqa: PLC0415
 
-        await close_providers(get_runtime().providers)
+        runtime = get_runtime()
+        await close_providers(runtime.providers)
+        if runtime.gateway.second_opinion is not None:
+            await runtime.gateway.second_opinion.close()
         await host.stop()
 
 

@@ -27,11 +27,19 @@ from shared.escalation import (
     EscalationStore,
     Escalator,
     FallbackEscalationStore,
+    FallbackPendingCrisis,
+    PendingCrisisStore,
     ack_links_from,
     load_escalation_config,
 )
 from shared.events import EventBus
-from shared.failover import ChatGateway, RateLimiter, RequestLimits, residency_policy
+from shared.failover import (
+    ChatGateway,
+    RateLimiter,
+    RequestLimits,
+    SecondOpinion,
+    residency_policy,
+)
 from shared.observability import AuditStore, build_observability, trace_carrier
 from shared.operations import Readiness, health_store_for
 from shared.platform import (
@@ -44,7 +52,14 @@ from shared.platform import (
 )
 from shared.providers import Provider, build_providers, preload_providers
 from shared.runtime import Runtime
-from shared.safety import Pseudonymizer, load_detector
+from shared.safety import (
+    ContentSafety,
+    ContentSafetySettings,
+    Pseudonymizer,
+    build_content_safety,
+    load_classifier_config,
+    load_detector,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +72,8 @@ def assemble(
     breaker_store: BreakerStore | None = None,
     breaker_clock: Callable[[], float] = time.time,
     escalation_store: EscalationStore | None = None,
+    pending_crisis: PendingCrisisStore | None = None,
+    content_safety: ContentSafety | None = None,
     audit_store: Callable[[], AuditStore] | None = None,
     tracer_provider: Any = None,
     meter_provider: Any = None,
@@ -65,8 +82,11 @@ def assemble(
     """Build every service once, each given only what it uses. Opens no connection."""
     events = EventBus()
     residency = residency_policy(config.failover, settings.data_residency)
+    breaker_store = breaker_store or TableBreakerStore(
+        table_client(settings, settings.breaker_table)
+    )
     breakers = BreakerService.for_config(
-        breaker_store or TableBreakerStore(table_client(settings, settings.breaker_table)),
+        breaker_store,
         config.failover,
         clock=breaker_clock,
         events=events,
@@ -90,6 +110,15 @@ def assemble(
 
     detector = functools.partial(load_detector, _crisis_patterns(settings))
     outcomes = OutcomeWriter()
+    second_opinion = _second_opinion(
+        settings,
+        breaker_store,
+        outcomes,
+        pending=pending_crisis or FallbackPendingCrisis.for_settings(settings),
+        classifier=content_safety,
+        clock=breaker_clock,
+        events=events,
+    )
     gateway = ChatGateway(
         config=config,
         breakers=breakers,
@@ -102,6 +131,7 @@ def assemble(
         rate_limiter=RateLimiter(config.failover.rate_limits, time.monotonic),
         is_configured=is_configured,
         blocked=residency,
+        second_opinion=second_opinion,
         simulated=settings.simulated_providers,
         poll_interval_s=settings.status_poll_interval_s,
         limits=RequestLimits(max_body_bytes=settings.max_body_bytes),
@@ -162,6 +192,40 @@ def _configuration_warnings(escalator: Escalator) -> list[str]:
     )
     log.critical("%s", warning)
     return [warning]
+
+
+def _second_opinion(
+    settings: Settings,
+    breaker_store: BreakerStore,
+    outcomes: OutcomeWriter,
+    *,
+    pending: PendingCrisisStore,
+    classifier: ContentSafety | None,
+    clock: Callable[[], float],
+    events: EventBus,
+) -> SecondOpinion:
+    """The content-safety check: on when configured (or given a classifier), with its own
+    breaker row (``content_safety``) in the shared breakers table."""
+    config = load_classifier_config(settings.config_dir or None)
+    access = ContentSafetySettings.from_settings(settings)
+    if classifier is None:
+        classifier = build_content_safety(access, config)
+    breakers = BreakerService(
+        breaker_store,
+        settings_for=lambda _name: config.breaker,
+        lease_s_for=lambda _name: config.timeout_s + config.breaker.probe_lease_margin_s,
+        clock=clock,
+        events=events,
+    )
+    return SecondOpinion(
+        classifier=classifier,
+        config=config,
+        breakers=breakers,
+        outcomes=outcomes,
+        pending=pending,
+        off_reason=None if classifier is not None else access.off_reason,
+        auth=access.auth,
+    )
 
 
 def _crisis_patterns(settings: Settings) -> Path | None:

@@ -14,6 +14,11 @@ from shared.escalation.acklinks import (
 )
 from shared.escalation.alerts import Alert, AlertQueue, SentAlert
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
+from shared.escalation.pending import (
+    FallbackPendingCrisis,
+    MemoryPendingCrisis,
+    PendingCrisisStore,
+)
 from shared.escalation.service import ACK_EVENT, Escalator
 from shared.escalation.store import EscalationStore, FallbackEscalationStore
 
@@ -32,6 +37,9 @@ __all__ = [
     "EscalationStore",
     "Escalator",
     "FallbackEscalationStore",
+    "FallbackPendingCrisis",
+    "MemoryPendingCrisis",
+    "PendingCrisisStore",
     "RetryConfig",
     "SentAlert",
     "ack_links_from",

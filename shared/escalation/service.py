@@ -113,8 +113,13 @@ class Escalator:
         signals: tuple[str, ...],
         conversation_key: str | None,
         latest_message: str,
+        late: bool = False,
     ) -> EscalationOutcome:
-        """Start the clinical escalation for a crisis message, unless one is already running."""
+        """Start the clinical escalation for a crisis message, unless one is already running.
+
+        ``late``: the message was flagged after its ordinary answer had gone out (the
+        classifier's late flag); the title says so, so the nurse knows the person has not yet
+        seen the crisis signposting."""
         reference = self.pseudonyms.reference(conversation_key)
         if reference is not None and not await self._claim(f"{reference}:{category}"):
             return EscalationOutcome(escalated=True, deduplicated=True)
@@ -125,7 +130,10 @@ class Escalator:
             id=f"esc-{uuid.uuid4().hex}",
             audience="clinical",
             kind="crisis",
-            title=f"Ask Eve crisis message: {category.replace('_', ' ')}",
+            title=(
+                f"Ask Eve crisis message{' (flagged late, after an answer)' if late else ''}: "
+                f"{category.replace('_', ' ')}"
+            ),
             created_at=now_iso(),
             category=category,
             signals=signals,

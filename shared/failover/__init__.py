@@ -13,6 +13,7 @@ from shared.failover.plan import (
 )
 from shared.failover.ratelimit import RateLimiter
 from shared.failover.requests import RequestLimits
+from shared.failover.second_opinion import SecondOpinion
 
 __all__ = [
     "EMERGENCY",
@@ -21,6 +22,7 @@ __all__ = [
     "FailoverResult",
     "RateLimiter",
     "RequestLimits",
+    "SecondOpinion",
     "emergency_result",
     "residency_policy",
 ]

@@ -25,12 +25,13 @@ from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan
 from shared.failover.ratelimit import RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
 from shared.failover.responses import ChatAnswer, completion_body, preapproved
+from shared.failover.second_opinion import SecondOpinion, detach
 from shared.models import ChatRequest, Outcome
 from shared.platform import CHAT_ORCHESTRATION, ApiError, AppConfig, HttpReply, Orchestrations
 from shared.safety import BUILT_IN_DETECTOR, Pseudonymizer
 
 if TYPE_CHECKING:
-    from shared.safety import CrisisDetector, CrisisMatch
+    from shared.safety import ClassifierFlag, CrisisDetector, CrisisMatch
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,9 @@ POLL_CEILING_S = 0.1
 # timer (``orchestrators/retention.py``).
 STOP_POLLS = 300
 BUDGET_REASON = "budget exhausted; answered from the emergency tier"
+CRISIS_REASON = "answered with the crisis reply"
 _T = TypeVar("_T")
 _DETACHED: set[asyncio.Task[Any]] = set()
-
-
-def _detach(work: Coroutine[Any, Any, None]) -> None:
-    """Run ``work`` in the background, holding a reference until it ends."""
-    task = asyncio.ensure_future(work)
-    _DETACHED.add(task)
-    task.add_done_callback(_DETACHED.discard)
 
 
 async def _bounded(work: Coroutine[Any, Any, _T], wait_s: float) -> _T | None:
@@ -74,6 +69,11 @@ async def _bounded(work: Coroutine[Any, Any, _T], wait_s: float) -> _T | None:
     _DETACHED.add(task)
     task.add_done_callback(_DETACHED.discard)
     return None
+
+
+def _latest(request: ChatRequest) -> str:
+    """The latest user message (parsing guarantees there is one)."""
+    return next(m.content for m in reversed(request.messages) if m.role == "user")
 
 
 def _now() -> datetime:
@@ -114,6 +114,8 @@ class ChatGateway:
     rate_limiter: RateLimiter
     is_configured: Callable[[str], bool]
     blocked: Callable[[str], Outcome | None]
+    # The classifier's check beside the orchestration (shared/failover/second_opinion.py).
+    second_opinion: SecondOpinion | None = None
     simulated: bool = False
     poll_interval_s: float = 0.1
     limits: RequestLimits = field(default_factory=RequestLimits)
@@ -126,6 +128,12 @@ class ChatGateway:
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+    def second_opinion_state(self) -> dict[str, Any]:
+        """The content-safety layer's state, for ``/api/health``."""
+        if self.second_opinion is None:
+            return {"enabled": False, "reason": "not built"}
+        return self.second_opinion.describe()
 
     async def handle(
         self,
@@ -170,6 +178,28 @@ class ChatGateway:
             return await self._crisis(
                 request, match.category, match.signals, orchestrations, context
             )
+        opinion = self.second_opinion
+        check = (
+            None if opinion is None else opinion.start(_latest(request), context.conversation_ref)
+        )
+        reply, flag_used = await self._ordinary(request, orchestrations, context, check, headers)
+        if opinion is not None and not flag_used:  # a check still running may flag late
+            opinion.follow(
+                check,
+                context.conversation_ref,
+                lambda flag: self._escalate_late(request, flag, orchestrations),
+            )
+        return reply
+
+    async def _ordinary(
+        self,
+        request: ChatRequest,
+        orchestrations: Orchestrations,
+        context: _Context,
+        check: asyncio.Task[ClassifierFlag | None] | None,
+        headers: Mapping[str, str],
+    ) -> tuple[HttpReply, bool]:
+        """The answer to an ordinary message, and whether the classifier's flag replaced it."""
         verdict = self.rate_limiter.check(
             conversation=context.conversation_ref,
             client_ip=client_ip(headers, self.front_door_id),
@@ -184,20 +214,34 @@ class ChatGateway:
                     type="rate_limit_error",
                     retry_after_s=verdict.retry_after_s,
                 )
-            )
+            ), False
 
         plan = build_plan(
             self.config.failover,
             request,
-            received_at,
+            context.received_at,
             is_configured=self.is_configured,
             blocked=self.blocked,
         )
         plan = await self._admit(plan)
-        result = await self._run(plan, orchestrations, started)
+        run = asyncio.ensure_future(self._run(plan, orchestrations, context.started))
+        if self.second_opinion is not None:
+            flag = await self.second_opinion.race(check, run)
+            if flag is not None:  # the crisis reply replaces the answer, ready or not
+                run.cancel()  # _run terminates and purges its orchestration
+                crisis = await self._crisis(
+                    request,
+                    flag.crisis_category,
+                    flag.signals,
+                    orchestrations,
+                    context,
+                    source="classifier",
+                )
+                return crisis, True
+        result = await run
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
-        return self._reply(result, plan, context)
+        return self._reply(result, plan, context), False
 
     def _detect(self, request: ChatRequest) -> CrisisMatch | None:
         try:
@@ -227,16 +271,17 @@ class ChatGateway:
         signals: tuple[str, ...],
         orchestrations: Orchestrations,
         context: _Context,
+        *,
+        source: str = "patterns",
     ) -> HttpReply:
         """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
-        latest = next(m.content for m in reversed(request.messages) if m.role == "user")
         outcome = await _bounded(
             self.escalator.crisis(
                 orchestrations,
                 category=category,
                 signals=signals,
                 conversation_key=request.conversation_key,
-                latest_message=latest,
+                latest_message=_latest(request),
             ),
             ESCALATION_START_WAIT_S,
         )
@@ -246,10 +291,24 @@ class ChatGateway:
             provider=EMERGENCY,
             crisis=True,
             crisis_category=category,
+            crisis_source=source,
             escalated=outcome is not None and outcome.escalated,
             simulated=self.simulated,
         )
         return self._body(answer, context)
+
+    async def _escalate_late(
+        self, request: ChatRequest, flag: ClassifierFlag, orchestrations: Orchestrations
+    ) -> None:
+        """The escalation for a message the classifier flagged after its answer went out."""
+        await self.escalator.crisis(
+            orchestrations,
+            category=flag.crisis_category,
+            signals=flag.signals,
+            conversation_key=request.conversation_key,
+            latest_message=_latest(request),
+            late=True,
+        )
 
     async def _alert_all_tiers_failed(
         self, result: FailoverResult, orchestrations: Orchestrations
@@ -289,14 +348,29 @@ class ChatGateway:
     async def _run(
         self, plan: ChatPlan, orchestrations: Orchestrations, started: float
     ) -> FailoverResult:
-        budget_end = started + self.config.failover.budget_s
+        # The id is chosen here, so a request cancelled while the start is in flight (the
+        # classifier's crisis reply won) still knows which instance to terminate.
+        instance_id = uuid.uuid4().hex
         try:
             # The trace context rides in the input, so the provider activities join this trace.
             payload = {**plan.to_json(), "trace": self.trace_context()}
-            instance_id = await orchestrations.start(CHAT_ORCHESTRATION, payload)
+            instance_id = await orchestrations.start(CHAT_ORCHESTRATION, payload, instance_id)
+        except asyncio.CancelledError:
+            detach(self._dispose(orchestrations, instance_id, stop=CRISIS_REASON))
+            raise
         except Exception:
             log.exception("chat orchestration could not start; answering from the emergency tier")
             return emergency_result(plan)
+        try:
+            return await self._poll(plan, orchestrations, started, instance_id)
+        except asyncio.CancelledError:
+            detach(self._dispose(orchestrations, instance_id, stop=CRISIS_REASON))
+            raise
+
+    async def _poll(
+        self, plan: ChatPlan, orchestrations: Orchestrations, started: float, instance_id: str
+    ) -> FailoverResult:
+        budget_end = started + self.config.failover.budget_s
         base = self.poll_interval_s
         ceiling = max(base, POLL_CEILING_S)
         while True:
@@ -304,7 +378,7 @@ class ChatGateway:
             remaining = budget_end - now
             if remaining <= 0:
                 log.error("chat orchestration exceeded the budget; answering from emergency tier")
-                _detach(self._dispose(orchestrations, instance_id, stop=True))
+                detach(self._dispose(orchestrations, instance_id, stop=BUDGET_REASON))
                 return emergency_result(plan)
             interval = min(ceiling, max(base, (now - started) * POLL_BACKOFF))
             await self.sleep(min(interval, remaining))
@@ -315,7 +389,7 @@ class ChatGateway:
                 continue
             if state in ("completed", "failed"):
                 # The conversation is in the instance's input and history: gone once answered.
-                _detach(self._dispose(orchestrations, instance_id, stop=False))
+                detach(self._dispose(orchestrations, instance_id, stop=None))
             if state == "completed":
                 try:
                     return FailoverResult.from_json(output)
@@ -327,12 +401,13 @@ class ChatGateway:
                 return emergency_result(plan)
 
     async def _dispose(
-        self, orchestrations: Orchestrations, instance_id: str, *, stop: bool
+        self, orchestrations: Orchestrations, instance_id: str, *, stop: str | None
     ) -> None:
-        """Purge a chat instance; with ``stop``, terminate it first and wait until it has."""
+        """Purge a chat instance; with ``stop`` (the reason), terminate it first and wait
+        until it has stopped."""
         try:
-            if stop:
-                await orchestrations.terminate(instance_id, BUDGET_REASON)
+            if stop is not None:
+                await orchestrations.terminate(instance_id, stop)
                 for _ in range(STOP_POLLS):
                     state, _ = await orchestrations.poll(instance_id)
                     if state != "running":

@@ -22,6 +22,8 @@ class ChatAnswer:
     attempts: tuple[Attempt, ...] = ()
     crisis: bool = False
     crisis_category: str | None = None
+    # What found the crisis: "patterns" (the detector) or "classifier" (content safety).
+    crisis_source: str | None = None
     escalated: bool = False
     simulated: bool = False
     preferred_tier: int = 1
@@ -74,6 +76,7 @@ def completion_body(answer: ChatAnswer, *, completion_id: str, created: int) -> 
             "attempts": [a.to_json() for a in answer.attempts],
             "crisis": answer.crisis,
             "crisis_category": answer.crisis_category,
+            "crisis_source": answer.crisis_source,
             "escalated": answer.escalated,
             "degraded": answer.degraded,
             "simulated": answer.simulated,

@@ -457,6 +457,7 @@ async def health_report(
     crisis_detection: str = "ok",
     safety_files: Mapping[str, str] | None = None,
     unreached_audiences: Sequence[str] = (),
+    content_safety: Mapping[str, Any] | None = None,
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks.
     ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load)."""
@@ -491,4 +492,6 @@ async def health_report(
         safety_files=safety_files,
         unreached_audiences=unreached_audiences,
     )
+    if content_safety is not None:  # the classifier layer: on, or off and why
+        body["content_safety"] = dict(content_safety)
     return HttpReply(200, body, {"Cache-Control": "no-store"})

@@ -1,22 +1,43 @@
-"""Crisis detection, text normalisation, the output guard, redaction and pseudonyms.
+"""Crisis detection (patterns; the content-safety classifier's port and adapter), text
+normalisation, the output guard, redaction and pseudonyms.
 
 What other rooms may use is exported here; the modules behind it are this room's own.
 """
 
 from shared.safety.builtin import BUILT_IN_DETECTOR, BUILT_IN_SIGNAL, detection_state
+from shared.safety.classifier import (
+    BREAKER_NAME,
+    ClassifierConfig,
+    ClassifierError,
+    ClassifierFlag,
+    ContentSafety,
+    ContentSafetySettings,
+    build_content_safety,
+    crisis_flag,
+    load_classifier_config,
+)
 from shared.safety.crisis import CrisisDetector, CrisisMatch, load_detector
 from shared.safety.output_guard import guard_answer
 from shared.safety.pseudonym import Pseudonymizer
 from shared.safety.redact import excerpt
 
 __all__ = [
+    "BREAKER_NAME",
     "BUILT_IN_DETECTOR",
     "BUILT_IN_SIGNAL",
+    "ClassifierConfig",
+    "ClassifierError",
+    "ClassifierFlag",
+    "ContentSafety",
+    "ContentSafetySettings",
     "CrisisDetector",
     "CrisisMatch",
     "Pseudonymizer",
+    "build_content_safety",
+    "crisis_flag",
     "detection_state",
     "excerpt",
     "guard_answer",
+    "load_classifier_config",
     "load_detector",
 ]

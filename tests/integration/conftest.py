@@ -20,6 +20,7 @@ from shared.bootstrap import configure_runtime
 from shared.platform.config import DEFAULT_CONFIG_DIR
 from shared.providers.registry import close_providers, preload_providers
 from shared.runtime import Runtime
+from simulators.content_safety import ContentSafetySimulator
 from simulators.harness import SimulatedProviders, app_settings
 from simulators.receivers import SmtpReceiver, WebhookReceiver, receiver_settings
 from tests.support.clocks import ManualClock
@@ -47,6 +48,14 @@ HOST_SETTINGS = {
 def sims() -> Iterator[SimulatedProviders]:
     with SimulatedProviders() as providers:
         yield providers
+
+
+@pytest.fixture(scope="session")
+def content_safety() -> Iterator[ContentSafetySimulator]:
+    """The simulated Content Safety endpoint; a test turns the classifier on by passing
+    ``content_safety_settings(content_safety, SIM_KEY)`` to ``start_gateway(extra=...)``."""
+    with ContentSafetySimulator() as simulator:
+        yield simulator
 
 
 @pytest.fixture(scope="session")
@@ -226,4 +235,6 @@ def start_gateway(
     for context, host, runtime in reversed(stack):
         # SDK clients belong to the host's event loop: close them there, before it stops.
         host.call(close_providers(runtime.providers))
+        if runtime.gateway.second_opinion is not None:
+            host.call(runtime.gateway.second_opinion.close())
         context.__exit__(None, None, None)

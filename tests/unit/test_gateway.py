@@ -114,6 +114,7 @@ async def test_completed_orchestration_becomes_a_chat_completion() -> None:
         "attempts": [{"provider": "openai", "outcome": "ok", "ms": 12.0}],
         "crisis": False,
         "crisis_category": None,
+        "crisis_source": None,
         "escalated": False,
         "degraded": False,
         "simulated": True,
