@@ -6,8 +6,8 @@ import asyncio
 import json
 import os
 import threading
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import azure.durable_functions as df
