@@ -13,7 +13,6 @@ operator's ``POST /admin/functions/{name}`` to the process that owns the functio
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import signal
@@ -21,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -140,6 +139,15 @@ class HostProcesses:
         self.stop()
 
 
+@dataclass(frozen=True)
+class _Launch:
+    """How every process of one host is started."""
+
+    command: tuple[str, ...]
+    stderr: int | None
+    output: Output | None
+
+
 def plan_groups(app_spec: str) -> list[str]:
     """The app's Flex Consumption groups, Durable first (imports the app in this process)."""
     functions = loader.registered_functions(loader.load_app(app_spec))
@@ -155,18 +163,27 @@ def start_host(
     port: int = 0,
     output: Output | None = None,
     groups: list[str] | None = None,
+    command: Sequence[str] | None = None,
+    quiet: bool = False,
 ) -> HostProcesses:
     """Start the dev host as OS processes in ``topology`` and wait until each one listens.
 
     ``env`` is every process's environment (settings, ``PYTHONPATH``); the keys are taken
     from it or generated once, so every process has the same. ``output`` receives each line
-    a process prints (default: dropped). ``groups`` overrides the groups read from the app.
+    a process prints (default: dropped); ``quiet`` drops their logs (stderr) too. ``groups``
+    overrides the groups read from the app. ``command`` replaces ``python -m devhost`` as
+    what each process runs (it must take the dev host's arguments after it).
     """
     keys = {
         name: env.get(name, "") or secrets.token_urlsafe(32)
         for name in (FUNCTION_KEY_SETTING, ADMIN_KEY_SETTING, SYSTEM_KEY_SETTING)
     }
     child_env = {**env, **keys, TOPOLOGY_SETTING: topology.value, "PYTHONUNBUFFERED": "1"}
+    launch = _Launch(
+        tuple(command or (sys.executable, "-m", "devhost")),
+        subprocess.DEVNULL if quiet else None,
+        output,
+    )
     app = [f"--app={app_spec}"]
     running = HostProcesses(topology, host, keys)
     public_port = port or azurite.free_port()
@@ -179,7 +196,7 @@ def start_host(
                 host=host,
                 port=public_port,
                 env=child_env,
-                output=output,
+                launch=launch,
             )
         else:
             _start_flex(
@@ -189,23 +206,13 @@ def start_host(
                 host=host,
                 public_port=public_port,
                 env=child_env,
-                output=output,
+                launch=launch,
             )
         _wait_ready(running)
     except BaseException:
         running.stop()
         raise
     return running
-
-
-@contextlib.contextmanager
-def running_host(topology: Topology, **options: object) -> Iterator[HostProcesses]:
-    """:func:`start_host` as a context manager that stops every process on exit."""
-    running = start_host(topology, **options)  # type: ignore[arg-type]
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def _start_flex(
@@ -216,7 +223,7 @@ def _start_flex(
     host: str,
     public_port: int,
     env: Mapping[str, str],
-    output: Output | None,
+    launch: _Launch,
 ) -> None:
     if HTTP_GROUP not in groups:
         groups = [*groups, HTTP_GROUP]  # the public port and the admin route live there
@@ -234,7 +241,7 @@ def _start_flex(
             args.append(f"--rpc-port={rpc_port}")
         bind = host if group == HTTP_GROUP else "127.0.0.1"
         _spawn(
-            running, label=group, args=args, host=bind, port=ports[group], env=env, output=output
+            running, label=group, args=args, host=bind, port=ports[group], env=env, launch=launch
         )
 
 
@@ -246,9 +253,9 @@ def _spawn(
     host: str,
     port: int,
     env: Mapping[str, str],
-    output: Output | None,
+    launch: _Launch,
 ) -> None:
-    command = [sys.executable, "-m", "devhost", "--host", host, "--port", str(port), *args]
+    command = [*launch.command, "--host", host, "--port", str(port), *args]
     process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
         command,
         cwd=REPO_ROOT,
@@ -257,13 +264,14 @@ def _spawn(
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         },
         stdout=subprocess.PIPE,
+        stderr=launch.stderr,
         stdin=subprocess.DEVNULL,
         text=True,
     )
     started = HostProcess(label, process, port)
     running.processes[label] = started
     threading.Thread(
-        target=_read_lines, args=(started, output), name=f"devhost-{label}", daemon=True
+        target=_read_lines, args=(started, launch.output), name=f"devhost-{label}", daemon=True
     ).start()
 
 
