@@ -259,10 +259,7 @@ def _spawn(
     process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
         command,
         cwd=REPO_ROOT,
-        env={
-            **env,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
-        },
+        env=_with_repo_on_path(env),
         stdout=subprocess.PIPE,
         stderr=launch.stderr,
         stdin=subprocess.DEVNULL,
@@ -301,3 +298,10 @@ def _wait_ready(running: HostProcesses) -> None:
 def _public_name(host: str) -> str:
     # A wildcard bind address is reached on loopback; nothing binds to it here.
     return "127.0.0.1" if host in _WILDCARD_HOSTS else host
+
+
+def _with_repo_on_path(env: Mapping[str, str]) -> dict[str, str]:
+    # The process environment's module search path, not an app setting.
+    child = dict(env)
+    child["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), child.get("PYTHONPATH")]))
+    return child
