@@ -151,9 +151,13 @@ class DevHost:
             max_workers=_thread_count(self._settings), thread_name_prefix="devhost-worker"
         )
         runners: list[web.AppRunner] = []
+        # Only a process of the Flex topology forwards calls to the others.
+        forwarder = None if self.placement.served is None else aiohttp.ClientSession()
         try:
-            self._running = await self._serve(main_socket, rpc_socket, executor, runners)
+            self._running = await self._serve(main_socket, rpc_socket, executor, runners, forwarder)
         except BaseException:
+            if forwarder is not None:
+                await forwarder.close()
             for runner in reversed(runners):
                 await runner.cleanup()
             main_socket.close()
@@ -178,6 +182,7 @@ class DevHost:
         rpc_socket: socket.socket | None,
         executor: ThreadPoolExecutor,
         runners: list[web.AppRunner],
+        forwarder: aiohttp.ClientSession | None,
     ) -> _Running:
         port = int(main_socket.getsockname()[1])
         placement = self.placement
@@ -196,7 +201,6 @@ class DevHost:
                 task_hub=self._task_hub,
             )
         client_binding = urls.client_binding()
-        forwarder = None if placement.served is None else aiohttp.ClientSession()
         engine: DurableEngine | None = None
         if rpc_socket is not None:
             engine = DurableEngine(
@@ -232,17 +236,17 @@ class DevHost:
             return await _forward(forwarder, request, placement.peers[DURABLE_GROUP])
 
         main_app = web.Application(client_max_size=_MAX_BODY_BYTES)
-        if engine is not None:
-            api = DurableApi(engine, urls, self._clock)
+        api = None if engine is None else DurableApi(engine, urls, self._clock)
+        if api is not None:
             main_app.add_routes(api.routes(WEBHOOK_PATH, guard=self._system_guard))
         else:
             main_app.router.add_route("*", WEBHOOK_PATH + "{tail:(/[\\s\\S]*)?}", to_durable)
         main_app.router.add_route("*", "/admin/functions/{name}", admin_invoke)
         main_app.router.add_route("*", "/{tail:[\\s\\S]*}", dispatch)  # any path, newlines too
         rpc_runner: web.AppRunner | None = None
-        if engine is not None and rpc_socket is not None:
+        if api is not None and rpc_socket is not None:
             rpc_app = web.Application(client_max_size=_MAX_BODY_BYTES)
-            rpc_app.add_routes(DurableApi(engine, urls, self._clock).routes(RPC_PATH))
+            rpc_app.add_routes(api.routes(RPC_PATH))
             rpc_runner = await self._listen(rpc_app, rpc_socket, runners)
         main_runner = await self._listen(main_app, main_socket, runners)
         return _Running(executor, engine, timers, main_runner, rpc_runner, port, forwarder)
