@@ -24,6 +24,10 @@ pytestmark = pytest.mark.integration
 QUESTION = "What are the early signs of womb cancer?"
 SELF_HARM = "I can't go on anymore, I want to end my life"
 ALERT_WITHIN_S = 10.0
+# A process of the Flex topology builds its runtime on its first call (SDKs, config, tables);
+# on a busy machine that alone can take seconds, so effects are awaited generously.
+SETTLE_S = 60.0
+TRIP_ATTEMPTS = 10
 
 
 @pytest.fixture
@@ -48,11 +52,15 @@ def operations_titles(gateway: HostedGateway) -> list[str]:
 
 
 def trip_tier1(gateway: HostedGateway) -> None:
-    """Chat traffic against a failing tier 1 until its breaker is seen open."""
+    """Chat traffic against a failing tier 1 until its breaker is seen open (three failures
+    trip it; a few more requests are allowed for outcomes still being written)."""
     gateway.sims.set_fault("openai", Fault(kind=FaultKind.STATUS, status=503))
-    for _ in range(3):
-        assert gateway.chat(QUESTION)["failover"]["provider"] == "azure_openai"
-    assert wait_for(lambda: breaker_state(gateway, "openai") == "open")
+    for _ in range(TRIP_ATTEMPTS):
+        reply = gateway.chat(QUESTION)
+        assert reply["failover"]["tier"] > 1, "tier 1 is failing"
+        if wait_for(lambda: breaker_state(gateway, "openai") == "open", timeout_s=0.5):
+            return
+    assert wait_for(lambda: breaker_state(gateway, "openai") == "open", timeout_s=SETTLE_S)
 
 
 def facts(card: dict[str, Any]) -> dict[str, str]:
@@ -87,7 +95,7 @@ def test_chat_traffic_against_a_failing_tier1_opens_its_breaker(gateway: HostedG
         attempts = gateway.chat(QUESTION)["failover"]["attempts"]
         return bool(attempts[0]["outcome"] == "breaker_open")
 
-    assert wait_for(skipped)
+    assert wait_for(skipped, timeout_s=SETTLE_S)
     assert gateway.sims.count("openai") == calls, "an open breaker sends nothing to the provider"
 
 
@@ -118,25 +126,32 @@ def test_operators_force_a_breaker_open_and_closed_for_every_process(
     """An operator's open stops calls to tier 1 and a close restores them."""
     opened = gateway.post("/api/breakers/openai/open", b"", key=ADMIN_KEY)
     assert opened.status_code == 200
-    assert gateway.chat(QUESTION)["failover"]["provider"] == "azure_openai"
+    attempts = gateway.chat(QUESTION)["failover"]["attempts"]
+    assert attempts[0]["outcome"] == "breaker_open"
     assert gateway.sims.count("openai") == 0
     closed = gateway.post("/api/breakers/openai/close", b"", key=ADMIN_KEY)
     assert closed.json()["state"] == "closed"
-    assert wait_for(lambda: gateway.chat(QUESTION)["failover"]["provider"] == "openai")
+    assert wait_for(
+        lambda: gateway.chat(QUESTION)["failover"]["provider"] == "openai", timeout_s=SETTLE_S
+    )
 
 
 def test_a_crisis_escalates_to_teams_and_email(gateway: HostedGateway) -> None:
     """The durable escalation delivers the clinical card and the e-mail."""
     reply = gateway.chat(SELF_HARM, f"conv-{uuid.uuid4().hex}")
     assert reply["failover"]["escalated"]
-    assert wait_for(lambda: any(r.path == "/clinical" for r in gateway.webhook.received))
-    assert wait_for(lambda: bool(gateway.smtp.messages))
+    assert wait_for(
+        lambda: any(r.path == "/clinical" for r in gateway.webhook.received), timeout_s=SETTLE_S
+    )
+    assert wait_for(lambda: bool(gateway.smtp.messages), timeout_s=SETTLE_S)
 
 
 def test_an_acknowledged_escalation_completes_and_reminds_no_one(gateway: HostedGateway) -> None:
     """The nurse's acknowledgement (an event raised through the public port) ends it."""
     gateway.chat(SELF_HARM, f"conv-{uuid.uuid4().hex}")
-    assert wait_for(lambda: any(r.path == "/clinical" for r in gateway.webhook.received))
+    assert wait_for(
+        lambda: any(r.path == "/clinical" for r in gateway.webhook.received), timeout_s=SETTLE_S
+    )
     card = next(r.body for r in gateway.webhook.received if r.path == "/clinical")
     escalation_id = facts(card)["Escalation"]
     ack = gateway.post(f"/api/escalations/{escalation_id}/ack", b"", key=ADMIN_KEY)
@@ -147,7 +162,7 @@ def test_an_acknowledged_escalation_completes_and_reminds_no_one(gateway: Hosted
         mine = [i for i in instances if escalation_id in str(i.get("input"))]
         return bool(mine) and mine[0]["runtimeStatus"] == "Completed"
 
-    assert wait_for(completed)
+    assert wait_for(completed, timeout_s=SETTLE_S)
     assert not [r for r in gateway.webhook.received if r.path == "/supervisor"]
 
 
@@ -166,7 +181,7 @@ def test_every_answered_request_has_its_audit_row(gateway: HostedGateway) -> Non
             return set()
         return {str(r["request_id"]) for r in rows} & set(ids)
 
-    assert wait_for(lambda: audited() == set(ids))
+    assert wait_for(lambda: audited() == set(ids), timeout_s=SETTLE_S)
 
 
 def test_an_operator_runs_a_timer_through_the_public_port(gateway: HostedGateway) -> None:
@@ -183,4 +198,4 @@ def test_an_operator_runs_a_timer_through_the_public_port(gateway: HostedGateway
             return False
         return any(r.metadata["timestamp"].timestamp() >= started - 5 for r in rows)
 
-    assert wait_for(checked)
+    assert wait_for(checked, timeout_s=SETTLE_S)
