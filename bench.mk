@@ -1,7 +1,7 @@
 # Benchmarks and chaos runs (issue 9). Included by the Makefile; uses its PY, VENV and setup.
-#   make bench                 every figure B1a-B10; table and JSON under bench/results/
-#   make drill                 the chaos drill (about 2 minutes); drill/report.md + plot
-#   make soak                  two hosts, one Azurite, 10 minutes of traffic with faults
+#   make bench                 every figure B1a-B11 and B13; table and JSON under bench/results/
+#   make drill                 the chaos drill (about 2 minutes, Flex topology); drill/report.md + plot
+#   make soak                  two Flex hosts, one Azurite, 10 minutes of traffic with faults
 # The shortened drill runs in `make test` (tests/drill, marked integration).
 
 PY_SPY_VERSION ?= 0.4.3

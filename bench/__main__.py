@@ -1,10 +1,11 @@
-"""``make bench``: every figure of issues 9 and 18 (B1a-B10, B13) and B12 (the content-safety
-check), measured in one run.
+"""``make bench``: every figure of issues 9, 14 and 18 (B1a-B11, B13) and B12 (the
+content-safety check), measured in one run.
 
-    python -m bench [--quick] [--no-profile] [--out bench/results]
+    python -m bench [--quick] [--no-profile] [--only B11] [--out bench/results]
 
 Starts Azurite, a counting proxy in front of it, the simulated providers, a loopback alert
-inbox and five dev hosts (each its own process), then measures from this process (the load
+inbox and the dev hosts (each its own process; B11's hosts run the Flex topology, one
+process per function group), then measures from this process (the load
 generator: asyncio + aiohttp; see bench.loadgen). Writes ``bench-<time>.json`` and ``.md``
 (plus ``latest.*``) under the output directory and prints the table. Where a target is
 missed, the host that missed it is profiled with py-spy under the same load and the top
@@ -48,6 +49,7 @@ STEPS: tuple[Callable[[Bench], Awaitable[list[Figure]]], ...] = (
     figures.breaker_skip,
     figures.crisis_under_load,
     figures.throughput,
+    figures.durable_hops,
     figures.import_time,
 )
 
@@ -61,8 +63,11 @@ def machine() -> dict[str, Any]:
     }
 
 
-def start_hosts(running: Stack, inbox: dict[str, str], proxied: str) -> dict[str, Host]:
-    """The hosts, each its own process with its own breaker table, started in parallel."""
+def start_hosts(
+    running: Stack, inbox: dict[str, str], proxied: str, only: set[str] | None = None
+) -> dict[str, Host]:
+    """The hosts, each its own process with its own breaker table, started in parallel
+    (only those named in ``only``, when given)."""
 
     def plain(poll_ms: str, table: str, **extra: str) -> Callable[[], Host]:
         return lambda: running.start_host(
@@ -90,9 +95,30 @@ def start_hosts(running: Stack, inbox: dict[str, str], proxied: str) -> dict[str
             AzureWebJobsStorage=proxied,
         ),
     }
+    for backend, name in figures.HOP_HOSTS.items():  # B11: Flex, hops as in Azure, poll 100 ms
+        specs[name] = hop_host(running, inbox, name, figures.HOP_MS[backend])
+    if only is not None:
+        specs = {name: start for name, start in specs.items() if name in only}
     with ThreadPoolExecutor(len(specs)) as pool:
         futures = {name: pool.submit(start) for name, start in specs.items()}
         return {name: future.result() for name, future in futures.items()}
+
+
+def hop_host(running: Stack, inbox: dict[str, str], name: str, hop_ms: int) -> Callable[[], Host]:
+    """A Flex-topology host whose every Durable hop waits ``hop_ms``, polling as deployed."""
+    return lambda: running.start_flex_host(
+        POLL_MS=str(figures.AZURE_POLL_MS),
+        BREAKER_TABLE_NAME=f"bench{name}",
+        DEVHOST_DURABLE_HOP_MS=str(hop_ms),
+        **inbox,
+    )
+
+
+# Figures that can be measured on their own (--only), and the hosts each needs.
+ONLY: dict[str, tuple[Callable[[Bench], Awaitable[list[Figure]]], set[str]]] = {
+    "B11": (figures.durable_hops, set(figures.HOP_HOSTS.values())),
+    "B12": (classifier.classifier_cost, {"plain"}),
+}
 
 
 async def profiles_for(bench: Bench, missed: set[str]) -> dict[str, Profile]:
@@ -199,15 +225,18 @@ def write_results(out: Path, document: dict[str, Any], text: str) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
-async def run(sizes: Sizes, profile: bool, out: Path) -> int:
+async def run(sizes: Sizes, profile: bool, out: Path, only: str | None = None) -> int:
     before = machine()
+    chosen = ONLY[only] if only else None
     with stack(tier_timeout_s=TIER_TIMEOUT_S, breaker=NEVER_TRIP) as running:
         proxy = running.start_service(
             "bench.tableproxy", "--target-port", str(running.azurite.port)
         )
         inbox = running.start_service("bench.inbox")
         proxied = azurite.connection_string(int(proxy.ready["port"]))
-        hosts = start_hosts(running, inbox.ready["settings"], proxied)
+        hosts = start_hosts(
+            running, inbox.ready["settings"], proxied, chosen[1] if chosen else None
+        )
         async with loadgen.new_session() as session:
             bench = Bench(
                 running,
@@ -220,7 +249,7 @@ async def run(sizes: Sizes, profile: bool, out: Path) -> int:
             for host in hosts:
                 await bench.warm(host)
             results: list[Figure] = []
-            for step in STEPS:
+            for step in (chosen[0],) if chosen else STEPS:
                 print(f"measuring: {step.__name__} ...", flush=True)
                 results += await step(bench)
             missed = {f.id for f in results if f.met is False}
@@ -243,10 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--no-profile", action="store_true", help="skip py-spy profiles")
+    parser.add_argument("--only", choices=sorted(ONLY), help="measure this figure alone")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
     sizes = Sizes.quick() if args.quick else Sizes()
-    return asyncio.run(run(sizes, not args.no_profile, args.out.resolve()))
+    return asyncio.run(run(sizes, not args.no_profile, args.out.resolve(), args.only))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The measurements B1a-B10, each an async function over a running :class:`Bench`.
+"""The measurements B1a-B11 and B13, each an async function over a running :class:`Bench`.
 
 Every comparison is taken side by side: a gateway request and its baseline alternate, so
 whatever else the machine is doing slows both alike, and the figure is the paired difference.
@@ -29,6 +29,17 @@ CRISIS = "I can't go on anymore, I want to end my life"
 MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": QUESTION}]
 PROVIDERS = ("openai", "azure_openai", "anthropic")
 PROVIDER_MS = 200  # the fixed simulated provider latency for latency comparisons
+
+# B11: the delay of one Durable message hop (DEVHOST_DURABLE_HOP_MS), from published figures.
+# Azure Storage: "Sequential activity execution: 5 activities per second, per instance"
+# (learn.microsoft.com/azure/azure-functions/durable/durable-functions-perf-and-scale,
+# Performance targets): 200 ms per activity, which is two hops (work-item queue, then the
+# control queue), so 100 ms a hop. Durable Task Scheduler: "roughly five times faster than the
+# Azure Storage provider" on sequential activities (learn.microsoft.com/azure/azure-functions/
+# durable/durable-task-scheduler/durable-task-scheduler-work-item-throughput): 20 ms a hop.
+HOP_MS = {"Azure Storage": 100, "Durable Task Scheduler": 20}
+HOP_HOSTS = {"Azure Storage": "hopstorage", "Durable Task Scheduler": "hopdts"}
+AZURE_POLL_MS = 100  # ASKEVE_STATUS_POLL_INTERVAL_MS's default, as deployed
 
 
 @dataclass(frozen=True, slots=True)
@@ -803,5 +814,49 @@ async def first_token_limit(bench: Bench) -> list[Figure]:
             "sees the result. Polls back off to every 5 % of the time already waited, at most "
             "100 ms apart, so an answer that takes seconds is seen about half an interval "
             "(~50 ms) after it is ready.",
+        )
+    ]
+
+
+# --- B11 -----------------------------------------------------------------------------------
+
+
+async def durable_hops(bench: Bench) -> list[Figure]:
+    """B11: B1b's pairing (a direct SDK call, then a gateway call) on Flex hosts whose Durable
+    hops wait as Azure's backends make them, polling as deployed (100 ms)."""
+    await bench.reset_sims()
+    await bench.fault("openai", kind="ok", latency_ms=PROVIDER_MS)
+    rows: dict[str, Any] = {}
+    for backend, host in HOP_HOSTS.items():
+        direct_ms, gateway_ms = await _gateway_vs_direct(
+            bench, host, "openai", bench.sizes.pairs_slow_poll, "openai"
+        )
+        rows[backend] = summarize(paired_differences(gateway_ms, direct_ms))
+    bench.raw["b11"] = {backend: added.to_json() for backend, added in rows.items()}
+    figures = ", ".join(
+        f"{backend} ({HOP_MS[backend]} ms a hop): p50 {added.p50:.0f} ms, p99 {added.p99:.0f} ms"
+        for backend, added in rows.items()
+    )
+    n = min(added.n for added in rows.values())
+    return [
+        Figure(
+            "B11",
+            f"added latency over a direct openai SDK call, provider at {PROVIDER_MS} ms, Flex "
+            f"topology, status poll {AZURE_POLL_MS} ms, every Durable hop delayed by the "
+            "published figure of each backend",
+            f"{figures} (n={n} pairs each)",
+            "(the honest estimate of Azure; for comparison with B1b)",
+            None,
+            {backend: added.to_json() for backend, added in rows.items()},
+            "A chat request that tier 1 answers crosses three Durable hops (start to the "
+            "orchestrator, the orchestrator to call_provider, its result back), so the hop "
+            "delay alone adds three hops; the trigger then polls every 100 ms (the deployed "
+            "interval), which adds up to one more interval, half on average. "
+            "The hop figures are derived from published throughput, not latency, figures: "
+            "Azure Storage's 5 sequential activities a second per instance "
+            "(Durable Functions performance targets) and the Durable Task Scheduler's "
+            "'roughly five times faster' on the same kind of orchestration; an idle task hub "
+            "on Azure Storage can add up to maxQueuePollingInterval (1 s in host.json) to the "
+            "first hop after a quiet period.",
         )
     ]

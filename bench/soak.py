@@ -1,6 +1,10 @@
-"""``make soak``: two dev-host processes share one Azurite for ten minutes, with faults.
+"""``make soak``: two dev hosts share one Azurite for ten minutes, with faults.
 
-    python -m bench.soak [--minutes 10] [--rate 10] [--out bench/results]
+    python -m bench.soak [--minutes 10] [--rate 10] [--topology flex] [--out bench/results]
+
+Each host runs in the Flex topology (one process per function group: HTTP, Durable, each
+timer; ``--topology single`` for one process each), so the Durable engine is reached over
+its HTTP API and breaker outcomes are written from the Durable process, as in Azure.
 
 The load generator (this process; asyncio + aiohttp, open loop) alternates requests between
 the two hosts at a fixed rate. Every ``cycle_s`` tier 1 fails for ``fault_s`` (503s, then a
@@ -34,6 +38,7 @@ from bench import loadgen
 from bench.loadgen import Call, Sample
 from bench.stack import ADMIN_KEY, REPO, Host, ProbeOptions, Stack, stack
 from bench.stats import summarize
+from devhost.topology import Topology
 from shared.breakers.store import StoreUnavailableError, TableBreakerStore
 from shared.platform.settings import Settings
 from shared.platform.storage import table_client
@@ -277,7 +282,8 @@ def render(summary: dict[str, Any], soak: Soak) -> str:
         "# Soak",
         "",
         f"{summary['requests']} requests over {soak.duration_s:.0f} s at {soak.rate:g} req/s, "
-        f"alternating between {len(soak.hosts)} dev-host processes sharing one Azurite; tier 1 "
+        f"alternating between {len(soak.hosts)} dev hosts ({_topology(soak)}) sharing one "
+        "Azurite; tier 1 "
         f"failed for {soak.fault_s:g} s every {soak.cycle_s:g} s (503s and hangs in turn). "
         f"Breakers: trip after 3 failures, break {OPEN_S:g} s doubling to {MAX_OPEN_S:g} s.",
         "",
@@ -321,6 +327,13 @@ def render(summary: dict[str, Any], soak: Soak) -> str:
     return "\n".join(lines)
 
 
+def _topology(soak: Soak) -> str:
+    host = soak.hosts[0]
+    if host.topology is Topology.SINGLE:
+        return "one process each"
+    return f"Flex topology, {len(host.pids())} processes each: one per function group"
+
+
 def _memory_row(m: dict[str, Any]) -> str:
     mib = {k: v / 1024 for k, v in m.items() if k.endswith("_kb")}
     return (
@@ -333,15 +346,16 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-async def run(minutes: float, rate: float, out: Path) -> int:
+async def run(minutes: float, rate: float, out: Path, topology: Topology = Topology.FLEX) -> int:
     failover = {
         "tier_timeout_s": TIER_TIMEOUT_S,
         "breaker": {"failure_threshold": 3, "open_s": OPEN_S, "max_open_s": MAX_OPEN_S},
     }
     with stack(**failover) as running:
         inbox = running.start_service("bench.inbox")
+        start = running.start_flex_host if topology is Topology.FLEX else running.start_probe_host
         hosts = [
-            running.start_probe_host(
+            start(
                 ProbeOptions(ledger=False, max_finished=MAX_FINISHED),
                 POLL_MS="20",
                 **inbox.ready["settings"],
@@ -396,9 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument(
+        "--topology", choices=[t.value for t in Topology], default=Topology.FLEX.value
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.minutes, args.rate, args.out.resolve()))
+    topology = Topology(args.topology)
+    return asyncio.run(run(args.minutes, args.rate, args.out.resolve(), topology))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from typing import Any
 import requests
 
 from devhost import azurite
+from devhost.processes import HostProcesses, start_host
+from devhost.topology import Topology
 from simulators.harness import app_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,10 +78,24 @@ class Simulators:
 
 @dataclass
 class Host:
+    """A dev host: one process, or (Flex topology) the processes of every function group,
+    of which ``process`` is the public HTTP one."""
+
     process: subprocess.Popen[str]
     base_url: str
     port: int
     banner: dict[str, Any] = field(default_factory=dict)  # JSON lines before the ready line
+    group_processes: HostProcesses | None = None
+
+    @property
+    def topology(self) -> Topology:
+        return Topology.SINGLE if self.group_processes is None else Topology.FLEX
+
+    def pids(self) -> list[int]:
+        """Every process of this host."""
+        if self.group_processes is None:
+            return [self.process.pid]
+        return [p.process.pid for p in self.group_processes.processes.values()]
 
     def pid(self) -> int:
         return self.process.pid
@@ -90,16 +106,24 @@ class Host:
         return str(self.banner["probe_url"])
 
     def rss_kb(self) -> int:
-        """Resident set size of the host process, from /proc."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS line")
+        """Resident set size of the host's processes together, from /proc."""
+        return sum(_rss_kb(pid) for pid in self.pids())
 
     def cpu_s(self) -> float:
-        """User plus system CPU seconds the host process has used, from /proc."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User plus system CPU seconds the host's processes have used, from /proc."""
+        return sum(_cpu_s(pid) for pid in self.pids())
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS line")
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +152,7 @@ class Stack:
     config_dir: Path
     hosts: list[Host] = field(default_factory=list)
     _processes: list[subprocess.Popen[str]] = field(default_factory=list)
+    _groups: list[HostProcesses] = field(default_factory=list)
 
     def env(self, **extra: str) -> dict[str, str]:
         urls = self.sims.urls
@@ -161,18 +186,24 @@ class Stack:
         port = azurite.free_port()
         return self._launch([sys.executable, "-m", "devhost", "--port", str(port)], port, extra)
 
+    def start_flex_host(self, options: ProbeOptions | None = None, /, **extra: str) -> Host:
+        """A dev host in the Flex topology: one process per function group (devhost.processes),
+        each run by bench.hostprobe when ``options`` are given."""
+        port = azurite.free_port()
+        command = None if options is None else _probe_command(options)
+        processes = start_host(
+            Topology.FLEX, env=self.env(**extra), port=port, command=command, quiet=True
+        )
+        self._groups.append(processes)
+        host = Host(processes.public.process, processes.base_url, port, group_processes=processes)
+        self.hosts.append(host)
+        return host
+
     def start_probe_host(self, options: ProbeOptions | None = None, /, **extra: str) -> Host:
         """A dev host process run by bench.hostprobe (CPU ledger, comparisons; see there)."""
-        options = options or ProbeOptions()
         port = azurite.free_port()
-        command = [sys.executable, "-m", "bench.hostprobe"]
-        if not options.ledger:
-            command.append("--no-ledger")
-        if options.max_finished is not None:
-            command += ["--max-finished", str(options.max_finished)]
-        if options.sdk_as_shipped:
-            command.append("--sdk-as-shipped")
-        return self._launch([*command, "--", "--port", str(port)], port, extra)
+        command = _probe_command(options or ProbeOptions())
+        return self._launch([*command, "--port", str(port)], port, extra)
 
     def _launch(self, command: list[str], port: int, extra: dict[str, str]) -> Host:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
@@ -218,6 +249,8 @@ class Stack:
         return Service(process, ready)
 
     def close(self) -> None:
+        for group in reversed(self._groups):
+            group.stop()
         for process in reversed(self._processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -229,6 +262,18 @@ class Stack:
                 process.wait(timeout=10)
         self.azurite.stop()
         shutil.rmtree(self.config_dir, ignore_errors=True)
+
+
+def _probe_command(options: ProbeOptions) -> list[str]:
+    """``python -m bench.hostprobe [options] --``: the dev host's arguments follow."""
+    command = [sys.executable, "-m", "bench.hostprobe"]
+    if not options.ledger:
+        command.append("--no-ledger")
+    if options.max_finished is not None:
+        command += ["--max-finished", str(options.max_finished)]
+    if options.sdk_as_shipped:
+        command.append("--sdk-as-shipped")
+    return [*command, "--"]
 
 
 def python_module(module: str, *args: str) -> subprocess.Popen[str]:

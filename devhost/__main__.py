@@ -3,6 +3,10 @@
 Loads ``local.settings.json`` from the app's directory into the environment (variables
 already set win), serves the app in the foreground, prints one ready line with the base URL
 and the keys, and exits cleanly on SIGINT or SIGTERM. ``PORT`` overrides the default port.
+
+``--group`` (repeatable) serves only those function groups, one process of the Flex
+topology; ``--peer GROUP=URL``, ``--durable-rpc``, ``--rpc-port`` and ``--public-url`` say
+where the other groups listen (``devhost.processes`` passes them; see ``devhost.topology``).
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from types import MappingProxyType
 
 from devhost import loader
 from devhost.host import DevHost
 from devhost.settings import apply_local_settings
+from devhost.topology import Placement
 
 DEFAULT_PORT = 7071
 
@@ -33,12 +39,40 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=default_port, help="port to listen on")
     parser.add_argument("--route-prefix", default=None, help="HTTP route prefix (else host.json)")
+    parser.add_argument("--group", action="append", help="serve only this function group")
+    parser.add_argument("--peer", action="append", default=[], help="GROUP=URL of another group")
+    parser.add_argument("--durable-rpc", default=None, help="the Durable process's RPC base URL")
+    parser.add_argument("--rpc-port", type=int, default=0, help="this process's Durable RPC port")
+    parser.add_argument("--public-url", default=None, help="the app's public base URL")
     return parser.parse_args(argv)
+
+
+def placement(args: argparse.Namespace) -> Placement:
+    """Where this process sits in the topology, from the command line."""
+    peers: dict[str, str] = {}
+    for item in args.peer:
+        group, separator, url = str(item).rpartition("=")
+        if not separator or not group or not url:
+            raise ValueError(f"--peer must look like GROUP=URL, got {item!r}")
+        peers[group] = url.rstrip("/")
+    return Placement(
+        served=frozenset(args.group) if args.group else None,
+        peers=MappingProxyType(peers),
+        durable_rpc=args.durable_rpc,
+        rpc_port=args.rpc_port,
+        public_url=args.public_url,
+    )
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Run the host until SIGINT or SIGTERM."""
-    host = DevHost(args.app, args.host, args.port, route_prefix=args.route_prefix)
+    host = DevHost(
+        args.app,
+        args.host,
+        args.port,
+        route_prefix=args.route_prefix,
+        placement=placement(args),
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

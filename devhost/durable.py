@@ -8,6 +8,13 @@ Activities run as tasks (in the thread pool when they are synchronous); durable 
 ``loop.call_later`` handles on the real clock. Orchestrator handles run inline on the loop:
 orchestrators must be deterministic and non-blocking anyway, and that keeps each episode
 atomic. Everything here must be called on the loop's thread.
+
+``hop_delay_s`` stands for the queue a Durable message crosses in Azure (the control and
+work-item queues of the Azure Storage backend, or the Durable Task Scheduler's dispatch):
+each hop of a message waits that long before it is handled. The hops are: start to the first
+episode, an episode to each activity it schedules, an activity's result back to the
+orchestration, a durable timer's firing, a raised event, and a sub-orchestration's start and
+result. ``sleep`` is injected so tests can observe the hops without waiting.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import json
 import logging
 import uuid
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -42,6 +49,8 @@ from devhost.orchestration import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FINISHED = 10_000
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class UnknownOrchestratorError(LookupError):
@@ -93,7 +102,11 @@ class DurableEngine:
         max_finished: int = DEFAULT_MAX_FINISHED,
         client_binding: str | None = None,
         default_version: str = "",
+        hop_delay_s: float = 0.0,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
+        if hop_delay_s < 0:
+            raise ValueError("the Durable hop delay cannot be negative")
         # Function names are case-insensitive in Azure.
         self._orchestrators = {name.lower(): fn for name, fn in orchestrators.items()}
         self._activities = {name.lower(): fn for name, fn in activity_functions.items()}
@@ -103,6 +116,8 @@ class DurableEngine:
         self._max_finished = max_finished
         self._client_binding = client_binding
         self._default_version = default_version
+        self._hop_s = hop_delay_s
+        self._sleep = sleep
         self._instances: dict[str, _Live] = {}
         self._finished: deque[_Live] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -141,7 +156,7 @@ class DurableEngine:
         )
         live = _Live(orchestration, function, parent)
         self._instances[instance_id] = live
-        self._queue_pump(live)
+        self._after_hop(lambda: self._queue_pump(live))
         return instance_id
 
     def get(self, instance_id: str) -> Orchestration | None:
@@ -170,8 +185,16 @@ class DurableEngine:
             return ControlOutcome.NOT_FOUND
         if live.orchestration.status.is_terminal:
             return ControlOutcome.GONE
-        live.orchestration.raise_event(name, input_json, self._clock())
-        self._queue_pump(live)
+
+        def arrive() -> None:
+            if (
+                self._instances.get(instance_id) is live
+                and not live.orchestration.status.is_terminal
+            ):
+                live.orchestration.raise_event(name, input_json, self._clock())
+                self._queue_pump(live)
+
+        self._after_hop(arrive)
         return ControlOutcome.ACCEPTED
 
     def purge(self, instance_id: str) -> int:
@@ -234,7 +257,25 @@ class DurableEngine:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _after_hop(self, arrive: Callable[[], None]) -> None:
+        """Run ``arrive`` once a message has crossed its queue (at once when there is none)."""
+        if self._hop_s <= 0:
+            arrive()
+            return
+
+        async def crossing() -> None:
+            await self._sleep(self._hop_s)
+            if not self._closed:
+                arrive()
+
+        self._spawn(crossing())
+
+    async def _hop(self) -> None:
+        if self._hop_s > 0:
+            await self._sleep(self._hop_s)
+
     async def _run_activity(self, live: _Live, command: RunActivity) -> None:
+        await self._hop()  # the work item's queue
         function = self._activities.get(command.name.lower())
         event = await activities.run(
             function,
@@ -245,7 +286,7 @@ class DurableEngine:
             clock=self._clock,
             client_binding=self._client_binding,
         )
-        self._deliver(live, event, command.execution)
+        self._after_hop(lambda: self._deliver(live, event, command.execution))
 
     def _start_timer(self, live: _Live, command: StartTimer) -> None:
         delay = max(0.0, (command.fire_at - self._clock()).total_seconds())
@@ -256,7 +297,8 @@ class DurableEngine:
     def _fire_timer(self, live: _Live, command: StartTimer) -> None:
         live.timers.pop(command.seq, None)
         event = history.timer_fired(command.seq, command.fire_at, self._clock())
-        self._deliver(live, event, command.execution)
+        # A timer cancelled while its message crosses the queue is dropped by deliver().
+        self._after_hop(lambda: self._deliver(live, event, command.execution))
 
     def _start_child(self, live: _Live, command: StartSubOrchestration) -> None:
         try:
@@ -285,7 +327,7 @@ class DurableEngine:
                 failed = command.status is RuntimeStatus.FAILED
                 reason = str(command.output) if failed else f"Terminated: {command.output}"
                 event = history.sub_orchestration_failed(seq, reason, "", now)
-            self._deliver(parent, event, execution)
+            self._after_hop(lambda: self._deliver(parent, event, execution))
         self._retire(live)
 
     def _deliver(self, live: _Live, event: HistoryEvent, execution: int) -> None:

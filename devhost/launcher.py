@@ -5,6 +5,10 @@ is set, every tier points at the loopback simulated providers and every answer i
 ``simulated``. When no alert channel is set, escalations go to a local inbox (a loopback
 webhook and SMTP server) that prints the title of each delivery, never its content.
 SIGINT or SIGTERM stops everything this process started.
+
+``DEVHOST_TOPOLOGY=flex`` runs the app as Flex Consumption does: one dev host process per
+function group (HTTP, Durable, each timer), all sharing the one Azurite; see
+``devhost.topology``. The default, ``single``, serves everything from this process.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 
 from devhost import azurite
 from devhost.settings import apply_local_settings
+from devhost.topology import Topology
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SIM_KEY = "simulated-key-not-a-secret"
@@ -123,6 +128,46 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
         yield notes
 
 
+def _ready_lines(base_url: str, function_key: str, admin_key: str, notes: list[str]) -> str:
+    body = '{"messages":[{"role":"user","content":"' + EXAMPLE_QUESTION + '"}]}'
+    return (
+        f"Ask Eve gateway ready on {base_url} with {'; '.join(notes)}\n"
+        f"  function key: {function_key}   admin key: {admin_key}"
+        " (operator routes: in the x-functions-key header)\n"
+        f"  try: curl -s {base_url}/api/chat -H 'x-functions-key: {function_key}'"
+        f" -H 'content-type: application/json' -d '{body}'"
+    )
+
+
+def _process_line(label: str, line: str) -> None:
+    if "devhost ready" not in line:  # each process's own ready line carries the keys
+        print(f"[{label}] {line}", flush=True)
+
+
+async def _serve_flex(args: argparse.Namespace, notes: list[str]) -> None:
+    from devhost.processes import start_host  # noqa: PLC0415 - imports the app after settings
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    host = await asyncio.to_thread(
+        start_host,
+        Topology.FLEX,
+        env=dict(os.environ),
+        host=args.host,
+        port=args.port,
+        output=_process_line,
+    )
+    try:
+        groups = ", ".join(f"{label} (pid {p.process.pid})" for label, p in host.processes.items())
+        print(f"Flex topology: {groups}", flush=True)
+        print(_ready_lines(host.base_url, host.function_key, host.admin_key, notes), flush=True)
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(host.stop)
+
+
 async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
     from devhost.host import DevHost  # noqa: PLC0415 - imports the app after settings are set
 
@@ -133,15 +178,7 @@ async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
         loop.add_signal_handler(signum, stop.set)
     await host.start()
     try:
-        body = '{"messages":[{"role":"user","content":"' + EXAMPLE_QUESTION + '"}]}'
-        print(
-            f"Ask Eve gateway ready on {host.base_url} with {'; '.join(notes)}\n"
-            f"  function key: {host.function_key}   admin key: {host.admin_key}"
-            " (operator routes: in the x-functions-key header)\n"
-            f"  try: curl -s {host.base_url}/api/chat -H 'x-functions-key: {host.function_key}'"
-            f" -H 'content-type: application/json' -d '{body}'",
-            flush=True,
-        )
+        print(_ready_lines(host.base_url, host.function_key, host.admin_key, notes), flush=True)
         await stop.wait()
     finally:
         from shared.bootstrap import get_runtime  # noqa: PLC0415
@@ -168,8 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Until the event loop installs its handlers, SIGTERM stops start-up as Ctrl-C would.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        topology = Topology.from_settings(os.environ)
         with _services(args) as notes:
-            asyncio.run(_serve(args, notes))
+            serve = _serve_flex if topology is Topology.FLEX else _serve
+            asyncio.run(serve(args, notes))
     except KeyboardInterrupt:
         pass
     return 0

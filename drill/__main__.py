@@ -1,11 +1,12 @@
 """``make drill``: the scripted chaos scenario of issue 9, with live progress.
 
-    python -m drill [--duration 120] [--rate 8] [--short] [--out drill]
+    python -m drill [--duration 120] [--rate 8] [--short] [--topology flex] [--out drill]
 
 Runs the phases (all healthy; tier 1 hangs; tiers 1 and 2 return 503; all LLM tiers down;
 crisis messages during the outage; recovery one tier at a time) under a steady stream of chat
 requests, checks the outcome, writes ``report.md``, ``latency.svg`` and ``result.json`` to the
-output directory and exits 1 if any check failed.
+output directory and exits 1 if any check failed. The dev host runs in the Flex topology
+(one process per function group, as on Flex Consumption) unless ``--topology single``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from devhost.topology import Topology
 from drill.checks import run_checks
 from drill.model import Check, DrillConfig, DrillResult
 from drill.plot import render_svg
@@ -56,10 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=None, help="nominal seconds")
     parser.add_argument("--rate", type=float, default=None, help="chat requests per second")
     parser.add_argument("--short", action="store_true", help="the shortened drill of make test")
+    parser.add_argument(
+        "--topology", choices=[t.value for t in Topology], default=Topology.FLEX.value
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
     config = DrillConfig.short() if args.short else DrillConfig()
-    config = replace(config, live=True)
+    config = replace(config, live=True, topology=Topology(args.topology))
     if args.duration is not None:
         config = replace(config, duration_s=args.duration)
     if args.rate is not None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.loadgen import Sample
+from devhost.topology import Topology
 
 PROVIDERS = ("openai", "azure_openai", "anthropic")
 
@@ -54,6 +55,8 @@ class DrillConfig:
     monitor_interval_s: float = 0.2
     delivery_wait_s: float = 10.0
     live: bool = True
+    # As Azure runs it: HTTP, Durable and each timer in processes of their own (devhost.topology).
+    topology: Topology = Topology.FLEX
 
     @classmethod
     def short(cls) -> DrillConfig:
@@ -140,6 +143,8 @@ class DrillResult:
     fault_started: dict[str, float] = field(default_factory=dict)  # first fault per provider
     # When a provider refused connections: such calls never reach the simulator's counter.
     refusals: tuple[tuple[str, float, float], ...] = ()
+    # The dev host's processes by group (Flex) or ("single",): what actually served the drill.
+    host_processes: tuple[str, ...] = ()
 
     def phase_at(self, at: float) -> str:
         for phase in self.phases:

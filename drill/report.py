@@ -88,7 +88,13 @@ def render_markdown(result: DrillResult, checks: Sequence[Check], plot_name: str
         f"{result.ended - result.started:.0f} s; tier timeout {config.tier_timeout_s:g} s, "
         f"budget {config.budget_s:g} s, providers at {config.provider_ms} ms when healthy; "
         f"breakers trip after {config.failure_threshold} failures, break {config.open_s:g} s "
-        f"doubling to {config.max_open_s:g} s; status poll {config.poll_ms} ms.",
+        f"doubling to {config.max_open_s:g} s; status poll {config.poll_ms} ms; dev host "
+        f"topology {config.topology.value}"
+        + (
+            " (HTTP, Durable and each timer in processes of their own)."
+            if config.topology.value == "flex"
+            else "."
+        ),
         "",
         f"![latency over time]({plot_name})",
         "",

@@ -21,6 +21,7 @@ import aiohttp
 from bench import loadgen
 from bench.loadgen import Call, Sample
 from bench.stack import ADMIN_KEY, Host, Stack, stack
+from devhost.topology import Topology
 from drill.model import (
     PROVIDERS,
     TAIL_PHASE,
@@ -278,7 +279,11 @@ async def _drive(
     config: DrillConfig, running: Stack, print_line: Callable[[str], None]
 ) -> DrillResult:
     inbox = running.start_service("bench.inbox")
-    host = running.start_host(POLL_MS=str(config.poll_ms), **inbox.ready["settings"])
+    settings = {"POLL_MS": str(config.poll_ms), **inbox.ready["settings"]}
+    if config.topology is Topology.FLEX:
+        host = running.start_flex_host(**settings)
+    else:
+        host = running.start_host(**settings)
     sla = load_config(running.config_dir).safety.sla
     async with loadgen.new_session(timeout_s=config.budget_s + 10.0) as session:
         run = _Run(config, host, running, session)
@@ -319,6 +324,9 @@ async def _drive(
         fault_started=dict(run.fault_started),
         refusals=tuple(run.refusals)
         + tuple((p, since, ended) for p, since in run.refusing.items()),
+        host_processes=(
+            tuple(host.group_processes.processes) if host.group_processes else ("single",)
+        ),
     )
 
 

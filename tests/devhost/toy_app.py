@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import azure.durable_functions as df
@@ -21,6 +23,9 @@ started_activities: list[float] = []
 cancelled_activities: list[float] = []
 
 POLL_INTERVAL_MS = 5
+# Run as separate processes (the Flex topology tests), the timer leaves its process id in a
+# file in this directory, so the test can see which process ran it.
+MARKER_DIR_SETTING = "TOY_MARKER_DIR"
 
 
 @app.route(route="public/hello", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -180,3 +185,25 @@ def tick(timer: func.TimerRequest) -> None:
     """A daily timer; tests disable its schedule and run it on demand."""
     tick_requests.append(timer)
     tick_ran.set()
+    marker_dir = os.environ.get(MARKER_DIR_SETTING)
+    if marker_dir:
+        (Path(marker_dir) / "tick.pid").write_text(str(os.getpid()))
+
+
+@app.route(route="public/pid", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def http_pid(req: func.HttpRequest) -> func.HttpResponse:
+    """The id of the process that serves HTTP triggers."""
+    return func.HttpResponse(str(os.getpid()))
+
+
+@app.orchestration_trigger(context_name="context")
+def where(context: df.DurableOrchestrationContext) -> Any:
+    """Reports the process ids its activity ran in."""
+    value = yield context.call_activity("activity_pid", None)
+    return value
+
+
+@app.activity_trigger(input_name="ignored")
+def activity_pid(ignored: Any) -> int:
+    """The id of the process that runs activities."""
+    return os.getpid()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from devhost.topology import Topology
 from drill.__main__ import write_outputs
 from drill.checks import run_checks
 from drill.model import Check, DrillConfig, DrillResult
@@ -27,6 +28,15 @@ def test_the_short_drill_passes_every_check(drill_run: tuple[DrillResult, list[C
     _, checks = drill_run
     failed = [f"{c.name}: {c.detail}" for c in checks if not c.passed]
     assert failed == []
+
+
+def test_the_short_drill_runs_on_the_flex_topology(
+    drill_run: tuple[DrillResult, list[Check]],
+) -> None:
+    """HTTP, Durable and each timer served the drill from processes of their own."""
+    result, _ = drill_run
+    assert result.config.topology is Topology.FLEX
+    assert {"http", "durable", "function:health_check"} <= set(result.host_processes)
 
 
 def test_the_short_drill_writes_its_report_and_plot(

@@ -4,6 +4,7 @@ and loopback alert receivers, all started by the tests themselves."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ import pytest
 import requests
 
 from devhost.background import RunningDevHost, running_devhost
+from devhost.processes import HostProcesses, start_host
+from devhost.topology import Topology
 from shared.bootstrap import configure_runtime
 from shared.platform.config import DEFAULT_CONFIG_DIR
 from shared.providers.registry import close_providers, preload_providers
@@ -238,3 +241,166 @@ def start_gateway(
         if runtime.gateway.second_opinion is not None:
             host.call(runtime.gateway.second_opinion.close())
         context.__exit__(None, None, None)
+
+
+# --- the app as OS processes, in either topology ------------------------------------------
+
+TOPOLOGIES = (Topology.SINGLE, Topology.FLEX)
+
+
+@dataclass
+class HostedGateway:
+    """The real app served by dev host processes (``single`` or ``flex``), shared by the
+    tests of a session: a test clears the simulators and receivers and closes the breakers
+    it opened. Its own tables, so its rows are never another host's."""
+
+    host: HostProcesses
+    sims: SimulatedProviders
+    webhook: WebhookReceiver
+    smtp: SmtpReceiver
+    tables: dict[str, str]
+    storage: str
+
+    @property
+    def topology(self) -> Topology:
+        return self.host.topology
+
+    @property
+    def url(self) -> str:
+        return self.host.base_url
+
+    def post(self, path: str, body: Any, key: str | None = FUNCTION_KEY) -> requests.Response:
+        headers = {"content-type": "application/json", **({"x-functions-key": key} if key else {})}
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return requests.post(f"{self.url}{path}", data=content, headers=headers, timeout=30.0)
+
+    def get(self, path: str, key: str | None = FUNCTION_KEY) -> requests.Response:
+        headers = {"x-functions-key": key} if key else {}
+        return requests.get(f"{self.url}{path}", headers=headers, timeout=30.0)
+
+    def chat(self, text: str, conversation_id: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": [{"role": "user", "content": text}]}
+        if conversation_id:
+            body["metadata"] = {"conversation_id": conversation_id}
+        response = self.post("/api/chat", body)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    def instances(self, name: str) -> list[dict[str, Any]]:
+        """Durable instances of one orchestration, from the public Durable HTTP API."""
+        response = self.get("/runtime/webhooks/durabletask/instances", key=ADMIN_KEY)
+        response.raise_for_status()
+        return [i for i in response.json() if i.get("name") == name]
+
+    def reset(self) -> None:
+        """Healthy simulators, empty receivers, every breaker closed."""
+        self.sims.clear()
+        self.webhook.clear()
+        self.smtp.start()
+        self.smtp.clear()
+        for tier in ("openai", "azure_openai", "anthropic"):
+            closed = self.post(f"/api/breakers/{tier}/close", b"", key=ADMIN_KEY)
+            assert closed.status_code == 200, closed.text
+
+    def table(self, kind: str) -> Any:
+        """A client for one of this host's tables (``audit``, ``breakers``, ...)."""
+        from azure.data.tables import TableServiceClient  # noqa: PLC0415 - only these tests
+
+        service = TableServiceClient.from_connection_string(self.storage)
+        return service.get_table_client(self.tables[kind])
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every hosted gateway of the session shares: Azurite, simulators, receivers."""
+
+    storage: str
+    sims: SimulatedProviders
+    webhook: WebhookReceiver
+    smtp: SmtpReceiver
+
+
+@pytest.fixture(scope="session")
+def services(
+    azurite_connection: str,
+    sims: SimulatedProviders,
+    webhook: WebhookReceiver,
+    smtp: SmtpReceiver,
+) -> Services:
+    """The session's shared services, for hosted gateways."""
+    return Services(azurite_connection, sims, webhook, smtp)
+
+
+def hosted_settings(config_dir: Path, services: Services, tables: dict[str, str]) -> dict[str, str]:
+    """Every setting the host processes get: the environment, then the test's own."""
+    names = {
+        "audit": "AUDIT_TABLE_NAME",
+        "breakers": "BREAKER_TABLE_NAME",
+        "escalations": "ESCALATION_TABLE_NAME",
+        "health": "HEALTH_TABLE_NAME",
+    }
+    return {
+        **os.environ,
+        **HOST_SETTINGS,
+        "AzureWebJobsStorage": services.storage,
+        "DURABLE_TASK_HUB_NAME": "tests",
+        "ASKEVE_CONFIG_DIR": str(config_dir),
+        "ASKEVE_STATUS_POLL_INTERVAL_MS": "5",
+        "PSEUDONYM_KEY": uuid.uuid4().hex,
+        **{names[kind]: table for kind, table in tables.items()},
+        **app_settings(services.sims.urls, SIM_KEY),
+        **receiver_settings(services.webhook, services.smtp),
+    }
+
+
+def start_hosted(
+    topology: Topology, directory: Path, services: Services, **extra: str
+) -> HostedGateway:
+    """Start the app as dev host processes in ``topology``, with the integration config."""
+    services.smtp.start()
+    config_dir = write_config(directory, tier_timeout_s=0.6, budget_s=4.0, open_s=30.0)
+    # Tests share one host per topology and each trips a breaker afresh: no cooldown, so a
+    # provider-failure alert follows every trip (the shipped 300 s would hold back the next).
+    observability = config_dir / "observability-config.json"
+    data = json.loads(observability.read_text())
+    data["alerts"]["provider-failure"]["cooldown_s"] = 0
+    observability.write_text(json.dumps(data))
+    kinds = ("audit", "breakers", "escalations", "health")
+    tables = {kind: kind + uuid.uuid4().hex[:12] for kind in kinds}
+    env = {**hosted_settings(config_dir, services, tables), **extra}
+    host = start_host(topology, env=env)
+    return HostedGateway(
+        host, services.sims, services.webhook, services.smtp, tables, services.storage
+    )
+
+
+@pytest.fixture(scope="session", params=TOPOLOGIES, ids=[t.value for t in TOPOLOGIES])
+def hosted_gateway(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    services: Services,
+) -> Iterator[HostedGateway]:
+    """The app on dev host processes in each topology, one host per topology per session."""
+    topology: Topology = request.param
+    directory = tmp_path_factory.mktemp(f"hosted-{topology.value}")
+    gateway = start_hosted(topology, directory, services)
+    try:
+        yield gateway
+    finally:
+        gateway.host.stop()
+
+
+@pytest.fixture
+def start_flex_host(tmp_path: Path, services: Services) -> Iterator[Callable[..., HostedGateway]]:
+    """A private Flex host for one test (one that signals or stops its processes)."""
+    started: list[HostedGateway] = []
+
+    def start(**extra: str) -> HostedGateway:
+        gateway = start_hosted(Topology.FLEX, tmp_path, services, **extra)
+        started.append(gateway)
+        return gateway
+
+    yield start
+    for gateway in started:
+        gateway.host.stop()
