@@ -1,4 +1,4 @@
-"""The dev host: serves one Functions app's HTTP triggers, timers and orchestrations.
+"""The dev host: serves one Functions app's HTTP triggers, timers, queues and orchestrations.
 
 It indexes ``app.get_functions()`` once, then serves on one aiohttp server:
 
@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from aiohttp import web
+from azure.functions.queue import QueueMessage
 from azure.functions.timer import TimerRequest
 
 from devhost import invocation, loader, responses
@@ -31,7 +32,8 @@ from devhost.durable import DurableEngine
 from devhost.durable_api import RPC_PATH, WEBHOOK_PATH, BindingUrls, DurableApi
 from devhost.hostjson import read_host_json
 from devhost.http_triggers import HttpTriggers
-from devhost.index import FunctionIndex, TimerFunction, build_index
+from devhost.index import FunctionIndex, QueueFunction, TimerFunction, build_index
+from devhost.queues import QueueService
 from devhost.timers import TimerService
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class _Running:
     executor: ThreadPoolExecutor
     engine: DurableEngine
     timers: TimerService
+    queues: QueueService
     main_runner: web.AppRunner
     rpc_runner: web.AppRunner
     port: int
@@ -76,6 +79,7 @@ class DevHost:
         self._settings = {**os.environ, **(settings or {})}
         config = read_host_json(loader.app_directory(app_spec), self._settings)
         self._task_hub = config.task_hub
+        self._queue_options = config.queues
         prefix = (config.route_prefix if route_prefix is None else route_prefix).strip("/")
         self._keys = HostKeys.from_settings(self._settings)
         self.index: FunctionIndex = build_index(
@@ -138,12 +142,13 @@ class DevHost:
             rpc_socket.close()
             executor.shutdown(wait=False, cancel_futures=True)
             raise
-        timers = self._running.timers
-        timers.start()
+        self._running.timers.start()
+        self._running.queues.start()
         logger.info(
-            "dev host serving %d HTTP, %d timer, %d orchestrator, %d activity functions",
+            "dev host serving %d HTTP, %d timer, %d queue, %d orchestrator, %d activity functions",
             len(self.index.http),
             len(self.index.timers),
+            len(self.index.queues),
             len(self.index.orchestrators),
             len(self.index.activities),
         )
@@ -180,6 +185,13 @@ class DevHost:
 
         timers = TimerService(self.index.timers, run_timer, clock=self._clock)
 
+        async def run_queue(function: QueueFunction, message: QueueMessage) -> None:
+            client = client_binding if function.info.client_args else None
+            kwargs = invocation.arguments(function.info, message, client)
+            await invocation.call(function.info.handler, kwargs, executor)
+
+        queues = QueueService(self.index.queues, self._queue_options, self._settings, run_queue)
+
         async def admin_invoke(request: web.Request) -> web.StreamResponse:
             return self._admin_invoke(request, timers)
 
@@ -203,7 +215,7 @@ class DevHost:
             await runner.setup()
             await web.SockSite(runner, sock).start()
         rpc_runner, main_runner = runners
-        return _Running(executor, engine, timers, main_runner, rpc_runner, port)
+        return _Running(executor, engine, timers, queues, main_runner, rpc_runner, port)
 
     async def stop(self) -> None:
         """Stop timers, answer or cancel requests in flight, cancel activities and durable
@@ -213,6 +225,7 @@ class DevHost:
             return
         self._running = None
         await running.timers.stop()
+        await running.queues.stop()
         # Requests in flight get the grace period; they may still poll the RPC listener.
         await running.main_runner.cleanup()
         await running.engine.close()

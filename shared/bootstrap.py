@@ -3,26 +3,40 @@
 :func:`assemble` wires the services from config, settings and provider adapters: the events
 port first, then the stores, the breaker service, the escalator, the alert queue, the chat
 gateway, and observability subscribed to the events. :func:`build_runtime` reads them from an
-environment; :func:`get_runtime` is the edges' way in (built on first use, so importing the
-function app stays cheap and opens no connection). Tests and tools pass overrides (an
+environment; :func:`get_runtime` is the edges' way in. Tests and tools pass overrides (an
 in-memory store, a hand-moved clock) to :func:`assemble` or :func:`configure_runtime`.
+
+The process's life, start to end:
+
+- :func:`prepare_process` runs when the function app is imported, which is when the Python
+  worker indexes the functions, before the host sends it any invocation (and before the dev
+  host listens). It builds the runtime and warms it (SDK imports, crisis patterns, then
+  ``gc.freeze()``) on the importing thread, so no request is in flight while memory is frozen.
+  It opens no connection.
+- :func:`shutdown` runs when the process is told to stop: SIGTERM, which the worker gets in
+  Azure, is turned into a normal exit, and the dev host exits normally on SIGTERM; both end in
+  the ``atexit`` hook. It drains the audit and breaker outcome queues for a bounded time and
+  puts whatever is left on the records outbox queue (:mod:`shared.observability.outbox`).
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import gc
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from shared.breakers import BreakerService, BreakerStore, OutcomeWriter, TableBreakerStore
 from shared.escalation import (
+    AlertOutbox,
     AlertQueue,
     EscalationStore,
     Escalator,
@@ -31,9 +45,24 @@ from shared.escalation import (
 )
 from shared.events import EventBus
 from shared.failover import ChatGateway, RateLimiter, RequestLimits, residency_policy
-from shared.observability import AuditStore, build_observability, trace_carrier
+from shared.observability import (
+    AuditStore,
+    RecordsOutbox,
+    Spilled,
+    build_observability,
+    trace_carrier,
+)
 from shared.operations import health_store_for
-from shared.platform import AppConfig, Settings, load_config, table_client, with_tier_regions
+from shared.platform import (
+    ALERT_QUEUE,
+    OUTBOX_QUEUE,
+    AppConfig,
+    Settings,
+    StorageQueue,
+    load_config,
+    table_client,
+    with_tier_regions,
+)
 from shared.providers import Provider, build_providers, preload_providers
 from shared.runtime import Runtime
 from shared.safety import Pseudonymizer, load_detector
@@ -53,8 +82,12 @@ def assemble(
     tracer_provider: Any = None,
     meter_provider: Any = None,
     clock: Callable[[], float] = time.time,
+    alert_outbox: AlertOutbox | None = None,
+    records_outbox: RecordsOutbox | None = None,
 ) -> Runtime:
-    """Build every service once, each given only what it uses. Opens no connection."""
+    """Build every service once, each given only what it uses. Opens no connection.
+    Without ``alert_outbox`` alerts wait in memory for a flush (unit tests); without
+    ``records_outbox`` a stopping process logs what it could not write."""
     events = EventBus()
     residency = residency_policy(config.failover, settings.data_residency)
     breakers = BreakerService.for_config(
@@ -71,7 +104,7 @@ def assemble(
         pseudonyms=pseudonyms,
         events=events,
     )
-    alerts = AlertQueue()
+    alerts = AlertQueue(outbox=alert_outbox)
     health_results = health_store_for(settings)
 
     def is_configured(tier: str) -> bool:
@@ -83,7 +116,6 @@ def assemble(
     gateway = ChatGateway(
         config=config,
         breakers=breakers,
-        outcomes=outcomes,
         escalator=escalator,
         alerts=alerts,
         events=events,
@@ -129,9 +161,14 @@ def assemble(
         observability=observability,
         gateway=gateway,
         detector=detector,
+        outbox=records_outbox or RecordsOutbox(_no_outbox),
         is_configured=is_configured,
         residency_block=residency,
     )
+
+
+def _no_outbox(message: dict[str, Any]) -> None:
+    raise RuntimeError("no records outbox in this runtime")
 
 
 def _crisis_patterns(settings: Settings) -> Path | None:
@@ -160,15 +197,106 @@ def warm_up(runtime: Runtime) -> None:
 
 
 def build_runtime(env: Mapping[str, str], *, warm: bool = True, **overrides: Any) -> Runtime:
-    """Build the runtime from an environment. With ``warm``, the provider SDKs are imported
-    and the crisis patterns compiled on a background thread, so the first chat request pays
-    for neither. ``overrides`` go to :func:`assemble`."""
+    """Build the runtime from an environment, with the storage queues as its outboxes. With
+    ``warm``, :func:`warm_up` runs before this returns, on the caller's thread: callers build
+    before they serve, so the first request pays for nothing and nothing of it is frozen.
+    ``overrides`` go to :func:`assemble`."""
     settings = Settings.from_env(env)
     config = load_config(settings.config_dir or None)
     config = replace(config, failover=with_tier_regions(config.failover, settings.get))
+    overrides.setdefault("alert_outbox", StorageQueue(settings, ALERT_QUEUE).put)
+    overrides.setdefault("records_outbox", RecordsOutbox(StorageQueue(settings, OUTBOX_QUEUE).put))
     runtime = assemble(config, settings, build_providers(config, settings), **overrides)
     if warm:
-        threading.Thread(target=warm_up, args=(runtime,), name="warm-up", daemon=True).start()
+        warm_up(runtime)
+    return runtime
+
+
+# Azure lets a function execution finish for 60 minutes when an instance scales in and for 10
+# minutes during platform updates (README, "Records survive an instance stopping"); the worker
+# process's own end is not documented, so the drain is kept far inside the shortest of them.
+SHUTDOWN_DRAIN_S = 5.0
+SHUTDOWN_SPILL_S = 3.0
+_DRAIN_SETTING = "ASKEVE_SHUTDOWN_DRAIN_S"
+
+
+@dataclass(frozen=True, slots=True)
+class ShutdownReport:
+    """What :func:`shutdown` did with the records still queued in memory."""
+
+    audit_rows: int
+    outcomes: int
+    spilled: Spilled
+
+
+def shutdown(
+    runtime: Runtime, *, drain_s: float = SHUTDOWN_DRAIN_S, spill_s: float = SHUTDOWN_SPILL_S
+) -> ShutdownReport:
+    """Drain the audit and outcome queues for at most ``drain_s``, then put what is left on
+    the records outbox within ``spill_s`` more. Alerts on their way get the same drain."""
+    started = time.monotonic()
+    runtime.alerts.settled(drain_s)
+    left = max(0.0, drain_s - (time.monotonic() - started))
+    outcomes = runtime.outcomes.close(left)
+    left = max(0.0, drain_s - (time.monotonic() - started))
+    rows = runtime.observability.trail.close(left)
+    spilled = runtime.outbox.spill(rows, outcomes, deadline=time.monotonic() + spill_s)
+    report = ShutdownReport(audit_rows=len(rows), outcomes=len(outcomes), spilled=spilled)
+    log.info(
+        "stopping: %d audit rows and %d breaker outcomes were not written in time; "
+        "%d records queued in the outbox, %d logged",
+        report.audit_rows,
+        report.outcomes,
+        spilled.queued,
+        spilled.logged,
+    )
+    return report
+
+
+_drained = False
+
+
+def _shutdown_at_exit() -> None:
+    global _drained  # noqa: PLW0603 - once per process, from SIGTERM or atexit
+    runtime = _runtime
+    if runtime is None or _drained:
+        return
+    _drained = True
+    raw = runtime.settings.get(_DRAIN_SETTING)
+    try:
+        drain_s = float(raw) if raw else SHUTDOWN_DRAIN_S
+    except ValueError:
+        drain_s = SHUTDOWN_DRAIN_S
+    try:
+        shutdown(runtime, drain_s=max(0.0, min(drain_s, SHUTDOWN_DRAIN_S)))
+    except Exception:
+        log.exception("shutdown drain failed")
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    # Drain, then exit normally; the default action would end the process at once, with the
+    # queues. Runs on the main thread, between two of its bytecodes.
+    _shutdown_at_exit()
+    raise SystemExit(128 + signum)
+
+
+_prepared = False
+
+
+def prepare_process() -> Runtime:
+    """Build and warm this process's runtime, and drain it when the process stops. Called
+    once, where the worker imports the function app; repeated calls do nothing more."""
+    global _prepared  # noqa: PLW0603 - one process, prepared once
+    runtime = get_runtime()
+    if _prepared:
+        return runtime
+    _prepared = True
+    atexit.register(_shutdown_at_exit)
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    except ValueError:  # not the main thread: a host that imports here owns its signals
+        log.info("SIGTERM left to the host; the queues drain at a normal exit")
     return runtime
 
 

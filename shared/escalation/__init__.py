@@ -3,7 +3,7 @@
 What other rooms may use is exported here; the modules behind it are this room's own.
 """
 
-from shared.escalation.alerts import Alert, AlertQueue, SentAlert
+from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.service import ACK_EVENT, Escalator
 from shared.escalation.store import EscalationStore, FallbackEscalationStore
@@ -12,6 +12,7 @@ __all__ = [
     "ACK_EVENT",
     "CHANNELS",
     "Alert",
+    "AlertOutbox",
     "AlertQueue",
     "Escalation",
     "EscalationStore",

@@ -29,20 +29,27 @@ from shared.platform.config import (
 from shared.platform.errors import ApiError, invalid
 from shared.platform.flags import flag
 from shared.platform.ports import (
+    ALERT_QUEUE,
     CHAT_ORCHESTRATION,
     ESCALATION_ORCHESTRATION,
+    OUTBOX_QUEUE,
     HttpReply,
     Orchestrations,
 )
+from shared.platform.queues import MAX_MESSAGE_TEXT, StorageQueue, queue_client
 from shared.platform.settings import Settings
 from shared.platform.storage import ensure_table, table_client
+from shared.platform.worker import SerialWorker
 
 __all__ = [
+    "ALERT_QUEUE",
     "CHAT_ORCHESTRATION",
     "CRISIS_CATEGORIES",
     "DEFAULT_AZURE_API_VERSION",
     "DEFAULT_CONFIG_DIR",
     "ESCALATION_ORCHESTRATION",
+    "MAX_MESSAGE_TEXT",
+    "OUTBOX_QUEUE",
     "STANDARD_SETTINGS",
     "ApiError",
     "AppConfig",
@@ -55,8 +62,10 @@ __all__ = [
     "Orchestrations",
     "RateLimitConfig",
     "SafetyConfig",
+    "SerialWorker",
     "Settings",
     "SlaConfig",
+    "StorageQueue",
     "TierConfig",
     "TierSettings",
     "config_path",
@@ -67,6 +76,7 @@ __all__ = [
     "iso",
     "load_config",
     "now_iso",
+    "queue_client",
     "read_config_file",
     "table_client",
     "with_tier_regions",
