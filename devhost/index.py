@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -109,7 +109,7 @@ class FunctionIndex:
     orchestrators: Mapping[str, OrchestratorFunction]
     activities: Mapping[str, ActivityFunction]
     skipped: tuple[SkippedFunction, ...]
-    queues: Mapping[str, QueueFunction] = MappingProxyType({})
+    queues: Mapping[str, QueueFunction] = field(default_factory=lambda: MappingProxyType({}))
 
     def find(self, name: str) -> FunctionInfo | None:
         """Any served function by name (case-insensitive, as function names are in Azure)."""

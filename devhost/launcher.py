@@ -69,7 +69,10 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             stack.callback(storage.stop)
             os.environ.setdefault("AzureWebJobsStorage", storage.connection_string)
             owner = "started" if storage.process else "shared"
-            notes.append(f"Azurite tables on 127.0.0.1:{storage.port} ({owner})")
+            notes.append(
+                f"Azurite tables on 127.0.0.1:{storage.port}, queues on :{storage.queue_port} "
+                f"({owner})"
+            )
         if _no_provider_keys():
             from simulators.harness import (  # noqa: PLC0415 - dev only
                 SimulatedProviders,

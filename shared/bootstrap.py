@@ -253,13 +253,15 @@ def shutdown(
     return report
 
 
+_prepared: Runtime | None = None
 _drained = False
 
 
 def _shutdown_at_exit() -> None:
     global _drained  # noqa: PLW0603 - once per process, from SIGTERM or atexit
-    runtime = _runtime
-    if runtime is None or _drained:
+    runtime = _prepared
+    # A runtime a test or tool configured since is stopped by whoever configured it.
+    if runtime is None or runtime is not _runtime or _drained:
         return
     _drained = True
     raw = runtime.settings.get(_DRAIN_SETTING)
@@ -280,17 +282,14 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-_prepared = False
-
-
 def prepare_process() -> Runtime:
     """Build and warm this process's runtime, and drain it when the process stops. Called
     once, where the worker imports the function app; repeated calls do nothing more."""
     global _prepared  # noqa: PLW0603 - one process, prepared once
+    if _runtime is not None:  # configured already (a test, a tool), which also stops it
+        return _runtime
     runtime = get_runtime()
-    if _prepared:
-        return runtime
-    _prepared = True
+    _prepared = runtime
     atexit.register(_shutdown_at_exit)
     try:
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
