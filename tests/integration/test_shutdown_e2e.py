@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +83,13 @@ def host_env(
     webhook: WebhookReceiver,
     smtp: SmtpReceiver,
     azurite_connection: str,
-) -> Iterator[dict[str, str]]:
+) -> dict[str, str]:
+    """The settings of one dev host process: the test's services, fresh tables."""
     sims.clear()
     smtp.start()
     clear_queues(azurite_connection)
     config_dir = write_config(tmp_path, tier_timeout_s=2.0, budget_s=8.0, open_s=30.0)
-    yield {
+    return {
         **os.environ,
         **HOST_SETTINGS,
         "PYTHONPATH": str(REPO),
