@@ -191,7 +191,10 @@ async def run(sizes: Sizes, profile: bool, out: Path) -> int:
             "bench.tableproxy", "--target-port", str(running.azurite.port)
         )
         inbox = running.start_service("bench.inbox")
-        proxied = azurite.connection_string(int(proxy.ready["port"]))
+        # Table calls go through the counting proxy; the storage queues go to Azurite itself.
+        proxied = azurite.connection_string(
+            int(proxy.ready["port"]), queue_port=running.azurite.queue_port
+        )
         hosts = start_hosts(running, inbox.ready["settings"], proxied)
         async with loadgen.new_session() as session:
             bench = Bench(
