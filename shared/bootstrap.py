@@ -282,13 +282,19 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def prepare_process() -> Runtime:
+def prepare_process() -> Runtime | None:
     """Build and warm this process's runtime, and drain it when the process stops. Called
-    once, where the worker imports the function app; repeated calls do nothing more."""
+    once, where the worker imports the function app; repeated calls do nothing more. If the
+    runtime cannot be built (a broken config), it logs why and returns None: the functions
+    still index, and each invocation reports the error as it did before."""
     global _prepared  # noqa: PLW0603 - one process, prepared once
     if _runtime is not None:  # configured already (a test, a tool), which also stops it
         return _runtime
-    runtime = get_runtime()
+    try:
+        runtime = get_runtime()
+    except Exception:
+        log.critical("the runtime could not be built at start-up", exc_info=True)
+        return None
     _prepared = runtime
     atexit.register(_shutdown_at_exit)
     try:

@@ -39,3 +39,19 @@ def test_importing_the_function_app_warms_the_process_before_any_invocation() ->
         check=True,
     )
     assert result.stdout.split() == ["True", "True"]
+
+
+def test_a_broken_config_still_lets_the_functions_index(tmp_path: Path) -> None:
+    """With no config files, importing function_app logs the error and leaves no runtime."""
+    script = "import function_app, shared.bootstrap as b; print(b._runtime is None)"
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "ASKEVE_CONFIG_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["True"]
+    assert "could not be built at start-up" in result.stderr
