@@ -2,7 +2,9 @@
 
 Loads ``local.settings.json`` from the app's directory into the environment (variables
 already set win), serves the app in the foreground, prints one ready line with the base URL
-and the keys, and exits cleanly on SIGINT or SIGTERM. ``PORT`` overrides the default port.
+and the keys, and exits cleanly on SIGINT or SIGTERM: it stops serving (requests in flight get
+a grace period), then calls the SIGTERM handler the app installed when it was imported, as the
+worker process gets SIGTERM in Azure. ``PORT`` overrides the default port.
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    """Run the host until SIGINT or SIGTERM."""
+    """Run the host until SIGINT or SIGTERM; then stop it and hand the signal on to the app."""
     host = DevHost(args.app, args.host, args.port, route_prefix=args.route_prefix)
+    # Whatever SIGTERM handler importing the app installed: in Azure the worker process gets
+    # the SIGTERM, so the app's handler (its drain) runs once the host has stopped serving.
+    app_handler = signal.getsignal(signal.SIGTERM)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -53,6 +58,8 @@ async def serve(args: argparse.Namespace) -> None:
         await stop.wait()
     finally:
         await host.stop()
+    if callable(app_handler):
+        app_handler(signal.SIGTERM, None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,9 +14,11 @@ The process's life, start to end:
   ``gc.freeze()``) on the importing thread, so no request is in flight while memory is frozen.
   It opens no connection.
 - :func:`shutdown` runs when the process is told to stop: SIGTERM, which the worker gets in
-  Azure, is turned into a normal exit, and the dev host exits normally on SIGTERM; both end in
-  the ``atexit`` hook. It drains the audit and breaker outcome queues for a bounded time and
-  puts whatever is left on the records outbox queue (:mod:`shared.observability.outbox`).
+  Azure, runs it and then exits normally; the dev host hands its SIGTERM to the same handler
+  once it has stopped serving. (An exit without SIGTERM runs it from ``atexit``, where the
+  storage SDK's batch writes no longer work, so every queued row then takes the outbox.) It
+  drains the audit and breaker outcome queues for a bounded time and puts whatever is left on
+  the records outbox queue (:mod:`shared.observability.outbox`).
 """
 
 from __future__ import annotations
@@ -257,7 +259,7 @@ _prepared: Runtime | None = None
 _drained = False
 
 
-def _shutdown_at_exit() -> None:
+def _shutdown_at_exit(*, exiting: bool = False) -> None:
     global _drained  # noqa: PLW0603 - once per process, from SIGTERM or atexit
     runtime = _prepared
     # A runtime a test or tool configured since is stopped by whoever configured it.
@@ -269,6 +271,8 @@ def _shutdown_at_exit() -> None:
         drain_s = float(raw) if raw else SHUTDOWN_DRAIN_S
     except ValueError:
         drain_s = SHUTDOWN_DRAIN_S
+    if exiting:  # table batches no longer work at interpreter exit; queue puts still do
+        drain_s = 0.0
     try:
         shutdown(runtime, drain_s=max(0.0, min(drain_s, SHUTDOWN_DRAIN_S)))
     except Exception:
@@ -277,9 +281,11 @@ def _shutdown_at_exit() -> None:
 
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
     # Drain, then exit normally; the default action would end the process at once, with the
-    # queues. Runs on the main thread, between two of its bytecodes.
+    # queues. Runs on the main thread, while the interpreter still runs every thread pool
+    # (at exit the storage SDK can no longer parse a batch answer, so the drain cannot wait
+    # for atexit).
     _shutdown_at_exit()
-    raise SystemExit(128 + signum)
+    raise SystemExit(0)
 
 
 def prepare_process() -> Runtime | None:
@@ -296,7 +302,7 @@ def prepare_process() -> Runtime | None:
         log.critical("the runtime could not be built at start-up", exc_info=True)
         return None
     _prepared = runtime
-    atexit.register(_shutdown_at_exit)
+    atexit.register(_shutdown_at_exit, exiting=True)
     try:
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -31,7 +31,7 @@ def test_a_breaker_trip_in_chat_traffic_alerts_operations_with_no_further_reques
 ) -> None:
     """A failing tier 1 trips its breaker; the 'provider failure' alert arrives within 10 s
     while no chat request is sent after the one that tripped it."""
-    gateway = start_gateway(open_s=30.0)
+    gateway = start_gateway(open_s=30.0, budget_s=15.0)  # cold, busy machines: no emergency
     gateway.sims.set_fault("openai", Fault(kind=FaultKind.STATUS, status=503))
     for _ in range(3):
         assert gateway.chat(QUESTION)["failover"]["provider"] == "azure_openai"
@@ -46,7 +46,7 @@ def test_an_alert_the_queue_delivered_is_not_kept_in_the_process(
     start_gateway: Callable[..., Gateway],
 ) -> None:
     """The trip's alert went through the storage queue: nothing waits in memory for a flush."""
-    gateway = start_gateway(open_s=30.0)
+    gateway = start_gateway(open_s=30.0, budget_s=15.0)  # cold, busy machines: no emergency
     gateway.sims.set_fault("openai", Fault(kind=FaultKind.STATUS, status=503))
     for _ in range(3):
         gateway.chat(QUESTION)

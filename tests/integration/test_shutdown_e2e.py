@@ -2,9 +2,10 @@
 
 The dev host runs as its own OS process (``python -m devhost``), as the worker does in Azure.
 It is stopped with SIGTERM while requests are being answered and their audit rows are still
-queued in its memory. With ``ASKEVE_SHUTDOWN_DRAIN_S=0`` nothing is written during the drain,
-so every queued row must take the records outbox; a second process (a restarted instance)
-moves them to the table through its ``records_outbox`` queue trigger."""
+queued in its memory. With the default drain the rows are written before it exits. With
+``ASKEVE_SHUTDOWN_DRAIN_S=0`` nothing is written during the drain, so every queued row must
+take the records outbox; a second process (a restarted instance) moves them to the table
+through its ``records_outbox`` queue trigger."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -135,14 +135,12 @@ def _audited(connection: str, table: str) -> set[str]:
             return set()
 
 
-def test_sigterm_under_load_loses_no_audit_record(host_env: dict[str, str]) -> None:
-    """Every request answered before or during a SIGTERM has its audit row in the table."""
-    env: dict[str, Any] = {**host_env, "ASKEVE_SHUTDOWN_DRAIN_S": "0"}
-    first = HostProcess(env, Path(host_env["ASKEVE_CONFIG_DIR"]) / "first.log")
+def _answer_then_sigterm(host: HostProcess) -> list[str]:
+    """Six clients ask back to back; SIGTERM once 30 answers are in. The ids answered."""
     answered: list[str] = []
     stop = threading.Event()
     workers = [
-        threading.Thread(target=_load, args=(first.url, answered, stop), daemon=True)
+        threading.Thread(target=_load, args=(host.url, answered, stop), daemon=True)
         for _ in range(6)
     ]
     for worker in workers:
@@ -150,11 +148,43 @@ def test_sigterm_under_load_loses_no_audit_record(host_env: dict[str, str]) -> N
     deadline = time.monotonic() + 60.0
     while len(answered) < 30 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert first.terminate() == 0
+    assert host.terminate() == 0
     stop.set()
     for worker in workers:
         worker.join(60.0)
     assert len(answered) >= 30
+    return answered
+
+
+def _missing(host_env: dict[str, str], answered: list[str], timeout_s: float) -> set[str]:
+    """The answered ids with no audit row, once they are all there or ``timeout_s`` passed."""
+    connection, table = host_env["AzureWebJobsStorage"], host_env["AUDIT_TABLE_NAME"]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not set(answered) <= _audited(connection, table):
+        time.sleep(0.2)
+    return set(answered) - _audited(connection, table)
+
+
+def test_sigterm_under_load_drains_every_audit_row_to_the_table(host_env: dict[str, str]) -> None:
+    """With the default drain, every request answered before or during the SIGTERM has its
+    audit row in the table when the process has exited."""
+    host = HostProcess(host_env, Path(host_env["ASKEVE_CONFIG_DIR"]) / "host.log")
+    answered = _answer_then_sigterm(host)
+    assert "0 records queued in the outbox, 0 logged" in host.log.read_text()
+    missing = _missing(host_env, answered, timeout_s=10.0)
+    assert not missing, f"{len(missing)} of {len(answered)} answered requests have no audit row"
+
+
+def test_rows_not_written_at_sigterm_reach_the_table_through_the_outbox(
+    host_env: dict[str, str],
+) -> None:
+    """With no time to drain, the queued rows take the records outbox, and a restarted
+    process writes them: every answered request has its audit row."""
+    first = HostProcess(
+        {**host_env, "ASKEVE_SHUTDOWN_DRAIN_S": "0"},
+        Path(host_env["ASKEVE_CONFIG_DIR"]) / "first.log",
+    )
+    answered = _answer_then_sigterm(first)
     spilled = _SPILLED.search(first.log.read_text())
     assert spilled is not None, "the stopping process reports its outbox"
     assert int(spilled.group(1)) > 0, "rows were still queued at SIGTERM"
@@ -162,11 +192,7 @@ def test_sigterm_under_load_loses_no_audit_record(host_env: dict[str, str]) -> N
     # A restarted instance: its records_outbox trigger moves the rows to the table.
     second = HostProcess(host_env, Path(host_env["ASKEVE_CONFIG_DIR"]) / "second.log")
     try:
-        connection, table = host_env["AzureWebJobsStorage"], host_env["AUDIT_TABLE_NAME"]
-        deadline = time.monotonic() + 30.0
-        while time.monotonic() < deadline and not set(answered) <= _audited(connection, table):
-            time.sleep(0.2)
-        missing = set(answered) - _audited(connection, table)
+        missing = _missing(host_env, answered, timeout_s=30.0)
     finally:
         second.terminate()
     assert not missing, f"{len(missing)} of {len(answered)} answered requests have no audit row"
