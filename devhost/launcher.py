@@ -105,7 +105,11 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
 async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
     from devhost.host import DevHost  # noqa: PLC0415 - imports the app after settings are set
 
+    # The app installs its SIGTERM drain when it is imported, as in the worker; it runs once
+    # the host has stopped serving, while Azurite is still up.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     host = DevHost("function_app:app", args.host, args.port)
+    app_handler = signal.getsignal(signal.SIGTERM)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -127,6 +131,8 @@ async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
 
         await close_providers(get_runtime().providers)
         await host.stop()
+    if callable(app_handler):
+        app_handler(signal.SIGTERM, None)
 
 
 def _interrupt(signum: int, frame: object) -> None:
