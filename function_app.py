@@ -1,4 +1,9 @@
-"""The Function App: build the app and register the blueprints. Nothing else happens here."""
+"""The Function App: build the app, register the blueprints, and prepare the process.
+
+The worker imports this module when it indexes the functions, before any invocation, so the
+runtime is built and warmed here (``gc.freeze()`` included) and its queues drain when the
+process stops: see ``shared.bootstrap.prepare_process``.
+"""
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -12,8 +17,10 @@ from api.openapi import bp as openapi_http
 from api.status import bp as status_http
 from orchestrators.chat import bp as chat_orchestration
 from orchestrators.escalation import bp as escalation_orchestration
+from orchestrators.outboxes import bp as outboxes
 from orchestrators.retention import bp as audit_retention
 from orchestrators.timers import bp as timers
+from shared.bootstrap import prepare_process
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(chat_http)
@@ -27,3 +34,6 @@ app.register_functions(timers)
 app.register_functions(openapi_http)
 app.register_functions(status_http)
 app.register_functions(audit_retention)
+app.register_functions(outboxes)
+
+prepare_process()

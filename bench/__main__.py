@@ -233,7 +233,10 @@ async def run(sizes: Sizes, profile: bool, out: Path, only: str | None = None) -
             "bench.tableproxy", "--target-port", str(running.azurite.port)
         )
         inbox = running.start_service("bench.inbox")
-        proxied = azurite.connection_string(int(proxy.ready["port"]))
+        # Table calls go through the counting proxy; the storage queues go to Azurite itself.
+        proxied = azurite.connection_string(
+            int(proxy.ready["port"]), queue_port=running.azurite.queue_port
+        )
         hosts = start_hosts(
             running, inbox.ready["settings"], proxied, chosen[1] if chosen else None
         )

@@ -2,7 +2,9 @@
 
 Loads ``local.settings.json`` from the app's directory into the environment (variables
 already set win), serves the app in the foreground, prints one ready line with the base URL
-and the keys, and exits cleanly on SIGINT or SIGTERM. ``PORT`` overrides the default port.
+and the keys, and exits cleanly on SIGINT or SIGTERM: it stops serving (requests in flight get
+a grace period), then calls the SIGTERM handler the app installed when it was imported, as the
+worker process gets SIGTERM in Azure. ``PORT`` overrides the default port.
 
 ``--group`` (repeatable) serves only those function groups, one process of the Flex
 topology; ``--peer GROUP=URL``, ``--durable-rpc``, ``--rpc-port`` and ``--public-url`` say
@@ -65,7 +67,7 @@ def placement(args: argparse.Namespace) -> Placement:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    """Run the host until SIGINT or SIGTERM."""
+    """Run the host until SIGINT or SIGTERM; then stop it and hand the signal on to the app."""
     host = DevHost(
         args.app,
         args.host,
@@ -73,6 +75,9 @@ async def serve(args: argparse.Namespace) -> None:
         route_prefix=args.route_prefix,
         placement=placement(args),
     )
+    # Whatever SIGTERM handler importing the app installed: in Azure the worker process gets
+    # the SIGTERM, so the app's handler (its drain) runs once the host has stopped serving.
+    app_handler = signal.getsignal(signal.SIGTERM)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -87,6 +92,8 @@ async def serve(args: argparse.Namespace) -> None:
         await stop.wait()
     finally:
         await host.stop()
+    if callable(app_handler):
+        app_handler(signal.SIGTERM, None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The dev host: serves one Functions app's HTTP triggers, timers and orchestrations.
+"""The dev host: serves one Functions app's HTTP triggers, timers, queues and orchestrations.
 
 It indexes ``app.get_functions()`` once, then serves on one aiohttp server:
 
@@ -27,9 +27,11 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
+from azure.functions.queue import QueueMessage
 from azure.functions.timer import TimerRequest
 
 from devhost import invocation, loader, responses
@@ -39,7 +41,8 @@ from devhost.durable import DurableEngine
 from devhost.durable_api import RPC_PATH, WEBHOOK_PATH, BindingUrls, DurableApi
 from devhost.hostjson import read_host_json
 from devhost.http_triggers import HttpTriggers
-from devhost.index import FunctionIndex, TimerFunction, build_index
+from devhost.index import FunctionIndex, QueueFunction, TimerFunction, build_index
+from devhost.queues import QueueService
 from devhost.timers import TimerService
 from devhost.topology import DURABLE_GROUP, HTTP_GROUP, Placement, function_groups, hop_delay_s
 
@@ -62,6 +65,7 @@ class _Running:
     executor: ThreadPoolExecutor
     engine: DurableEngine | None
     timers: TimerService
+    queues: QueueService
     main_runner: web.AppRunner
     rpc_runner: web.AppRunner | None
     port: int
@@ -93,6 +97,7 @@ class DevHost:
         config = read_host_json(loader.app_directory(app_spec), self._settings)
         self._task_hub = config.task_hub
         self._default_version = config.default_version
+        self._queue_options = config.queues
         prefix = (config.route_prefix if route_prefix is None else route_prefix).strip("/")
         self._keys = HostKeys.from_settings(self._settings)
         self._hop_s = hop_delay_s(self._settings)
@@ -166,13 +171,15 @@ class DevHost:
                 rpc_socket.close()
             executor.shutdown(wait=False, cancel_futures=True)
             raise
-        timers = self._running.timers
-        timers.start()
+        self._running.timers.start()
+        self._running.queues.start()
         logger.info(
-            "dev host (pid %d) serving %d HTTP, %d timer, %d orchestrator, %d activity functions",
+            "dev host (pid %d) serving %d HTTP, %d timer, %d queue, %d orchestrator, %d activity "
+            "functions",
             os.getpid(),
             len(self.index.http),
             len(self.index.timers),
+            len(self.index.queues),
             len(self.index.orchestrators),
             len(self.index.activities),
         )
@@ -222,6 +229,13 @@ class DevHost:
 
         timers = TimerService(self.index.timers, run_timer, clock=self._clock)
 
+        async def run_queue(function: QueueFunction, message: QueueMessage) -> None:
+            client = client_binding if function.info.client_args else None
+            kwargs = invocation.arguments(function.info, message, client)
+            await invocation.call(function.info.handler, kwargs, executor)
+
+        queues = QueueService(self.index.queues, self._queue_options, self._settings, run_queue)
+
         async def admin_invoke(request: web.Request) -> web.StreamResponse:
             return await self._admin_invoke(request, timers, forwarder)
 
@@ -251,7 +265,7 @@ class DevHost:
             rpc_app.add_routes(api.routes(RPC_PATH))
             rpc_runner = await self._listen(rpc_app, rpc_socket, runners)
         main_runner = await self._listen(main_app, main_socket, runners)
-        return _Running(executor, engine, timers, main_runner, rpc_runner, port, forwarder)
+        return _Running(executor, engine, timers, queues, main_runner, rpc_runner, port, forwarder)
 
     async def _listen(
         self, app: web.Application, sock: socket.socket, runners: list[web.AppRunner]
@@ -271,6 +285,7 @@ class DevHost:
             return
         self._running = None
         await running.timers.stop()
+        await running.queues.stop()
         # Requests in flight get the grace period; they may still poll the RPC listener.
         await running.main_runner.cleanup()
         if running.engine is not None:
@@ -321,24 +336,33 @@ class DevHost:
         return self._running
 
 
+_F = TypeVar("_F", TimerFunction, QueueFunction)
+
+
 def _served_only(
     index: FunctionIndex, placement: Placement, groups: Mapping[str, str]
 ) -> FunctionIndex:
     """The part of ``index`` whose groups this process serves."""
     if placement.served is None:
         return index
-    timers = {
-        name: fn
-        for name, fn in index.timers.items()
-        if placement.serves(groups[fn.info.name.lower()])
-    }
+
+    def own(functions: Mapping[str, _F]) -> Mapping[str, _F]:
+        return MappingProxyType(
+            {
+                name: fn
+                for name, fn in functions.items()
+                if placement.serves(groups[fn.info.name.lower()])
+            }
+        )
+
     durable = placement.serves(DURABLE_GROUP)
     return FunctionIndex(
         http=index.http if placement.serves(HTTP_GROUP) else (),
-        timers=MappingProxyType(timers),
+        timers=own(index.timers),
         orchestrators=index.orchestrators if durable else MappingProxyType({}),
         activities=index.activities if durable else MappingProxyType({}),
         skipped=index.skipped,
+        queues=own(index.queues),
     )
 
 

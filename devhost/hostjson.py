@@ -1,12 +1,14 @@
 """The parts of ``host.json`` the dev host honours: the HTTP route prefix, the task hub and the
-orchestration version stamped on new instances."""
+orchestration version stamped on new instances, and the storage queue trigger's settings
+(``extensions.queues``)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,24 @@ class HostJsonError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class QueueOptions:
+    """``extensions.queues``, with the Functions host's defaults."""
+
+    max_polling_interval_s: float = 60.0
+    visibility_timeout_s: float = 0.0
+    max_dequeue_count: int = 5
+    batch_size: int = 16
+    base64: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class HostConfig:
     """What the dev host takes from ``host.json``."""
 
     route_prefix: str = DEFAULT_ROUTE_PREFIX
     task_hub: str = DEFAULT_TASK_HUB
     default_version: str = ""
+    queues: QueueOptions = field(default_factory=QueueOptions)
 
 
 def read_host_json(app_dir: Path, settings: Mapping[str, str]) -> HostConfig:
@@ -62,7 +76,49 @@ def read_host_json(app_dir: Path, settings: Mapping[str, str]) -> HostConfig:
         logger.warning("host.json hubName: %s; using %s", exc, DEFAULT_TASK_HUB)
         task_hub = DEFAULT_TASK_HUB
     return HostConfig(
-        route_prefix=route_prefix.strip("/"), task_hub=task_hub, default_version=default_version
+        route_prefix=route_prefix.strip("/"),
+        task_hub=task_hub,
+        default_version=default_version,
+        queues=_queue_options(_object(extensions, "queues")),
+    )
+
+
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$")
+
+
+def _seconds(value: Any, name: str, default: float) -> float:
+    """A ``[d.]hh:mm:ss[.fff]`` time span, or a number of milliseconds (as the host reads
+    ``maxPollingInterval``)."""
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) / 1000.0
+    match = _TIMESPAN.match(str(value).strip())
+    if match is None:
+        raise HostJsonError(f"{HOST_JSON_FILE}: queues.{name} must be a time span, got {value!r}")
+    days, hours, minutes, seconds = match.groups()
+    return int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _queue_options(raw: dict[str, Any]) -> QueueOptions:
+    base = QueueOptions()
+    dequeue = raw.get("maxDequeueCount", base.max_dequeue_count)
+    batch = raw.get("batchSize", base.batch_size)
+    encoding = str(raw.get("messageEncoding", "base64")).lower()
+    if not isinstance(dequeue, int) or dequeue < 1 or not isinstance(batch, int) or batch < 1:
+        raise HostJsonError(f"{HOST_JSON_FILE}: queues.maxDequeueCount and batchSize must be >= 1")
+    if encoding not in {"base64", "none"}:
+        raise HostJsonError(f"{HOST_JSON_FILE}: queues.messageEncoding must be base64 or none")
+    return QueueOptions(
+        max_polling_interval_s=_seconds(
+            raw.get("maxPollingInterval"), "maxPollingInterval", base.max_polling_interval_s
+        ),
+        visibility_timeout_s=_seconds(
+            raw.get("visibilityTimeout"), "visibilityTimeout", base.visibility_timeout_s
+        ),
+        max_dequeue_count=dequeue,
+        batch_size=min(batch, 32),
+        base64=encoding == "base64",
     )
 
 

@@ -2,10 +2,10 @@
 
 The host reads each function's binding metadata (its ``function.json`` form, exactly what the
 Python worker hands to the real host) and keeps the functions it can serve: HTTP, timer,
-orchestration and activity triggers, with durable client input bindings. A function of any other
-kind is skipped with a reason, so it does not stop the rest from running; a supported
-function that is misconfigured (a bad route or schedule, a missing ``%NAME%`` setting)
-stops the host with an error that names it.
+storage queue, orchestration and activity triggers, with durable client input bindings. A
+function of any other kind is skipped with a reason, so it does not stop the rest from
+running; a supported function that is misconfigured (a bad route or schedule, a missing
+``%NAME%`` setting) stops the host with an error that names it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +25,7 @@ from devhost.settings import resolve_references
 HTTP_TRIGGER = "httpTrigger"
 HTTP_OUTPUT = "http"
 TIMER_TRIGGER = "timerTrigger"
+QUEUE_TRIGGER = "queueTrigger"
 ORCHESTRATION_TRIGGER = "orchestrationTrigger"
 ACTIVITY_TRIGGER = "activityTrigger"
 DURABLE_CLIENT = "durableClient"
@@ -68,6 +69,16 @@ class TimerFunction:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueFunction:
+    """A storage-queue-triggered function: ``connection`` names the app setting that holds
+    the storage connection string (``AzureWebJobsStorage`` when the binding gives none)."""
+
+    info: FunctionInfo
+    queue_name: str
+    connection: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrchestratorFunction:
     """An orchestrator; its handler is the SDK's replay handle (context JSON -> state JSON)."""
 
@@ -98,11 +109,12 @@ class FunctionIndex:
     orchestrators: Mapping[str, OrchestratorFunction]
     activities: Mapping[str, ActivityFunction]
     skipped: tuple[SkippedFunction, ...]
+    queues: Mapping[str, QueueFunction] = field(default_factory=lambda: MappingProxyType({}))
 
     def find(self, name: str) -> FunctionInfo | None:
         """Any served function by name (case-insensitive, as function names are in Azure)."""
         everything: list[FunctionInfo] = [fn.info for fn in self.http]
-        for group in (self.timers, self.orchestrators, self.activities):
+        for group in (self.timers, self.queues, self.orchestrators, self.activities):
             everything.extend(fn.info for fn in group.values())
         wanted = name.lower()
         return next((info for info in everything if info.name.lower() == wanted), None)
@@ -114,6 +126,7 @@ def build_index(functions: tuple[Any, ...], settings: Mapping[str, str]) -> Func
     timers: dict[str, TimerFunction] = {}
     orchestrators: dict[str, OrchestratorFunction] = {}
     activities: dict[str, ActivityFunction] = {}
+    queues: dict[str, QueueFunction] = {}
     skipped: list[SkippedFunction] = []
     for function in functions:
         name = str(function.get_function_name())
@@ -128,6 +141,8 @@ def build_index(functions: tuple[Any, ...], settings: Mapping[str, str]) -> Func
             http.append(entry)
         elif isinstance(entry, TimerFunction):
             timers[key] = entry
+        elif isinstance(entry, QueueFunction):
+            queues[key] = entry
         elif isinstance(entry, OrchestratorFunction):
             orchestrators[key] = entry
         else:
@@ -139,6 +154,7 @@ def build_index(functions: tuple[Any, ...], settings: Mapping[str, str]) -> Func
         orchestrators=MappingProxyType(orchestrators),
         activities=MappingProxyType(activities),
         skipped=tuple(skipped),
+        queues=MappingProxyType(queues),
     )
 
 
@@ -148,8 +164,9 @@ def is_disabled(name: str, settings: Mapping[str, str]) -> bool:
     return raw.strip().lower() in {"1", "true"}
 
 
-Indexed = HttpFunction | TimerFunction | OrchestratorFunction | ActivityFunction
-_TRIGGERS = (HTTP_TRIGGER, TIMER_TRIGGER, ORCHESTRATION_TRIGGER, ACTIVITY_TRIGGER)
+Indexed = HttpFunction | TimerFunction | QueueFunction | OrchestratorFunction | ActivityFunction
+_TRIGGERS = (HTTP_TRIGGER, TIMER_TRIGGER, QUEUE_TRIGGER, ORCHESTRATION_TRIGGER, ACTIVITY_TRIGGER)
+_DEFAULT_CONNECTION = "AzureWebJobsStorage"
 
 
 def _index_one(function: Any, name: str, settings: Mapping[str, str]) -> tuple[Indexed, str]:
@@ -194,6 +211,13 @@ def _index_one(function: Any, name: str, settings: Mapping[str, str]) -> tuple[I
             run_on_startup=bool(trigger.get("runOnStartup", False)),
         )
         return timer, name
+    if kind == QUEUE_TRIGGER:
+        queue = QueueFunction(
+            info=info,
+            queue_name=resolve_references(str(trigger["queueName"]), settings).lower(),
+            connection=str(trigger.get("connection") or _DEFAULT_CONNECTION),
+        )
+        return queue, name
     # The Durable extension registers an orchestrator or activity under the name given in
     # its trigger binding when there is one, else under the function name.
     if kind == ORCHESTRATION_TRIGGER:

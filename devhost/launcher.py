@@ -75,7 +75,10 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             stack.callback(storage.stop)
             os.environ.setdefault("AzureWebJobsStorage", storage.connection_string)
             owner = "started" if storage.process else "shared"
-            notes.append(f"Azurite tables on 127.0.0.1:{storage.port} ({owner})")
+            notes.append(
+                f"Azurite tables on 127.0.0.1:{storage.port}, queues on :{storage.queue_port} "
+                f"({owner})"
+            )
         if _no_provider_keys():
             from simulators.harness import (  # noqa: PLC0415 - dev only
                 SimulatedProviders,
@@ -171,7 +174,11 @@ async def _serve_flex(args: argparse.Namespace, notes: list[str]) -> None:
 async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
     from devhost.host import DevHost  # noqa: PLC0415 - imports the app after settings are set
 
+    # The app installs its SIGTERM drain when it is imported, as in the worker; it runs once
+    # the host has stopped serving, while Azurite is still up.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     host = DevHost("function_app:app", args.host, args.port)
+    app_handler = signal.getsignal(signal.SIGTERM)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -189,6 +196,8 @@ async def _serve(args: argparse.Namespace, notes: list[str]) -> None:
         if runtime.gateway.second_opinion is not None:
             await runtime.gateway.second_opinion.close()
         await host.stop()
+    if callable(app_handler):
+        app_handler(signal.SIGTERM, None)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -125,7 +125,15 @@ async def call_provider(payload: dict[str, Any]) -> dict[str, Any]:
     # In the background (see shared.breakers.writer): neither the answer nor the failover to the
     # next tier waits for the breaker's table write.
     tier, probe = payload["tier"], bool(payload.get("probe", False))
-    runtime.outcomes.submit(lambda: _record(tier, result, probe))
+    runtime.outcomes.submit(
+        lambda: _record(tier, result, probe),
+        {
+            "tier": tier,
+            "outcome": result.outcome.value,
+            "retry_after_s": result.retry_after_s,
+            "probe": probe,
+        },
+    )
     return result.to_json()
 
 

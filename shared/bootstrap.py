@@ -3,26 +3,42 @@
 :func:`assemble` wires the services from config, settings and provider adapters: the events
 port first, then the stores, the breaker service, the escalator, the alert queue, the chat
 gateway, and observability subscribed to the events. :func:`build_runtime` reads them from an
-environment; :func:`get_runtime` is the edges' way in (built on first use, so importing the
-function app stays cheap and opens no connection). Tests and tools pass overrides (an
+environment; :func:`get_runtime` is the edges' way in. Tests and tools pass overrides (an
 in-memory store, a hand-moved clock) to :func:`assemble` or :func:`configure_runtime`.
+
+The process's life, start to end:
+
+- :func:`prepare_process` runs when the function app is imported, which is when the Python
+  worker indexes the functions, before the host sends it any invocation (and before the dev
+  host listens). It builds the runtime and warms it (SDK imports, crisis patterns, then
+  ``gc.freeze()``) on the importing thread, so no request is in flight while memory is frozen.
+  It opens no connection.
+- :func:`shutdown` runs when the process is told to stop: SIGTERM, which the worker gets in
+  Azure, runs it and then exits normally; the dev host hands its SIGTERM to the same handler
+  once it has stopped serving. (An exit without SIGTERM runs it from ``atexit``, where the
+  storage SDK's batch writes no longer work, so every queued row then takes the outbox.) It
+  drains the audit and breaker outcome queues for a bounded time and puts whatever is left on
+  the records outbox queue (:mod:`shared.observability.outbox`).
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import gc
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from shared.breakers import BreakerService, BreakerStore, OutcomeWriter, TableBreakerStore
 from shared.escalation import (
+    AlertOutbox,
     AlertQueue,
     EscalationStore,
     Escalator,
@@ -40,12 +56,21 @@ from shared.failover import (
     SecondOpinion,
     residency_policy,
 )
-from shared.observability import AuditStore, build_observability, trace_carrier
+from shared.observability import (
+    AuditStore,
+    RecordsOutbox,
+    Spilled,
+    build_observability,
+    trace_carrier,
+)
 from shared.operations import Readiness, health_store_for
 from shared.platform import (
+    ALERT_QUEUE,
+    OUTBOX_QUEUE,
     AppConfig,
     OperatorAccess,
     Settings,
+    StorageQueue,
     load_config,
     table_client,
     with_tier_regions,
@@ -78,8 +103,12 @@ def assemble(
     tracer_provider: Any = None,
     meter_provider: Any = None,
     clock: Callable[[], float] = time.time,
+    alert_outbox: AlertOutbox | None = None,
+    records_outbox: RecordsOutbox | None = None,
 ) -> Runtime:
-    """Build every service once, each given only what it uses. Opens no connection."""
+    """Build every service once, each given only what it uses. Opens no connection.
+    Without ``alert_outbox`` alerts wait in memory for a flush (unit tests); without
+    ``records_outbox`` a stopping process logs what it could not write."""
     events = EventBus()
     residency = residency_policy(config.failover, settings.data_residency)
     breaker_store = breaker_store or TableBreakerStore(
@@ -100,7 +129,7 @@ def assemble(
         events=events,
         links=ack_links_from(settings),
     )
-    alerts = AlertQueue()
+    alerts = AlertQueue(outbox=alert_outbox)
     warnings = _configuration_warnings(escalator)
     health_results = health_store_for(settings)
 
@@ -122,7 +151,6 @@ def assemble(
     gateway = ChatGateway(
         config=config,
         breakers=breakers,
-        outcomes=outcomes,
         escalator=escalator,
         alerts=alerts,
         events=events,
@@ -173,6 +201,7 @@ def assemble(
         observability=observability,
         gateway=gateway,
         detector=detector,
+        outbox=records_outbox or RecordsOutbox(_no_outbox),
         is_configured=is_configured,
         residency_block=residency,
     )
@@ -228,6 +257,10 @@ def _second_opinion(
     )
 
 
+def _no_outbox(message: dict[str, Any]) -> None:
+    raise RuntimeError("no records outbox in this runtime")
+
+
 def _crisis_patterns(settings: Settings) -> Path | None:
     if not settings.config_dir:
         return None
@@ -258,15 +291,115 @@ def warm_up(runtime: Runtime) -> None:
 
 
 def build_runtime(env: Mapping[str, str], *, warm: bool = True, **overrides: Any) -> Runtime:
-    """Build the runtime from an environment. With ``warm``, the provider SDKs are imported
-    and the crisis patterns compiled on a background thread, so the first chat request pays
-    for neither. ``overrides`` go to :func:`assemble`."""
+    """Build the runtime from an environment, with the storage queues as its outboxes. With
+    ``warm``, :func:`warm_up` runs before this returns, on the caller's thread: callers build
+    before they serve, so the first request pays for nothing and nothing of it is frozen.
+    ``overrides`` go to :func:`assemble`."""
     settings = Settings.from_env(env)
     config = load_config(settings.config_dir or None)
     config = replace(config, failover=with_tier_regions(config.failover, settings.get))
+    overrides.setdefault("alert_outbox", StorageQueue(settings, ALERT_QUEUE).put)
+    overrides.setdefault("records_outbox", RecordsOutbox(StorageQueue(settings, OUTBOX_QUEUE).put))
     runtime = assemble(config, settings, build_providers(config, settings), **overrides)
     if warm:
-        threading.Thread(target=warm_up, args=(runtime,), name="warm-up", daemon=True).start()
+        warm_up(runtime)
+    return runtime
+
+
+# Azure lets a function execution finish for 60 minutes when an instance scales in and for 10
+# minutes during platform updates (README, "Records survive an instance stopping"); the worker
+# process's own end is not documented, so the drain is kept far inside the shortest of them.
+SHUTDOWN_DRAIN_S = 5.0
+SHUTDOWN_SPILL_S = 3.0
+_DRAIN_SETTING = "ASKEVE_SHUTDOWN_DRAIN_S"
+
+
+@dataclass(frozen=True, slots=True)
+class ShutdownReport:
+    """What :func:`shutdown` did with the records still queued in memory."""
+
+    audit_rows: int
+    outcomes: int
+    spilled: Spilled
+
+
+def shutdown(
+    runtime: Runtime, *, drain_s: float = SHUTDOWN_DRAIN_S, spill_s: float = SHUTDOWN_SPILL_S
+) -> ShutdownReport:
+    """Drain the audit and outcome queues for at most ``drain_s``, then put what is left on
+    the records outbox within ``spill_s`` more. Alerts on their way get the same drain."""
+    started = time.monotonic()
+    runtime.alerts.settled(drain_s)
+    left = max(0.0, drain_s - (time.monotonic() - started))
+    outcomes = runtime.outcomes.close(left)
+    left = max(0.0, drain_s - (time.monotonic() - started))
+    rows = runtime.observability.trail.close(left)
+    spilled = runtime.outbox.spill(rows, outcomes, deadline=time.monotonic() + spill_s)
+    report = ShutdownReport(audit_rows=len(rows), outcomes=len(outcomes), spilled=spilled)
+    log.info(
+        "stopping: %d audit rows and %d breaker outcomes were not written in time; "
+        "%d records queued in the outbox, %d logged",
+        report.audit_rows,
+        report.outcomes,
+        spilled.queued,
+        spilled.logged,
+    )
+    return report
+
+
+_prepared: Runtime | None = None
+_drained = False
+
+
+def _shutdown_at_exit(*, exiting: bool = False) -> None:
+    global _drained  # noqa: PLW0603 - once per process, from SIGTERM or atexit
+    runtime = _prepared
+    # A runtime a test or tool configured since is stopped by whoever configured it.
+    if runtime is None or runtime is not _runtime or _drained:
+        return
+    _drained = True
+    raw = runtime.settings.get(_DRAIN_SETTING)
+    try:
+        drain_s = float(raw) if raw else SHUTDOWN_DRAIN_S
+    except ValueError:
+        drain_s = SHUTDOWN_DRAIN_S
+    if exiting:  # table batches no longer work at interpreter exit; queue puts still do
+        drain_s = 0.0
+    try:
+        shutdown(runtime, drain_s=max(0.0, min(drain_s, SHUTDOWN_DRAIN_S)))
+    except Exception:
+        log.exception("shutdown drain failed")
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    # Drain, then exit normally; the default action would end the process at once, with the
+    # queues. Runs on the main thread, while the interpreter still runs every thread pool
+    # (at exit the storage SDK can no longer parse a batch answer, so the drain cannot wait
+    # for atexit).
+    _shutdown_at_exit()
+    raise SystemExit(0)
+
+
+def prepare_process() -> Runtime | None:
+    """Build and warm this process's runtime, and drain it when the process stops. Called
+    once, where the worker imports the function app; repeated calls do nothing more. If the
+    runtime cannot be built (a broken config), it logs why and returns None: the functions
+    still index, and each invocation reports the error as it did before."""
+    global _prepared  # noqa: PLW0603 - one process, prepared once
+    if _runtime is not None:  # configured already (a test, a tool), which also stops it
+        return _runtime
+    try:
+        runtime = get_runtime()
+    except Exception:
+        log.critical("the runtime could not be built at start-up", exc_info=True)
+        return None
+    _prepared = runtime
+    atexit.register(_shutdown_at_exit, exiting=True)
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    except ValueError:  # not the main thread: a host that imports here owns its signals
+        log.info("SIGTERM left to the host; the queues drain at a normal exit")
     return runtime
 
 

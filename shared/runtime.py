@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from shared.events import EventBus
     from shared.failover import ChatGateway
     from shared.models import Outcome
-    from shared.observability import Observability
+    from shared.observability import Observability, RecordsOutbox
     from shared.operations import Readiness, ResilientHealthStore
     from shared.providers import Provider
     from shared.safety import CrisisDetector
@@ -46,6 +46,8 @@ class Runtime:
     observability: Observability
     gateway: ChatGateway
     detector: Callable[[], CrisisDetector]
+    # Where a stopping process puts the audit rows and breaker outcomes it could not write.
+    outbox: RecordsOutbox
     # Whether a tier has an adapter with its credentials.
     is_configured: Callable[[str], bool]
     # ``residency_blocked`` for a tier outside the UK when ``DATA_RESIDENCY=uk``, else None.

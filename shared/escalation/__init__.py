@@ -12,7 +12,7 @@ from shared.escalation.acklinks import (
     AckTokenError,
     ack_links_from,
 )
-from shared.escalation.alerts import Alert, AlertQueue, SentAlert
+from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.pending import (
     FallbackPendingCrisis,
@@ -32,6 +32,7 @@ __all__ = [
     "AckSigner",
     "AckTokenError",
     "Alert",
+    "AlertOutbox",
     "AlertQueue",
     "Escalation",
     "EscalationStore",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shared.breakers import BreakerService, OutcomeWriter
+from shared.breakers import BreakerService
 from shared.escalation import Alert, AlertQueue, Escalator
 from shared.events import ChatRecord, Events
 from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
@@ -105,7 +105,6 @@ class ChatGateway:
 
     config: AppConfig
     breakers: BreakerService
-    outcomes: OutcomeWriter
     escalator: Escalator
     alerts: AlertQueue
     events: Events
@@ -144,15 +143,10 @@ class ChatGateway:
         headers: Mapping[str, str] | None = None,
     ) -> HttpReply:
         reply = await self._answer(raw, content_type, orchestrations, headers=headers or {})
-        # Alerts raised while answering (SLA rules, breakers) go out after the answer, in the
-        # background: nothing slow is awaited before the reply is returned. A provider outcome
-        # may still be on its way to the breaker; a trip it causes is sent once it lands.
-        # (Checked first: once it is not busy, every trip it caused is already queued.)
-        sink = self.escalator.alert_sink(orchestrations)
-        if self.outcomes.busy:
-            self.alerts.flush_when(self.outcomes.settled(), sink)
-        else:
-            self.alerts.flush_soon(sink)
+        # Alerts leave through the ops-alerts storage queue from wherever they are raised
+        # (shared.escalation.alerts). Only those the queue could not take wait in this process;
+        # they go out now, in the background, while an orchestration client is at hand.
+        self.alerts.flush_soon(self.escalator.alert_sink(orchestrations))
         return reply
 
     async def _answer(

@@ -5,6 +5,7 @@ What other rooms may use is exported here; the modules behind it are this room's
 
 from shared.observability.audit import AuditStore
 from shared.observability.observer import Observability, build_observability
+from shared.observability.outbox import RecordsOutbox, Spilled, apply_message
 from shared.observability.status import (
     AlertRow,
     EscalationRow,
@@ -25,10 +26,13 @@ __all__ = [
     "FailoverRow",
     "LatencyPoint",
     "Observability",
+    "RecordsOutbox",
     "SlaRow",
+    "Spilled",
     "StatusReport",
     "TierRow",
     "Window",
+    "apply_message",
     "build_observability",
     "parse_window",
     "trace_carrier",

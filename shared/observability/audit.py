@@ -370,6 +370,7 @@ class AuditWriter:
         self._store: AuditStore | None = None
         self._queue: deque[Mapping[str, Any]] = deque()
         self._busy = False
+        self._current: list[Mapping[str, Any]] = []
         self._thread: threading.Thread | None = None
         self._changed = threading.Condition()
         self._outage_until: float | None = None
@@ -406,6 +407,17 @@ class AuditWriter:
                     return False
                 self._changed.wait(remaining)
         return True
+
+    def close(self, timeout_s: float) -> list[Mapping[str, Any]]:
+        """For a stopping process: wait up to ``timeout_s`` for the queue to be written, then
+        take back every row not known to be stored (queued, or in a batch still being written:
+        a row stored twice is one row, as the outbox writes with the same keys)."""
+        self.drain(timeout_s)
+        with self._changed:
+            left = [*self._current, *self._queue]
+            self._queue.clear()
+            self._current = []
+            return left
 
     @property
     def stats(self) -> AuditStats:
@@ -446,12 +458,15 @@ class AuditWriter:
             finally:
                 with self._changed:
                     self._busy = False
+                    if self._current is batch:
+                        self._current = []
                     self._changed.notify_all()
 
     def _take_batch(self) -> list[Mapping[str, Any]]:
         """With the lock held: the first queued row, plus up to 99 more of the same day that
         are queued now or arrive within one linger (other days' rows stay queued, in order)."""
         batch = [self._queue.popleft()]
+        self._current = batch  # taken from the queue, not yet stored: close() must see it
         self._gather(batch)
         # Real time, not the injected clock: this only paces the writer thread's own waiting.
         deadline = time.monotonic() + self._config.batch_linger_s
@@ -548,6 +563,10 @@ class AuditTrail:
 
     def drain(self, timeout_s: float) -> bool:
         return self._writer.drain(timeout_s)
+
+    def close(self, timeout_s: float) -> list[Mapping[str, Any]]:
+        """Drain for at most ``timeout_s``; the rows not known to be stored (see the writer)."""
+        return self._writer.close(timeout_s)
 
     def store(self) -> AuditStore:
         """The opened store. Raises when storage is unreachable."""

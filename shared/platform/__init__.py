@@ -33,20 +33,27 @@ from shared.platform.errors import ApiError, invalid
 from shared.platform.flags import flag
 from shared.platform.operators import OperatorAccess
 from shared.platform.ports import (
+    ALERT_QUEUE,
     CHAT_ORCHESTRATION,
     ESCALATION_ORCHESTRATION,
+    OUTBOX_QUEUE,
     HttpReply,
     Orchestrations,
 )
+from shared.platform.queues import MAX_MESSAGE_TEXT, StorageQueue, queue_client
 from shared.platform.settings import Settings
 from shared.platform.storage import ensure_table, table_client
+from shared.platform.worker import SerialWorker
 
 __all__ = [
+    "ALERT_QUEUE",
     "CHAT_ORCHESTRATION",
     "CRISIS_CATEGORIES",
     "DEFAULT_AZURE_API_VERSION",
     "DEFAULT_CONFIG_DIR",
     "ESCALATION_ORCHESTRATION",
+    "MAX_MESSAGE_TEXT",
+    "OUTBOX_QUEUE",
     "SAFETY_CRITICAL_FILES",
     "STANDARD_SETTINGS",
     "ApiError",
@@ -61,8 +68,10 @@ __all__ = [
     "Orchestrations",
     "RateLimitConfig",
     "SafetyConfig",
+    "SerialWorker",
     "Settings",
     "SlaConfig",
+    "StorageQueue",
     "TierConfig",
     "TierSettings",
     "config_path",
@@ -75,6 +84,7 @@ __all__ = [
     "load_config",
     "loaded_safety_hashes",
     "now_iso",
+    "queue_client",
     "read_config_file",
     "table_client",
     "with_tier_regions",

@@ -9,6 +9,9 @@ from typing import Any, Protocol
 # The Durable function names, declared once: the triggers register them, the core starts them.
 CHAT_ORCHESTRATION = "chat_orchestrator"
 ESCALATION_ORCHESTRATION = "escalation_orchestrator"
+# The storage queues (shared.platform.queues): their queue triggers are declared with these names.
+ALERT_QUEUE = "ops-alerts"
+OUTBOX_QUEUE = "records-outbox"
 
 
 class Orchestrations(Protocol):

@@ -39,6 +39,17 @@ def _table_endpoint(env: Mapping[str, str]) -> str:
     return endpoint
 
 
+def _queue_endpoint(env: Mapping[str, str]) -> str:
+    """The queue endpoint for identity-based storage, when no connection string is set."""
+    if env.get("AzureWebJobsStorage"):
+        return ""
+    endpoint = env.get("AzureWebJobsStorage__queueServiceUri", "").strip()
+    account = env.get("AzureWebJobsStorage__accountName", "").strip()
+    if not endpoint and account:
+        endpoint = f"https://{account}.queue.core.windows.net"
+    return endpoint
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class Settings:
     """Storage, knobs and every app setting. ``repr`` is suppressed so secrets never reach a log."""
@@ -46,6 +57,9 @@ class Settings:
     simulated_providers: bool = False
     storage_connection: str = DEV_STORAGE
     storage_table_endpoint: str = ""
+    # The queues stay in the account the queue triggers read, whatever moves the tables.
+    queue_connection: str = DEV_STORAGE
+    storage_queue_endpoint: str = ""
     breaker_table: str = "breakers"
     escalation_table: str = "escalations"
     status_poll_interval_s: float = 0.1
@@ -71,6 +85,8 @@ class Settings:
             or env.get("AzureWebJobsStorage", "")
             or DEV_STORAGE,
             storage_table_endpoint=_table_endpoint(env),
+            queue_connection=env.get("AzureWebJobsStorage", "") or DEV_STORAGE,
+            storage_queue_endpoint=_queue_endpoint(env),
             breaker_table=env.get("BREAKER_TABLE_NAME", "") or "breakers",
             escalation_table=env.get("ESCALATION_TABLE_NAME", "") or "escalations",
             status_poll_interval_s=_float(env, "ASKEVE_STATUS_POLL_INTERVAL_MS", 100.0) / 1000.0,

@@ -19,7 +19,8 @@ _credential: Any = None
 _credential_lock = threading.Lock()
 
 
-def _managed_identity() -> Any:
+def managed_identity() -> Any:
+    """The app's managed identity credential, one per process."""
     global _credential  # noqa: PLW0603 - one credential (and token cache) per process
     with _credential_lock:
         if _credential is None:
@@ -42,7 +43,7 @@ def table_client(settings: Settings, table_name: str, *, timeout_s: float = 1.0)
         return TableClient(
             endpoint=settings.storage_table_endpoint,
             table_name=table_name,
-            credential=_managed_identity(),
+            credential=managed_identity(),
             **options,
         )
     return TableClient.from_connection_string(

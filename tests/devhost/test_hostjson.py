@@ -48,3 +48,36 @@ def test_the_default_version_is_read(tmp_path: Path) -> None:
     """durableTask.defaultVersion is what new instances are stamped with."""
     _write(tmp_path, {"extensions": {"durableTask": {"defaultVersion": "2"}}})
     assert read_host_json(tmp_path, {}).default_version == "2"
+
+
+def test_queue_options_default_as_in_the_functions_host(tmp_path: Path) -> None:
+    """No extensions.queues: 1 min polling, visible again at once, poison after 5, base64."""
+    queues = read_host_json(tmp_path, {}).queues
+    assert (queues.max_polling_interval_s, queues.visibility_timeout_s) == (60.0, 0.0)
+    assert (queues.max_dequeue_count, queues.batch_size, queues.base64) == (5, 16, True)
+
+
+def test_queue_options_read_time_spans(tmp_path: Path) -> None:
+    """maxPollingInterval and visibilityTimeout are hh:mm:ss time spans."""
+    _write(
+        tmp_path,
+        {
+            "extensions": {
+                "queues": {
+                    "maxPollingInterval": "00:00:02",
+                    "visibilityTimeout": "00:00:05",
+                    "maxDequeueCount": 3,
+                }
+            }
+        },
+    )
+    queues = read_host_json(tmp_path, {}).queues
+    assert (queues.max_polling_interval_s, queues.visibility_timeout_s) == (2.0, 5.0)
+    assert queues.max_dequeue_count == 3
+
+
+def test_a_bad_queue_option_is_an_error(tmp_path: Path) -> None:
+    """A maxDequeueCount below one stops the host with a message."""
+    _write(tmp_path, {"extensions": {"queues": {"maxDequeueCount": 0}}})
+    with pytest.raises(HostJsonError, match="maxDequeueCount"):
+        read_host_json(tmp_path, {})

@@ -16,11 +16,11 @@ def _index(app: df.DFApp, settings: dict[str, str] | None = None) -> FunctionInd
     return build_index(tuple(app.get_functions()), settings or {})
 
 
-def _app_with_queue_trigger() -> df.DFApp:
+def _app_with_blob_trigger() -> df.DFApp:
     app = df.DFApp()
 
-    @app.queue_trigger(arg_name="msg", queue_name="work", connection="Storage")
-    def on_message(msg: func.QueueMessage) -> None:
+    @app.blob_trigger(arg_name="blob", path="uploads/{name}", connection="Storage")
+    def on_upload(blob: func.InputStream) -> None:
         """Unsupported trigger."""
 
     @app.route(route="ok")
@@ -32,10 +32,10 @@ def _app_with_queue_trigger() -> df.DFApp:
 
 
 def test_an_unsupported_trigger_is_skipped_with_a_reason() -> None:
-    """A queue trigger is listed as skipped; the HTTP function is still served."""
-    index = _index(_app_with_queue_trigger())
-    assert [s.name for s in index.skipped] == ["on_message"]
-    assert "queueTrigger" in index.skipped[0].reason
+    """A blob trigger is listed as skipped; the HTTP function is still served."""
+    index = _index(_app_with_blob_trigger())
+    assert [s.name for s in index.skipped] == ["on_upload"]
+    assert "blobTrigger" in index.skipped[0].reason
     assert [fn.info.name for fn in index.http] == ["ok"]
 
 
@@ -121,3 +121,19 @@ def test_durable_functions_and_client_bindings_are_indexed() -> None:
     assert list(index.orchestrators) == ["flow"]
     assert index.activities["step"].info.trigger_arg == "payload"
     assert index.find("FLOW") is index.orchestrators["flow"].info
+
+
+def test_a_queue_trigger_is_indexed_with_its_queue_and_connection() -> None:
+    """queueName (lower-cased, as storage names are) and connection come from the binding."""
+    app = df.DFApp()
+
+    @app.queue_trigger(arg_name="msg", queue_name="Work", connection="Storage")
+    def on_message(msg: func.QueueMessage) -> None:
+        """A queue function."""
+
+    queue = _index(app).queues["on_message"]
+    assert (queue.queue_name, queue.connection, queue.info.trigger_arg) == (
+        "work",
+        "Storage",
+        "msg",
+    )

@@ -3,6 +3,7 @@ and loopback alert receivers, all started by the tests themselves."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -15,11 +16,14 @@ from typing import Any
 import openai
 import pytest
 import requests
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.queue import QueueClient
 
 from devhost.background import RunningDevHost, running_devhost
 from devhost.processes import HostProcesses, start_host
 from devhost.topology import Topology
 from shared.bootstrap import configure_runtime
+from shared.platform import ALERT_QUEUE, OUTBOX_QUEUE
 from shared.platform.config import DEFAULT_CONFIG_DIR
 from shared.providers.registry import close_providers, preload_providers
 from shared.runtime import Runtime
@@ -138,6 +142,17 @@ class Gateway:
         return data
 
 
+def clear_queues(connection: str) -> None:
+    """Empty the app's storage queues, so one test's alerts never reach the next one's host."""
+    for name in (ALERT_QUEUE, OUTBOX_QUEUE):
+        for queue in (name, f"{name}-poison"):
+            with (
+                QueueClient.from_connection_string(connection, queue) as client,
+                contextlib.suppress(ResourceNotFoundError),
+            ):
+                client.clear_messages()
+
+
 def write_config(
     directory: Path,
     *,
@@ -223,12 +238,18 @@ def start_gateway(
             **(extra or {}),
         }
         clock = ManualClock(1_800_000_000.0)
+        clear_queues(azurite_connection)
         runtime = configure_runtime(env, warm=False, breaker_clock=clock)
-        preload_providers(runtime.providers)  # as the worker's warm-up thread would have
+        preload_providers(runtime.providers)  # as the worker's warm-up would have
         context = running_devhost(
             "function_app:app",
             port=port,
-            settings={**HOST_SETTINGS, **(host_settings or {})},
+            # The queue triggers' connection: the same Azurite, as in Azure.
+            settings={
+                **HOST_SETTINGS,
+                "AzureWebJobsStorage": azurite_connection,
+                **(host_settings or {}),
+            },
         )
         host = context.__enter__()
         stack.append((context, host, runtime))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.queue import BinaryBase64DecodePolicy, QueueClient
 
 from shared.bootstrap import build_runtime
+from shared.escalation import Alert
 from shared.operations.keyvault import KeyStores, azure_key_stores
 from shared.operations.rotation import (
     AUDIT_PARTITION,
@@ -19,6 +23,7 @@ from shared.operations.rotation import (
     TableRotationAudit,
     run_secret_rotation,
 )
+from shared.platform import ALERT_QUEUE
 from shared.platform.settings import Settings
 from shared.runtime import Runtime
 
@@ -103,6 +108,11 @@ async def test_alerts_go_to_operations_through_the_escalation(azurite_connection
         AZURE_OPENAI_RESOURCE_ID=RESOURCE_ID,
         AZURE_OPENAI_KEY_SECRET_NAME=secret,
     )
+    alerts = QueueClient.from_connection_string(
+        azurite_connection, ALERT_QUEUE, message_decode_policy=BinaryBase64DecodePolicy()
+    )
+    with contextlib.suppress(ResourceNotFoundError):
+        alerts.clear_messages()
     report = await run_secret_rotation(
         runtime.settings,
         runtime.config.failover.tiers,
@@ -111,8 +121,14 @@ async def test_alerts_go_to_operations_through_the_escalation(azurite_connection
         audit=MemoryRotationAudit(),
         clock=clock,
     )
-    await runtime.alerts.flush(runtime.escalator.alert_sink(starter))
     assert report.actions[0] == "active_key_unknown"
+    # The alert left through the ops-alerts storage queue; deliver it as its trigger does.
+    assert runtime.alerts.settled(10.0)
+    with alerts:
+        [message] = alerts.receive_messages()
+    await runtime.alerts.deliver(
+        Alert.from_json(json.loads(message.content)), runtime.escalator.alert_sink(starter)
+    )
     [(name, payload)] = starter.started
     assert name == "escalation_orchestrator"
     assert payload["escalation"]["audience"] == "operations"

@@ -65,3 +65,18 @@ def test_timers_run_on_schedules_from_app_settings(name: str, schedule: str) -> 
 def test_secret_rotation_can_raise_alerts() -> None:
     """The rotation timer gets the durable client, so it can start alert escalations."""
     assert any(b["type"] == "durableClient" for b in index()["secret_rotation"])
+
+
+@pytest.mark.parametrize(
+    ("name", "queue"), [("operations_alert", "ops-alerts"), ("records_outbox", "records-outbox")]
+)
+def test_queue_triggers_read_the_apps_storage_queues(name: str, queue: str) -> None:
+    """The alert and outbox queue triggers read their queues in AzureWebJobsStorage."""
+    binding = trigger(name)
+    assert binding["type"] == "queueTrigger"
+    assert (binding["queueName"], binding["connection"]) == (queue, "AzureWebJobsStorage")
+
+
+def test_the_alert_queue_trigger_can_start_escalations() -> None:
+    """operations_alert gets the durable client, to start the operations escalation."""
+    assert any(b["type"] == "durableClient" for b in index()["operations_alert"])
