@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ from tests.integration.conftest import (
     FUNCTION_KEY,
     HOST_SETTINGS,
     SIM_KEY,
-    clear_queues,
+    HostedGateway,
     write_config,
 )
 
@@ -79,24 +80,34 @@ class HostProcess:
 
 
 @pytest.fixture
+def own_storage() -> Iterator[str]:
+    """An Azurite of this test's own: the session's hosts also read the ``records-outbox``
+    queue, and one of them would otherwise write this test's rows to its own audit table."""
+    service = azurite.start(azurite.free_port(), reuse=False)
+    try:
+        yield service.connection_string
+    finally:
+        service.stop()
+
+
+@pytest.fixture
 def host_env(
     tmp_path: Path,
     sims: SimulatedProviders,
     webhook: WebhookReceiver,
     smtp: SmtpReceiver,
-    azurite_connection: str,
+    own_storage: str,
 ) -> dict[str, str]:
-    """The settings of one dev host process: the test's services, fresh tables."""
+    """The settings of one dev host process: the test's services, its own storage."""
     sims.clear()
     smtp.start()
-    clear_queues(azurite_connection)
     config_dir = write_config(tmp_path, tier_timeout_s=2.0, budget_s=8.0, open_s=30.0)
     return {
         **os.environ,
         **HOST_SETTINGS,
         "PYTHONPATH": str(REPO),
         "PYTHONUNBUFFERED": "1",
-        "AzureWebJobsStorage": azurite_connection,
+        "AzureWebJobsStorage": own_storage,
         "AUDIT_TABLE_NAME": "audit" + uuid.uuid4().hex[:12],
         "BREAKER_TABLE_NAME": "breakers" + uuid.uuid4().hex[:12],
         "ESCALATION_TABLE_NAME": "escalations" + uuid.uuid4().hex[:12],
@@ -207,4 +218,35 @@ def test_rows_not_written_at_sigterm_reach_the_table_through_the_outbox(
         missing = _missing(host_env, answered, timeout_s=30.0)
     finally:
         second.terminate()
+    assert not missing, f"{len(missing)} of {len(answered)} answered requests have no audit row"
+
+
+def test_sigterm_to_the_flex_http_process_under_load_loses_no_audit_row(
+    start_flex_host: Callable[..., HostedGateway],
+) -> None:
+    """Flex: chat audit rows queue in the ``http`` process; a SIGTERM to that process under
+    load still leaves every answered request with its audit row in the table."""
+    gateway = start_flex_host()
+    answered: list[str] = []
+    stop = threading.Event()
+    workers = [
+        threading.Thread(target=_load, args=(gateway.url, answered, stop), daemon=True)
+        for _ in range(6)
+    ]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + 60.0
+    while len(answered) < 30 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gateway.host.signal("http", signal.SIGTERM)
+    assert gateway.host.of("http").process.wait(timeout=60) == 0
+    stop.set()
+    for worker in workers:
+        worker.join(60.0)
+    assert len(answered) >= 30
+    missing = _missing(
+        {"AzureWebJobsStorage": gateway.storage, "AUDIT_TABLE_NAME": gateway.tables["audit"]},
+        answered,
+        timeout_s=10.0,
+    )
     assert not missing, f"{len(missing)} of {len(answered)} answered requests have no audit row"
