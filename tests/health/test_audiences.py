@@ -55,6 +55,7 @@ def test_email_alone_reaches_an_audience() -> None:
     assert found == ["supervisor"]
 
 
+@pytest.mark.safety("H11")
 @pytest.mark.integration
 def test_health_is_misconfigured_when_an_audience_has_no_channel(
     start_health_gateway: Callable[..., Gateway],
@@ -77,6 +78,7 @@ def test_health_is_not_misconfigured_in_simulation(
     assert body["alerts"] == {"unreached_audiences": []}
 
 
+@pytest.mark.safety("H11")
 @pytest.mark.integration
 def test_one_critical_line_at_start(
     start_health_gateway: Callable[..., Gateway], caplog: pytest.LogCaptureFixture
@@ -89,6 +91,7 @@ def test_one_critical_line_at_start(
     assert "operations" in lines[0]
 
 
+@pytest.mark.safety("H11")
 @pytest.mark.integration
 def test_status_page_shows_the_missing_audience(
     start_health_gateway: Callable[..., Gateway],

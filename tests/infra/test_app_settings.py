@@ -107,6 +107,7 @@ def test_schedules_default_to_the_contract() -> None:
     assert declared["secretRotationSchedule"]["default"] == "0 30 2 * * *"
 
 
+@pytest.mark.safety("H11")
 def test_every_alert_audience_has_both_channels() -> None:
     """Nurse team, supervisor and operations each get a Teams webhook and an e-mail list."""
     settings = _settings()

@@ -101,6 +101,7 @@ def test_scheduler_resources_use_the_checked_api_version() -> None:
     assert all(f"{t}@{DTS_API}" in readme for t in types)
 
 
+@pytest.mark.safety("H10")
 def test_retention_purges_every_finished_state_as_soon_as_allowed() -> None:
     """0 days (the service's minimum) for every terminal state, so nothing finished lingers."""
     (policy,) = _bicep.resources("Microsoft.DurableTask/schedulers/retentionPolicies")

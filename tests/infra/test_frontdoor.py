@@ -109,6 +109,7 @@ def test_waf_blocks_request_bodies_over_2_mb() -> None:
     assert _bicep.variable(_bicep.MAIN, "maxRequestBodyBytes") == 2 * 1024 * 1024
 
 
+@pytest.mark.safety("H09")
 def test_waf_allows_the_bot_backend_before_any_other_rule() -> None:
     """The bot's backend (by socket address, which a client cannot forge) is allowed before
     the rate-limit and size rules, so crisis messages are never refused at the edge."""

@@ -92,6 +92,7 @@ def post_token(base_url: str, token: str) -> requests.Response:
     )
 
 
+@pytest.mark.safety("H03")
 def test_card_and_email_carry_the_same_signed_link(start_gateway: Callable[..., Gateway]) -> None:
     """The card's Acknowledge button and the email open the same link on the base URL."""
     gateway = start_linked(start_gateway)
@@ -101,6 +102,7 @@ def test_card_and_email_carry_the_same_signed_link(start_gateway: Callable[..., 
     assert ".uksouth." in token_of(link)
 
 
+@pytest.mark.safety("H03")
 def test_get_on_the_link_changes_nothing(start_gateway: Callable[..., Gateway]) -> None:
     """Opening the link shows a confirmation form; the escalation keeps waiting."""
     gateway = start_linked(start_gateway)
@@ -117,6 +119,7 @@ def test_get_on_the_link_changes_nothing(start_gateway: Callable[..., Gateway]) 
     ]
 
 
+@pytest.mark.safety("H03")
 def test_post_acknowledges_and_cancels_the_supervisor_reminder(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -133,6 +136,7 @@ def test_post_acknowledges_and_cancels_the_supervisor_reminder(
     assert link  # the card's link is the same token (checked above)
 
 
+@pytest.mark.safety("H03")
 def test_second_post_is_refused(start_gateway: Callable[..., Gateway]) -> None:
     """The link acknowledges once: posting it again is a 409 page."""
     gateway = start_linked(start_gateway)
@@ -143,6 +147,7 @@ def test_second_post_is_refused(start_gateway: Callable[..., Gateway]) -> None:
     assert "<h1>" in again.text
 
 
+@pytest.mark.safety("H03")
 def test_altered_token_is_refused_and_changes_nothing(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -202,6 +207,7 @@ def second_region(gateway: Gateway, port: int, regions: dict[str, str]) -> Itera
             process.stdout.close()
 
 
+@pytest.mark.safety("H03")
 def test_link_posted_to_the_other_region_acknowledges_in_the_first(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -221,6 +227,7 @@ def test_link_posted_to_the_other_region_acknowledges_in_the_first(
     assert not [r for r in gateway.webhook.received if r.path == "/supervisor"]
 
 
+@pytest.mark.safety("H03")
 def test_expired_token_gets_a_410_page_and_changes_nothing(
     start_gateway: Callable[..., Gateway],
 ) -> None:

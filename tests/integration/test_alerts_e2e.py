@@ -26,6 +26,7 @@ def provider_failure_cards(gateway: Gateway, provider: str) -> list[str]:
     return [c for c in cards if "provider-failure" in c and f"The {provider} circuit" in c]
 
 
+@pytest.mark.safety("H11")
 def test_a_breaker_trip_in_chat_traffic_alerts_operations_with_no_further_request(
     start_gateway: Callable[..., Gateway],
 ) -> None:

@@ -69,6 +69,7 @@ def test_patterns_miss_the_indirect_message(start_gateway: Callable[..., Gateway
     assert gateway.runtime.detector().detect_request(request) is None
 
 
+@pytest.mark.safety("H01")
 def test_classifier_flag_gets_the_crisis_reply_and_an_escalation(
     start_gateway: Callable[..., Gateway], classifier: ContentSafetySimulator, tmp_path: Path
 ) -> None:
@@ -100,6 +101,7 @@ def test_flag_before_the_answer_terminates_and_purges_the_orchestration(
     assert wait_for(lambda: gateway.instances("chat_orchestrator") == [])
 
 
+@pytest.mark.safety("H01")
 def test_violence_at_its_severity_is_a_safeguarding_crisis(
     start_gateway: Callable[..., Gateway], classifier: ContentSafetySimulator, tmp_path: Path
 ) -> None:
@@ -113,6 +115,7 @@ def test_violence_at_its_severity_is_a_safeguarding_crisis(
     )
 
 
+@pytest.mark.safety("H12")
 def test_severity_below_the_threshold_is_answered_normally(
     start_gateway: Callable[..., Gateway], classifier: ContentSafetySimulator, tmp_path: Path
 ) -> None:
@@ -140,6 +143,7 @@ def test_ordinary_message_with_the_check_on_answers_from_tier_1(
     assert classifier.last_credential() == "key"
 
 
+@pytest.mark.safety("H16")
 def test_hung_check_does_not_hold_the_answer(
     start_gateway: Callable[..., Gateway], classifier: ContentSafetySimulator, tmp_path: Path
 ) -> None:
@@ -153,6 +157,7 @@ def test_hung_check_does_not_hold_the_answer(
     assert classifier.hanging == 1
 
 
+@pytest.mark.safety("H16")
 @pytest.mark.parametrize("fault", ["500", "429"])
 def test_failing_check_never_turns_the_answer_into_an_error(
     start_gateway: Callable[..., Gateway],
@@ -184,6 +189,7 @@ def test_failing_checks_open_the_classifier_breaker(
     assert classifier.requests == 3
 
 
+@pytest.mark.safety("H01")
 def test_late_flag_escalates_marked_late_and_owes_the_next_reply(
     start_gateway: Callable[..., Gateway], classifier: ContentSafetySimulator, tmp_path: Path
 ) -> None:

@@ -23,6 +23,7 @@ def through_front_door(client: str, forwarded_for: str) -> dict[str, str]:
     return {"x-azure-fdid": FDID, "x-azure-clientip": client, "x-forwarded-for": forwarded_for}
 
 
+@pytest.mark.safety("H09")
 def test_forged_forwarded_for_does_not_change_the_bucket(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -39,6 +40,7 @@ def test_forged_forwarded_for_does_not_change_the_bucket(
     assert other.status_code == 200
 
 
+@pytest.mark.safety("H09")
 def test_front_door_headers_without_the_profile_id_are_not_trusted(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -49,6 +51,7 @@ def test_front_door_headers_without_the_profile_id_are_not_trusted(
     assert statuses == [200, 200, 200]
 
 
+@pytest.mark.safety("H09")
 def test_crisis_message_is_answered_after_its_client_is_limited(
     start_gateway: Callable[..., Gateway],
 ) -> None:

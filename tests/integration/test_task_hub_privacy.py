@@ -66,6 +66,7 @@ def status_reads(gateway: Gateway) -> dict[str, int]:
     return reads
 
 
+@pytest.mark.safety("H10")
 def test_no_status_poll_in_the_chat_path_receives_the_input(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -80,6 +81,7 @@ def test_no_status_poll_in_the_chat_path_receives_the_input(
     assert after["withInput"] == before["withInput"]
 
 
+@pytest.mark.safety("H10")
 def test_answered_chats_leave_no_marker_in_the_task_hub(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -98,6 +100,7 @@ def test_answered_chats_leave_no_marker_in_the_task_hub(
     assert not [m for m in markers if m in hub]
 
 
+@pytest.mark.safety("H10")
 def test_a_chat_past_the_budget_is_terminated_and_purged(
     start_gateway: Callable[..., Gateway],
 ) -> None:

@@ -43,6 +43,7 @@ def _wait_failed(gateway: Gateway, name: str, instance_id: str) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.safety("H10")
 def test_the_timer_purges_old_chat_instances_and_keeps_recent_escalations(
     start_gateway: Callable[..., Gateway],
 ) -> None:
@@ -63,6 +64,7 @@ def test_the_timer_purges_old_chat_instances_and_keeps_recent_escalations(
     assert escalation in _ids(gateway, ESCALATION_ORCHESTRATION)
 
 
+@pytest.mark.safety("H10")
 def test_the_timer_purges_escalations_past_their_own_retention(
     start_gateway: Callable[..., Gateway],
 ) -> None:

@@ -103,6 +103,7 @@ def test_chat_traffic_against_a_failing_tier1_opens_its_breaker(gateway: HostedG
     assert gateway.sims.count("openai") == calls, "an open breaker sends nothing to the provider"
 
 
+@pytest.mark.safety("H11")
 def test_a_breaker_trip_from_chat_alerts_operations_without_another_request(
     gateway: HostedGateway,
 ) -> None:

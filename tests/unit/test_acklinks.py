@@ -23,6 +23,7 @@ def test_a_token_names_the_escalation_its_region_and_expiry() -> None:
     )
 
 
+@pytest.mark.safety("H03")
 @pytest.mark.parametrize("part", [0, 1, 2, 3])
 def test_changing_any_part_invalidates_the_token(part: int) -> None:
     """Id, region, expiry or signature altered: invalid."""
@@ -40,6 +41,7 @@ def test_another_key_does_not_verify() -> None:
         SIGNER.verify(other.token(ESCALATION, RAISED), now=RAISED_AT)
 
 
+@pytest.mark.safety("H03")
 def test_an_expired_token_says_so() -> None:
     """At its expiry the token is refused as expired, not invalid."""
     token = SIGNER.token(ESCALATION, RAISED)

@@ -46,6 +46,7 @@ def answer_round(driver: Driver, now: datetime) -> None:
             driver.complete(call["seq"], delivered(), now)
 
 
+@pytest.mark.safety("H03")
 def test_an_escalation_recorded_before_the_upgrade_completes_after_it() -> None:
     """The old instance replays, its acknowledgement deadline passes, the supervisor reminder
     is delivered and the instance completes."""
@@ -68,6 +69,7 @@ def test_an_escalation_recorded_before_the_upgrade_completes_after_it() -> None:
     }
 
 
+@pytest.mark.safety("H03")
 def test_the_recorded_history_cannot_replay_through_the_new_flow() -> None:
     """Why versions: version 2's steps differ, so the old history breaks under it."""
     # The old first step (the "started" row's True) reaches version 2's first delivery.
