@@ -51,7 +51,7 @@ def test_a_changed_file_is_reported_with_its_hazards() -> None:
         {"safety-config.json": "0" * 64}, {"safety-config.json": "1" * 64}, log
     )
     assert len(drift) == 1
-    assert drift[0].startswith("config/safety-config.json changed: review hazards H02, H05")
+    assert drift[0].startswith("config/safety-config.json changed: review hazards H01, H02, H05")
 
 
 @pytest.mark.safety("H18")
