@@ -19,6 +19,7 @@ import requests
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
+from devhost import azurite
 from devhost.background import RunningDevHost, running_devhost
 from devhost.processes import HostProcesses, start_host
 from devhost.topology import Topology
@@ -343,14 +344,27 @@ class Services:
 
 
 @pytest.fixture(scope="session")
+def hosted_storage() -> Iterator[str]:
+    """An Azurite for the hosted gateways alone. They live for the whole session, and their
+    queue triggers read ``ops-alerts`` and ``records-outbox``: on the storage the other tests'
+    hosts use, they would take those hosts' alerts and records (one storage account serves one
+    app in Azure, so the queue names are fixed)."""
+    service = azurite.start(azurite.free_port(), reuse=False)
+    try:
+        yield service.connection_string
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
 def services(
-    azurite_connection: str,
+    hosted_storage: str,
     sims: SimulatedProviders,
     webhook: WebhookReceiver,
     smtp: SmtpReceiver,
 ) -> Services:
     """The session's shared services, for hosted gateways."""
-    return Services(azurite_connection, sims, webhook, smtp)
+    return Services(hosted_storage, sims, webhook, smtp)
 
 
 def hosted_settings(config_dir: Path, services: Services, tables: dict[str, str]) -> dict[str, str]:
