@@ -116,6 +116,7 @@ def hop_host(running: Stack, inbox: dict[str, str], name: str, hop_ms: int) -> C
 
 # Figures that can be measured on their own (--only), and the hosts each needs.
 ONLY: dict[str, tuple[Callable[[Bench], Awaitable[list[Figure]]], set[str]]] = {
+    "B1a": (figures.cpu_per_request, {"probe", "probeshipped"}),
     "B11": (figures.durable_hops, set(figures.HOP_HOSTS.values())),
     "B12": (classifier.classifier_cost, {"plain"}),
 }

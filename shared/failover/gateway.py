@@ -218,8 +218,12 @@ class ChatGateway:
             blocked=self.blocked,
         )
         plan = await self._admit(plan)
-        run = asyncio.ensure_future(self._run(plan, orchestrations, context.started))
-        if self.second_opinion is not None:
+        if self.second_opinion is None or check is None:
+            # No check running (the layer is off): nothing to race, so the chat path stays
+            # one task.
+            result = await self._run(plan, orchestrations, context.started)
+        else:
+            run = asyncio.ensure_future(self._run(plan, orchestrations, context.started))
             flag = await self.second_opinion.race(check, run)
             if flag is not None:  # the crisis reply replaces the answer, ready or not
                 run.cancel()  # _run terminates and purges its orchestration
@@ -232,7 +236,7 @@ class ChatGateway:
                     source="classifier",
                 )
                 return crisis, True
-        result = await run
+            result = await run
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
         return self._reply(result, plan, context), False
