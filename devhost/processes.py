@@ -41,6 +41,8 @@ SINGLE = "single"  # the label of the one process of the single topology
 _READY = "devhost ready"
 _START_TIMEOUT_S = 120.0  # several processes import the app at once on a busy machine
 _STOP_TIMEOUT_S = 15.0
+_START_ATTEMPTS = 3
+_CANNOT_LISTEN = 1  # python -m devhost's exit code when its port is taken
 
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104  # nosec B104
 
@@ -185,6 +187,44 @@ def start_host(
         output,
     )
     app = [f"--app={app_spec}"]
+    # Ports are chosen free, then bound by the children: another process may take one in
+    # between (hosts started side by side do). A child that cannot listen exits with 1, and the
+    # whole set starts again on fresh ports.
+    for attempt in range(1, _START_ATTEMPTS + 1):
+        try:
+            return _start_once(
+                topology,
+                keys=keys,
+                launch=launch,
+                app=app,
+                host=host,
+                port=port,
+                child_env=child_env,
+                app_spec=app_spec,
+                groups=groups,
+            )
+        except _CannotListenError:
+            if attempt == _START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _CannotListenError(RuntimeError):
+    """A dev host process exited during start-up because its port was taken."""
+
+
+def _start_once(
+    topology: Topology,
+    *,
+    keys: Mapping[str, str],
+    launch: _Launch,
+    app: list[str],
+    host: str,
+    port: int,
+    child_env: Mapping[str, str],
+    app_spec: str,
+    groups: list[str] | None,
+) -> HostProcesses:
     running = HostProcesses(topology, host, keys)
     public_port = port or azurite.free_port()
     try:
@@ -292,7 +332,8 @@ def _wait_ready(running: HostProcesses) -> None:
             raise TimeoutError(f"dev host process {host.label} did not start in time")
         if not host.listening:
             code = host.process.wait(_STOP_TIMEOUT_S)
-            raise RuntimeError(f"dev host process {host.label} exited during start-up ({code})")
+            failure = _CannotListenError if code == _CANNOT_LISTEN else RuntimeError
+            raise failure(f"dev host process {host.label} exited during start-up ({code})")
 
 
 def _public_name(host: str) -> str:
