@@ -197,3 +197,21 @@ def test_an_operator_runs_a_timer_through_the_public_port(gateway: HostedGateway
         return any(r.metadata["timestamp"].timestamp() >= started - 5 for r in rows)
 
     assert wait_for(checked, timeout_s=SETTLE_S)
+
+
+@pytest.mark.safety("H10")
+def test_no_status_poll_in_the_chat_path_receives_the_input(gateway: HostedGateway) -> None:
+    """The trigger's status polls (in Flex, from the http process across to the Durable
+    process) ask for the status without the input, and get none."""
+
+    def reads() -> dict[str, int]:
+        reply = gateway.get("/runtime/webhooks/durabletask/_devhost/status-reads", key=ADMIN_KEY)
+        assert reply.status_code == 200, reply.text
+        return dict(reply.json())
+
+    before = reads()
+    for _ in range(5):
+        assert gateway.chat(QUESTION)["failover"]["provider"] == "openai"
+    after = reads()
+    assert after["total"] - before["total"] >= 5, "the chats were answered by polling"
+    assert after["withInput"] == before["withInput"]
