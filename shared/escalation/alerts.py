@@ -171,15 +171,7 @@ class AlertQueue:
         """Send one alert taken from the outbox to ``sink`` and tell the listeners; the
         sink's error propagates, so the queue message is retried."""
         outcome = await sink(alert)
-        self._sent(
-            SentAlert(
-                alert=alert,
-                at=self._clock(),
-                escalation_id=outcome.escalation_id,
-                deduplicated=outcome.deduplicated,
-                started=outcome.started,
-            )
-        )
+        self._record(alert, outcome)
         return outcome
 
     @property
@@ -217,16 +209,20 @@ class AlertQueue:
                 log.exception("alert not sent: rule=%s attempt=%d", alert.rule, item.attempts)
                 continue
             handed += 1
-            self._sent(
-                SentAlert(
-                    alert=alert,
-                    at=self._clock(),
-                    escalation_id=outcome.escalation_id,
-                    deduplicated=outcome.deduplicated,
-                    started=outcome.started,
-                )
-            )
+            self._record(alert, outcome)
         return handed
+
+    def _record(self, alert: Alert, outcome: SendOutcome) -> None:
+        """Tell the listeners that ``alert`` went to the sink, with what the sink did."""
+        self._sent(
+            SentAlert(
+                alert=alert,
+                at=self._clock(),
+                escalation_id=outcome.escalation_id,
+                deduplicated=outcome.deduplicated,
+                started=outcome.started,
+            )
+        )
 
     def flush_soon(self, sink: AlertSink) -> None:
         """Flush in the background if anything is pending: the caller (an answer) never waits,

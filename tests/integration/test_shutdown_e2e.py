@@ -148,20 +148,20 @@ def _audited(connection: str, table: str) -> set[str]:
             return set()
 
 
-def _answer_then_sigterm(host: HostProcess) -> list[str]:
-    """Six clients ask back to back; SIGTERM once 30 answers are in. The ids answered."""
+def _answer_then_sigterm(url: str, terminate: Callable[[], int]) -> list[str]:
+    """Six clients ask ``url`` back to back; once 30 answers are in, ``terminate`` (a SIGTERM
+    that waits for the exit code) must end the process cleanly. The ids answered."""
     answered: list[str] = []
     stop = threading.Event()
     workers = [
-        threading.Thread(target=_load, args=(host.url, answered, stop), daemon=True)
-        for _ in range(6)
+        threading.Thread(target=_load, args=(url, answered, stop), daemon=True) for _ in range(6)
     ]
     for worker in workers:
         worker.start()
     deadline = time.monotonic() + 60.0
     while len(answered) < 30 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert host.terminate() == 0
+    assert terminate() == 0
     stop.set()
     for worker in workers:
         worker.join(60.0)
@@ -182,7 +182,7 @@ def test_sigterm_under_load_drains_every_audit_row_to_the_table(host_env: dict[s
     """With the default drain, every request answered before or during the SIGTERM has its
     audit row in the table when the process has exited."""
     host = HostProcess(host_env, Path(host_env["ASKEVE_CONFIG_DIR"]) / "host.log")
-    answered = _answer_then_sigterm(host)
+    answered = _answer_then_sigterm(host.url, host.terminate)
     assert "0 records queued in the outbox, 0 logged" in host.log.read_text()
     missing = _missing(host_env, answered, timeout_s=10.0)
     assert not missing, f"{len(missing)} of {len(answered)} answered requests have no audit row"
@@ -207,7 +207,7 @@ def test_rows_not_written_at_sigterm_reach_the_table_through_the_outbox(
         {**host_env, "ASKEVE_SHUTDOWN_DRAIN_S": "0", "ASKEVE_CONFIG_DIR": str(lingering)},
         Path(host_env["ASKEVE_CONFIG_DIR"]) / "first.log",
     )
-    answered = _answer_then_sigterm(first)
+    answered = _answer_then_sigterm(first.url, first.terminate)
     spilled = _SPILLED.search(first.log.read_text())
     assert spilled is not None, "the stopping process reports its outbox"
     assert int(spilled.group(1)) >= len(answered), "every answered row took the outbox"
@@ -227,23 +227,13 @@ def test_sigterm_to_the_flex_http_process_under_load_loses_no_audit_row(
     """Flex: chat audit rows queue in the ``http`` process; a SIGTERM to that process under
     load still leaves every answered request with its audit row in the table."""
     gateway = start_flex_host()
-    answered: list[str] = []
-    stop = threading.Event()
-    workers = [
-        threading.Thread(target=_load, args=(gateway.url, answered, stop), daemon=True)
-        for _ in range(6)
-    ]
-    for worker in workers:
-        worker.start()
-    deadline = time.monotonic() + 60.0
-    while len(answered) < 30 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    gateway.host.signal("http", signal.SIGTERM)
-    assert gateway.host.of("http").process.wait(timeout=60) == 0
-    stop.set()
-    for worker in workers:
-        worker.join(60.0)
-    assert len(answered) >= 30
+    http = gateway.host.of("http").process
+
+    def terminate() -> int:
+        http.send_signal(signal.SIGTERM)
+        return http.wait(timeout=60)
+
+    answered = _answer_then_sigterm(gateway.url, terminate)
     missing = _missing(
         {"AzureWebJobsStorage": gateway.storage, "AUDIT_TABLE_NAME": gateway.tables["audit"]},
         answered,
