@@ -273,9 +273,10 @@ def chat_gateway(runtime: Runtime, **options: Any) -> ChatGateway:
     return replace(runtime.gateway, **options)
 
 
-def warm_up(runtime: Runtime) -> None:
+def warm_up(runtime: Runtime, *, may_freeze: Callable[[], bool] = lambda: True) -> None:
     """Compile the crisis patterns, then import the provider SDKs, ahead of the first request
-    that needs each: the crisis path needs only the patterns, so they come first."""
+    that needs each: the crisis path needs only the patterns, so they come first. Then freeze
+    memory, if ``may_freeze()`` still says that no request has reached the app."""
     try:
         runtime.detector()
     except Exception:
@@ -289,7 +290,13 @@ def warm_up(runtime: Runtime) -> None:
     # the process. Moving it out of the collector's view keeps full collections short: in
     # the benchmark's crisis-beside-hung-chats run they paused the event loop for up to
     # 147 ms before, and 4-10 ms once the run was under way.
-    gc.freeze()
+    if may_freeze():
+        gc.freeze()
+    else:
+        log.info(
+            "warm-up finished after the first invocation: the SDKs and patterns stay in the "
+            "collector's view, so that no request's objects are frozen"
+        )
 
 
 # How prepare_process warms the runtime (README, "Cold start"): ``background`` (the default)
@@ -319,9 +326,15 @@ def start_warm_up(runtime: Runtime) -> threading.Thread:
     """Run :func:`warm_up` on a daemon thread and return it. A request that needs the crisis
     patterns before the thread has compiled them waits for that one compilation
     (``load_detector`` compiles once per process); one that needs an SDK waits for its import.
-    ``gc.freeze()`` then also freezes whatever requests had in flight at that moment: a
-    one-off, bounded by the requests of the first second or so."""
-    thread = threading.Thread(target=warm_up, args=(runtime,), name="askeve-warm-up", daemon=True)
+    The thread freezes memory only if no invocation has reached the app by then (see
+    :func:`get_runtime`), so that no request's objects are frozen."""
+    thread = threading.Thread(
+        target=warm_up,
+        args=(runtime,),
+        kwargs={"may_freeze": lambda: not _invoked},
+        name="askeve-warm-up",
+        daemon=True,
+    )
     thread.start()
     return thread
 
@@ -384,6 +397,7 @@ def shutdown(
 
 
 _prepared: Runtime | None = None
+_warming: threading.Thread | None = None  # the warm-up thread prepare_process started
 _drained = False
 
 
@@ -422,7 +436,7 @@ def prepare_process() -> Runtime | None:
     calls do nothing more. If the runtime cannot be built (a broken config), it logs why and
     returns None: the functions still index, and each invocation reports the error as it did
     before."""
-    global _prepared, _runtime  # noqa: PLW0603 - one process, prepared once
+    global _prepared, _runtime, _warming  # noqa: PLW0603 - one process, prepared once
     if _runtime is not None:  # configured already (a test, a tool), which also stops it
         return _runtime
     try:
@@ -434,7 +448,10 @@ def prepare_process() -> Runtime | None:
     if warm_up_mode(runtime.settings) == "at_import":
         warm_up(runtime)
     else:
-        start_warm_up(runtime)
+        # The modules imported so far and the runtime: frozen now, while the worker is still
+        # indexing and no invocation can be in flight. The thread freezes what it loads.
+        gc.freeze()
+        _warming = start_warm_up(runtime)
     _prepared = runtime
     atexit.register(_shutdown_at_exit, exiting=True)
     try:
@@ -447,11 +464,13 @@ def prepare_process() -> Runtime | None:
 
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
+_invoked = False  # an invocation has asked for the runtime (every trigger does, first thing)
 
 
 def get_runtime() -> Runtime:
     """The runtime for this process, built from the environment on first use."""
-    global _runtime  # noqa: PLW0603 - one runtime per worker process, built lazily
+    global _runtime, _invoked  # noqa: PLW0603 - one runtime per worker process, built lazily
+    _invoked = True
     if _runtime is None:
         with _runtime_lock:
             if _runtime is None:
