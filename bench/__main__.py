@@ -1,5 +1,5 @@
-"""``make bench``: every figure of issues 9, 14 and 18 (B1a-B11, B13) and B12 (the
-content-safety check), measured in one run.
+"""``make bench``: every figure of issues 9, 14 and 18 (B1a-B11, B13), B12 (the
+content-safety check) and B15 (cold starts), measured in one run.
 
     python -m bench [--quick] [--no-profile] [--only B11] [--out bench/results]
 
@@ -51,6 +51,7 @@ STEPS: tuple[Callable[[Bench], Awaitable[list[Figure]]], ...] = (
     figures.throughput,
     figures.durable_hops,
     figures.import_time,
+    figures.cold_start,
 )
 
 
@@ -99,6 +100,8 @@ def start_hosts(
         specs[name] = hop_host(running, inbox, name, figures.HOP_MS[backend])
     if only is not None:
         specs = {name: start for name, start in specs.items() if name in only}
+    if not specs:  # a figure that starts hosts of its own (B10, B15)
+        return {}
     with ThreadPoolExecutor(len(specs)) as pool:
         futures = {name: pool.submit(start) for name, start in specs.items()}
         return {name: future.result() for name, future in futures.items()}
@@ -119,6 +122,8 @@ ONLY: dict[str, tuple[Callable[[Bench], Awaitable[list[Figure]]], set[str]]] = {
     "B1a": (figures.cpu_per_request, {"probe", "probeshipped"}),
     "B11": (figures.durable_hops, set(figures.HOP_HOSTS.values())),
     "B12": (classifier.classifier_cost, {"plain"}),
+    "B10": (figures.import_time, set()),
+    "B15": (figures.cold_start, set()),
 }
 
 
@@ -249,6 +254,7 @@ async def run(sizes: Sizes, profile: bool, out: Path, only: str | None = None) -
                 f"http://127.0.0.1:{proxy.ready['port']}",
                 session,
                 sizes,
+                host_settings=dict(inbox.ready["settings"]),
             )
             for host in hosts:
                 await bench.warm(host)

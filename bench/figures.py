@@ -17,7 +17,7 @@ import aiohttp
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from bench import loadgen
+from bench import coldstart, loadgen
 from bench.imports import measure as import_times
 from bench.loadgen import Call, Sample
 from bench.stack import ADMIN_KEY, FUNCTION_KEY, SIM_KEY, Host, Stack
@@ -75,6 +75,7 @@ class Bench:
     session: aiohttp.ClientSession
     sizes: Sizes
     raw: dict[str, Any] = field(default_factory=dict)
+    host_settings: dict[str, str] = field(default_factory=dict)  # e.g. the alert inbox's
 
     # --- control ---------------------------------------------------------------------------
 
@@ -727,8 +728,12 @@ def _add_counts(into: dict[str, Any], counts: dict[str, Any]) -> None:
 
 
 async def import_time(bench: Bench) -> list[Figure]:
+    """B10 as shipped (the warm-up on its own thread), and as before cold starts were measured
+    (``ASKEVE_WARM_UP=at_import``: the warm-up inside the import), in the same run."""
+    before = await asyncio.to_thread(import_times, 3, {"ASKEVE_WARM_UP": "at_import"})
     times = await asyncio.to_thread(import_times, 3)
     top = ", ".join(f"{name} {ms:.0f} ms" for name, ms in times.top)
+    before_top = ", ".join(f"{name} {ms:.0f} ms" for name, ms in before.top)
     return [
         Figure(
             "B10",
@@ -737,7 +742,79 @@ async def import_time(bench: Bench) -> list[Figure]:
             "≤ 800 ms",
             at_most(times.total_ms, 800.0),
             times.to_json(),
+        ),
+        Figure(
+            "B10 before",
+            "the same with `ASKEVE_WARM_UP=at_import` (SDK imports and pattern compilation "
+            "inside the import, as before)",
+            f"{before.total_ms:.0f} ms; top: {before_top}",
+            "(for comparison)",
+            None,
+            before.to_json(),
+        ),
+    ]
+
+
+# --- B15 ------------------------------------------------------------------------------------
+
+COLD_STARTS = 5
+B15_CRISIS_MS = 1500.0
+
+
+async def cold_start(bench: Bench) -> list[Figure]:
+    """B15: a fresh dev host process, spawn to the first crisis reply and to the first
+    ordinary answer (tier 1 at ``PROVIDER_MS``), 5 cold starts per warm-up mode, alternating."""
+    await bench.reset_sims()
+    await bench.fault("openai", kind="ok", latency_ms=PROVIDER_MS)
+    starts = await asyncio.to_thread(
+        coldstart.cold_starts, bench.stack, COLD_STARTS, **bench.host_settings
+    )
+    await bench.reset_sims()
+    bench.raw["B15"] = [s.to_json() for s in starts]
+    after = coldstart.summarize(starts, "background")
+    before = coldstart.summarize(starts, "at_import")
+
+    def figure(s: coldstart.ColdSummary) -> str:
+        return (
+            f"crisis reply median {s.median_crisis_ms:.0f} ms (max {s.max_crisis_ms:.0f}); "
+            f"first answer median {s.median_answer_ms:.0f} ms (max {s.max_answer_ms:.0f}); "
+            f"listening at {s.median_listening_ms:.0f} ms; {s.failed} failed"
         )
+
+    values = {
+        mode: {
+            "median_crisis_ms": s.median_crisis_ms,
+            "max_crisis_ms": s.max_crisis_ms,
+            "median_answer_ms": s.median_answer_ms,
+            "max_answer_ms": s.max_answer_ms,
+            "median_listening_ms": s.median_listening_ms,
+            "failed": s.failed,
+        }
+        for mode, s in (("background", after), ("at_import", before))
+    }
+    return [
+        Figure(
+            "B15",
+            f"cold start of a fresh dev host process (median and max of {COLD_STARTS}), from "
+            f"spawn: first crisis reply; first ordinary answer, tier 1 at {PROVIDER_MS} ms",
+            figure(after),
+            f"crisis ≤ {B15_CRISIS_MS:.0f} ms; first answer no slower than before",
+            after.failed == 0
+            and at_most(after.median_crisis_ms, B15_CRISIS_MS)
+            and at_most(after.median_answer_ms, before.median_answer_ms),
+            values,
+            "The crisis message and the question are sent together as soon as the port "
+            "accepts; the warm-up thread compiles the crisis patterns first, then imports the "
+            "provider SDKs.",
+        ),
+        Figure(
+            "B15 before",
+            "the same with `ASKEVE_WARM_UP=at_import` (alternating with the row above)",
+            figure(before),
+            "(for comparison)",
+            None,
+            values["at_import"],
+        ),
     ]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,13 +44,15 @@ def parse_importtime(stderr: str) -> list[tuple[str, float, float, int]]:
     return rows
 
 
-def measure(runs: int = 3) -> ImportTimes:
-    """Median total over ``runs`` fresh processes (after one run that warms the .pyc files)."""
+def measure(runs: int = 3, env: Mapping[str, str] | None = None) -> ImportTimes:
+    """Median total over ``runs`` fresh processes (after one run that warms the .pyc files),
+    with ``env`` added to this process's environment."""
     runs_rows = []
     for _ in range(runs + 1):
         result = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", "import function_app"],
             cwd=REPO,
+            env={**os.environ, **(env or {})},
             capture_output=True,
             text=True,
             check=True,

@@ -91,11 +91,16 @@ param taskHubName string = 'askeve${environmentName}'
 ])
 param durableBackend string = 'durableTaskScheduler'
 
-@description('Always-ready instances for HTTP triggers, per region.')
+// Cold start (README, "Cold start"): an always-ready instance removes the cold start of a
+// group's first requests, not of its scale-out. Recommended for production: one per group per
+// region for `http` (chat and crisis replies) and `durable` (orchestrations, escalations).
+// Each is billed its memory all the time: 2 GB x 2,628,000 s a month = 5,256,000 GB-s, about
+// USD 21 a month at the always-ready baseline list price of USD 0.000004 per GB-s.
+@description('Always-ready instances for HTTP triggers, per region (prod: 1, about USD 21 a month each).')
 @minValue(0)
 param alwaysReadyHttpInstances int = 1
 
-@description('Always-ready instances for the Durable group, per region.')
+@description('Always-ready instances for the Durable group, per region (prod: 1, about USD 21 a month each).')
 @minValue(0)
 param alwaysReadyDurableInstances int = 1
 

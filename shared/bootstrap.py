@@ -10,9 +10,10 @@ The process's life, start to end:
 
 - :func:`prepare_process` runs when the function app is imported, which is when the Python
   worker indexes the functions, before the host sends it any invocation (and before the dev
-  host listens). It builds the runtime and warms it (SDK imports, crisis patterns, then
-  ``gc.freeze()``) on the importing thread, so no request is in flight while memory is frozen.
-  It opens no connection.
+  host listens). It builds the runtime, which opens no connection and imports no provider SDK,
+  then warms it (crisis patterns, provider SDKs, then ``gc.freeze()``) on a thread of its own,
+  so the import that indexes the functions stays short and a crisis message on a new instance
+  never waits for an SDK (``ASKEVE_WARM_UP=at_import`` warms on the importing thread instead).
 - :func:`shutdown` runs when the process is told to stop: SIGTERM, which the worker gets in
   Azure, runs it and then exits normally; the dev host hands its SIGTERM to the same handler
   once it has stopped serving. (An exit without SIGTERM runs it from ``atexit``, where the
@@ -272,9 +273,10 @@ def chat_gateway(runtime: Runtime, **options: Any) -> ChatGateway:
     return replace(runtime.gateway, **options)
 
 
-def warm_up(runtime: Runtime) -> None:
-    """Import the provider SDKs and compile the crisis patterns ahead of the first request."""
-    preload_providers(runtime.providers)
+def warm_up(runtime: Runtime, *, may_freeze: Callable[[], bool] = lambda: True) -> None:
+    """Compile the crisis patterns, then import the provider SDKs, ahead of the first request
+    that needs each: the crisis path needs only the patterns, so they come first. Then freeze
+    memory, if ``may_freeze()`` still says that no request has reached the app."""
     try:
         runtime.detector()
     except Exception:
@@ -283,11 +285,58 @@ def warm_up(runtime: Runtime) -> None:
             "is on, and /api/health reports misconfigured",
             exc_info=True,
         )
+    preload_providers(runtime.providers)
     # Everything loaded so far (modules, SDK clients, compiled patterns) lives as long as
     # the process. Moving it out of the collector's view keeps full collections short: in
     # the benchmark's crisis-beside-hung-chats run they paused the event loop for up to
     # 147 ms before, and 4-10 ms once the run was under way.
-    gc.freeze()
+    if may_freeze():
+        gc.freeze()
+    else:
+        log.info(
+            "warm-up finished after the first invocation: the SDKs and patterns stay in the "
+            "collector's view, so that no request's objects are frozen"
+        )
+
+
+# How prepare_process warms the runtime (README, "Cold start"): ``background`` (the default)
+# on a thread of its own once the functions are registered, so the import that indexes them
+# is short and a crisis message never waits for the provider SDKs; ``at_import`` on the
+# importing thread, before the import returns (as before cold starts were measured; kept for
+# comparison, and for a host that would rather pay it all before it serves).
+WARM_UP_SETTING = "ASKEVE_WARM_UP"
+WARM_UP_MODES = ("background", "at_import")
+
+
+def warm_up_mode(settings: Settings) -> str:
+    """The configured warm-up mode; an unknown value is logged and taken as the default."""
+    raw = (settings.get(WARM_UP_SETTING) or WARM_UP_MODES[0]).strip().lower()
+    if raw not in WARM_UP_MODES:
+        log.warning(
+            "%s=%r is not one of %s; warming up in the background",
+            WARM_UP_SETTING,
+            raw,
+            ", ".join(WARM_UP_MODES),
+        )
+        return WARM_UP_MODES[0]
+    return raw
+
+
+def start_warm_up(runtime: Runtime) -> threading.Thread:
+    """Run :func:`warm_up` on a daemon thread and return it. A request that needs the crisis
+    patterns before the thread has compiled them waits for that one compilation
+    (``load_detector`` compiles once per process); one that needs an SDK waits for its import.
+    The thread freezes memory only if no invocation has reached the app by then (see
+    :func:`get_runtime`), so that no request's objects are frozen."""
+    thread = threading.Thread(
+        target=warm_up,
+        args=(runtime,),
+        kwargs={"may_freeze": lambda: not _invoked},
+        name="askeve-warm-up",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def build_runtime(env: Mapping[str, str], *, warm: bool = True, **overrides: Any) -> Runtime:
@@ -348,6 +397,7 @@ def shutdown(
 
 
 _prepared: Runtime | None = None
+_warming: threading.Thread | None = None  # the warm-up thread prepare_process started
 _drained = False
 
 
@@ -381,18 +431,27 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
 
 
 def prepare_process() -> Runtime | None:
-    """Build and warm this process's runtime, and drain it when the process stops. Called
-    once, where the worker imports the function app; repeated calls do nothing more. If the
-    runtime cannot be built (a broken config), it logs why and returns None: the functions
-    still index, and each invocation reports the error as it did before."""
-    global _prepared  # noqa: PLW0603 - one process, prepared once
+    """Build this process's runtime, start warming it (:func:`warm_up_mode`), and drain it
+    when the process stops. Called once, where the worker imports the function app; repeated
+    calls do nothing more. If the runtime cannot be built (a broken config), it logs why and
+    returns None: the functions still index, and each invocation reports the error as it did
+    before."""
+    global _prepared, _runtime, _warming  # noqa: PLW0603 - one process, prepared once
     if _runtime is not None:  # configured already (a test, a tool), which also stops it
         return _runtime
     try:
-        runtime = get_runtime()
+        with _runtime_lock:
+            runtime = _runtime = _runtime or build_runtime(os.environ, warm=False)
     except Exception:
         log.critical("the runtime could not be built at start-up", exc_info=True)
         return None
+    if warm_up_mode(runtime.settings) == "at_import":
+        warm_up(runtime)
+    else:
+        # The modules imported so far and the runtime: frozen now, while the worker is still
+        # indexing and no invocation can be in flight. The thread freezes what it loads.
+        gc.freeze()
+        _warming = start_warm_up(runtime)
     _prepared = runtime
     atexit.register(_shutdown_at_exit, exiting=True)
     try:
@@ -405,11 +464,13 @@ def prepare_process() -> Runtime | None:
 
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
+_invoked = False  # an invocation has asked for the runtime (every trigger does, first thing)
 
 
 def get_runtime() -> Runtime:
     """The runtime for this process, built from the environment on first use."""
-    global _runtime  # noqa: PLW0603 - one runtime per worker process, built lazily
+    global _runtime, _invoked  # noqa: PLW0603 - one runtime per worker process, built lazily
+    _invoked = True
     if _runtime is None:
         with _runtime_lock:
             if _runtime is None:

@@ -94,6 +94,7 @@ from __future__ import annotations
 
 import re
 import re._parser as sre_parse  # only to read patterns' first words; see _first_words
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -982,6 +983,12 @@ def _cached(path: str) -> CrisisDetector:
     return CrisisDetector(read_patterns(path or None))
 
 
+# Compilation takes about half a second. The warm-up thread compiles while the first requests
+# may already arrive; they wait for that one compilation rather than each starting their own.
+_compiling = threading.Lock()
+
+
 def load_detector(path: str | Path | None = None) -> CrisisDetector:
     """The detector for a pattern file, compiled once per process and path."""
-    return _cached(str(Path(path).resolve()) if path else "")
+    with _compiling:
+        return _cached(str(Path(path).resolve()) if path else "")
