@@ -559,7 +559,8 @@ def render_safety_case(run: Run) -> str:
     return "\n".join(lines)
 
 
-def _markers(name: str) -> tuple[str, str]:
+def markers(name: str) -> tuple[str, str]:
+    """The comment lines that open and close a generated part of a document."""
     return (
         f"<!-- begin generated: {name} (`python -m scripts.evaluate_crisis`; do not edit) -->",
         f"<!-- end generated: {name} -->",
@@ -568,7 +569,7 @@ def _markers(name: str) -> tuple[str, str]:
 
 def safety_case_part(text: str) -> str:
     """The generated ``acceptance`` part of the safety case's text."""
-    begin, end = _markers(SAFETY_CASE_PART)
+    begin, end = markers(SAFETY_CASE_PART)
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start:
         msg = f"the safety case has no generated part {SAFETY_CASE_PART!r}"
@@ -578,7 +579,7 @@ def safety_case_part(text: str) -> str:
 
 def with_safety_case_part(text: str, content: str) -> str:
     """``text`` with its generated ``acceptance`` part replaced by ``content``."""
-    begin, end = _markers(SAFETY_CASE_PART)
+    begin, end = markers(SAFETY_CASE_PART)
     safety_case_part(text)  # raises when the markers are missing
     start, stop = text.find(begin) + len(begin), text.find(end)
     return f"{text[:start]}\n{content}\n{text[stop:]}"
