@@ -88,3 +88,18 @@ def test_hazard_log_status_is_the_measured_verdict(shipped_run: ev.Run) -> None:
     unmet = [v.criterion for v in shipped_run.verdicts if not v.met]
     expected = "not met" if unmet else "met"
     assert ev.acceptance()["status"] == expected, unmet
+
+
+@pytest.mark.safety("H01")
+def test_the_word_index_loses_nothing_on_rounds_k_to_m(
+    recorded_sets: list[ev.HeldOutSet],
+) -> None:
+    """On every message of rounds K-M the indexed search finds what the exhaustive one finds."""
+    detector = load_detector()
+    lost = [
+        m.id
+        for s in recorded_sets
+        for m in s.messages
+        if detector.families_in(m.text) != detector.families_in(m.text, exhaustive=True)
+    ]
+    assert lost == []
