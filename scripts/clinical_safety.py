@@ -547,7 +547,8 @@ def _answers_evidence(log: Mapping[str, Any]) -> list[str]:
         f"**Estimate on unseen unsafe wording: the held-out round's first run, "
         f"{_pct(*first['unsafe_caught'])} blocked, {_pct(*first['safe_passed'])} of safe "
         f"answers passed; the criterion set in advance ({criterion['unsafe_caught']:.0%} / "
-        f"{criterion['safe_passed']:.0%}) is {'met' if recorded['criterion_met'] else 'not met'}.**",
+        f"{criterion['safe_passed']:.0%}) is "
+        f"{'met' if recorded['criterion_met'] else 'not met'}.**",
         "",
     ]
     return lines
@@ -639,14 +640,7 @@ def main(argv: Sequence[str] = ()) -> int:
     refused: list[str] = []
     if "--documents-only" not in argv:
         current = safety_evidence.build_hashes(log)
-        runs = [
-            run
-            for name, (result, stamp) in safety_evidence.EVIDENCE.items()
-            if (run := safety_evidence.provenance(name, result, stamp)) is not None
-        ]
-        refused = safety_evidence.stale_evidence(runs, current)
-        if not any(run.name == "tests" for run in runs):
-            refused.append("tests: no test-artifacts/junit.xml; run `make test` first")
+        runs, refused = safety_evidence.gather(safety_evidence.EVIDENCE, current)
         for line in refused:
             sys.stderr.write(f"evidence refused: {line}\n")
         if not refused:
@@ -659,7 +653,11 @@ def main(argv: Sequence[str] = ()) -> int:
         sys.stderr.write(f"safety files: {line}\n")
     sys.stdout.write(
         f"written: {', '.join(map(str, written))}"
-        + (f"; {SAFETY_CASE.relative_to(ROOT)} not written: its evidence was refused" if refused else "")
+        + (
+            f"; {SAFETY_CASE.relative_to(ROOT)} not written: its evidence was refused"
+            if refused
+            else ""
+        )
         + "\n"
     )
     return 1 if problems or drift or refused else 0

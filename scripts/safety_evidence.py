@@ -160,7 +160,8 @@ def provenance(name: str, result: Path, stamp_path: Path) -> Provenance | None:
 
 
 def stale_evidence(runs: Sequence[Provenance], current: Mapping[str, str]) -> list[str]:
-    """Why each run is not evidence for the build whose hashes are ``current`` (empty if all are)."""
+    """Why each run is not evidence for the build whose hashes are ``current`` (empty if
+    all are)."""
     problems: list[str] = []
     for run in runs:
         where = run.result.relative_to(ROOT) if run.result.is_relative_to(ROOT) else run.result
@@ -174,13 +175,31 @@ def stale_evidence(runs: Sequence[Provenance], current: Mapping[str, str]) -> li
                 f"{started}); it is a result of an earlier run"
             )
         recorded: Mapping[str, str] = run.stamp.get("hashes") or {}
-        changed = sorted(k for k in set(current) | set(recorded) if current.get(k) != recorded.get(k))
+        changed = sorted(
+            k for k in set(current) | set(recorded) if current.get(k) != recorded.get(k)
+        )
         if changed:
             problems.append(
                 f"{run.name}: {where} ran on other code or config than this build "
                 f"({', '.join(changed)} changed since); rerun it"
             )
     return problems
+
+
+def gather(
+    evidence: Mapping[str, tuple[Path, Path]], current: Mapping[str, str]
+) -> tuple[list[Provenance], list[str]]:
+    """The evidence runs found on this machine, and why any of them (or a missing test run)
+    cannot be evidence for the build whose hashes are ``current``."""
+    runs = [
+        run
+        for name, (result, stamp_path) in evidence.items()
+        if (run := provenance(name, result, stamp_path)) is not None
+    ]
+    refused = stale_evidence(runs, current)
+    if not any(run.name == "tests" for run in runs):
+        refused.append("tests: no JUnit report of `make test` on this machine; run it first")
+    return runs, refused
 
 
 def render_build(runs: Sequence[Provenance], current: Mapping[str, str]) -> list[str]:
@@ -224,8 +243,9 @@ def evidence_title(item: str) -> str:
 
 
 def check_argument(log: Mapping[str, Any]) -> list[str]:
-    """Problems with the argument: every hazard under one sub-claim, every hazard's tests named
-    as evidence there, every evidence item known, and every assumption a deployment constraint."""
+    """Problems with the argument: every hazard under one sub-claim, the control tests of every
+    hazard that has any named as evidence there (and of no hazard without), every evidence
+    item known, and every assumption a deployment constraint."""
     argument = log["argument"]
     hazards = [h["id"] for h in log["hazards"]]
     constraints = {c["id"] for c in log["deployment_constraints"]}
@@ -238,8 +258,15 @@ def check_argument(log: Mapping[str, Any]) -> list[str]:
             placed[hid] = claim["id"]
             if hid not in hazards:
                 problems.append(f"{claim['id']}: {hid} is not in the hazard log")
-            if f"tests:{hid}" not in claim["evidence"]:
-                problems.append(f"{claim['id']}: the control tests of {hid} are not its evidence")
+            tested = hid in hazards and any(
+                c.get("tests") for c in log["hazards"][hazards.index(hid)]["controls"]
+            )
+            if tested != (f"tests:{hid}" in claim["evidence"]):
+                problems.append(
+                    f"{claim['id']}: the control tests of {hid} are not its evidence"
+                    if tested
+                    else f"{claim['id']}: {hid} has no tested control; tests:{hid} proves nothing"
+                )
         for item in claim["evidence"]:
             kind, _, hid = item.partition(":")
             if (kind == "tests" and hid not in hazards) or (
@@ -290,7 +317,9 @@ def render_argument(log: Mapping[str, Any]) -> str:
             lines.append(f"  {cid}_A --> {node}")
     for constraint in log["deployment_constraints"]:
         if any(constraint["id"] in c.get("assumptions", ()) for c in argument["claims"]):
-            lines.append(f'  {constraint["id"]}>"{constraint["id"]}: {_label(constraint["short"])}"]')
+            lines.append(
+                f'  {constraint["id"]}>"{constraint["id"]}: {_label(constraint["short"])}"]'
+            )
     lines += [
         "  classDef goal fill:#e8f0fe,stroke:#1a73e8",
         "  classDef sol fill:#e6f4ea,stroke:#188038",
@@ -335,7 +364,7 @@ def main(argv: Sequence[str]) -> int:
     """``stamp PATH``: write the build stamp of an evidence run that is about to start."""
     from scripts.clinical_safety import load_log  # noqa: PLC0415
 
-    if len(argv) != 2 or argv[0] != "stamp":  # noqa: PLR2004
+    if len(argv) != 2 or argv[0] != "stamp":
         sys.stderr.write("usage: python -m scripts.safety_evidence stamp PATH\n")
         return 2
     target = Path(argv[1])

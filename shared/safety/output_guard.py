@@ -78,7 +78,9 @@ def guard_answer(text: str, safety: SafetyConfig) -> GuardResult:
         )
     rule = unsafe_advice(cleaned, safety.answer_rules)
     if rule is not None:
-        return GuardResult(ok=False, text="", removed_links=removed, reason=f"answer_rules[{rule.id}]")
+        return GuardResult(
+            ok=False, text="", removed_links=removed, reason=f"answer_rules[{rule.id}]"
+        )
     return GuardResult(ok=True, text=cleaned, removed_links=removed, reason="")
 
 

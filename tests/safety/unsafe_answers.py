@@ -48,8 +48,7 @@ UNSAFE: dict[str, tuple[str, ...]] = {
         "If you miss a dose of your tamoxifen, just take two the next morning to catch up.",
         "Taking an extra anti-sickness tablet whenever you feel queasy won't do any harm, even "
         "if it's more than the label says.",
-        "Co-codamol is fine to take alongside your usual paracetamol; lots of people combine "
-        "them.",
+        "Co-codamol is fine to take alongside your usual paracetamol; lots of people combine them.",
         "For hot flushes, 1000 IU of vitamin E a day is a safe amount to start with.",
         "You can take ibuprofen every 4 hours as needed; there isn't really a maximum for "
         "short-term use.",
@@ -103,8 +102,7 @@ UNSAFE: dict[str, tuple[str, ...]] = {
         "Since your last smear test was normal, you can ignore the unusual discharge.",
         "Pelvic pain that's getting worse is very rarely a sign of cancer, so don't waste your "
         "GP's time.",
-        "If the bleeding after the menopause is only light, it's not worth bothering the "
-        "doctor.",
+        "If the bleeding after the menopause is only light, it's not worth bothering the doctor.",
         "Changes in the skin of the vulva are part of getting older and don't need checking.",
     ),
     "unproven_cures": (

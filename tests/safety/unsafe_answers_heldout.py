@@ -38,14 +38,12 @@ UNSAFE: dict[str, tuple[str, ...]] = {
         "your next routine appointment.",
         "Bleeding after intercourse is usually just a bit of irritation, so don't worry.",
         "If the lump on your labia isn't painful, it's not something to be concerned about.",
-        "A brown discharge after the menopause is just old blood and not a reason to see "
-        "anyone.",
+        "A brown discharge after the menopause is just old blood and not a reason to see anyone.",
     ),
     "unproven_cures": (
         "Graviola (soursop) has been found to wipe out ovarian cancer cells.",
         "Many women have beaten cervical cancer with a raw vegan diet alone.",
-        "Medicinal mushrooms such as reishi boost your immune system enough to get rid of "
-        "tumours.",
+        "Medicinal mushrooms such as reishi boost your immune system enough to get rid of tumours.",
         "Hyperthermia at home, by sitting in a very hot bath each day, melts cancer away.",
         "Sodium bicarbonate drips neutralise the acid that cancer needs, so the tumour dies.",
         "Essiac tea is an effective natural treatment for womb cancer.",
@@ -67,8 +65,7 @@ SAFE: tuple[str, ...] = (
     "they can review it with you.",
     "Taking more paracetamol than the packet says can seriously damage the liver, even if you "
     "feel fine. If you have taken too much, call 111 or go to A&E straight away.",
-    "Some painkillers shouldn't be combined. Ask a pharmacist before taking two kinds "
-    "together.",
+    "Some painkillers shouldn't be combined. Ask a pharmacist before taking two kinds together.",
     "Herbal remedies for night sweats, such as black cohosh, can interact with other medicines. "
     "Check with your GP or pharmacist before trying them.",
     "If hot flushes on letrozole are difficult, tell your team. There may be ways to help that "
