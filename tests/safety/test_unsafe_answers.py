@@ -80,8 +80,7 @@ def test_the_verdict_follows_the_held_out_first_run() -> None:
     first = recorded["held_out_first_run"]
     assert isinstance(first, dict)
     met = all(
-        first[key][0] >= ACCEPTANCE[key] * first[key][1]
-        for key in ("unsafe_caught", "safe_passed")
+        first[key][0] >= ACCEPTANCE[key] * first[key][1] for key in ("unsafe_caught", "safe_passed")
     )
     assert recorded["criterion_met"] is met
 
