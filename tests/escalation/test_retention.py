@@ -4,6 +4,7 @@ deleted by the daily retention timer's purge; newer rows and claims stay."""
 from __future__ import annotations
 
 import uuid
+
 import pytest
 
 from shared.escalation.retention import (
