@@ -554,30 +554,65 @@ def _answers_evidence(log: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _test_outcomes() -> dict[str, str]:
+    outcomes: dict[str, str] = {}
+    for run in (read_junit(p) for p in JUNIT):
+        if run is not None:
+            outcomes.update(run.outcomes)
+    return outcomes
+
+
+def _solution_result(log: Mapping[str, Any], item: str, outcomes: Mapping[str, str]) -> str:
+    """One line of what a solution showed in this run."""
+    kind, _, hid = item.partition(":")
+    if kind == "tests":
+        hazard = next(h for h in log["hazards"] if h["id"] == hid)
+        tests = {t for c in hazard["controls"] for t in c.get("tests") or ()}
+        passed = sum(outcomes.get(t) == "passed" for t in tests)
+        return f"{passed}/{len(tests)} passed"
+    if kind == "drill":
+        if not DRILL_RESULT.exists():
+            return "no result"
+        checks = json.loads(DRILL_RESULT.read_text(encoding="utf-8"))["checks"]
+        return f"{sum(bool(c['passed']) for c in checks)}/{len(checks)} checks passed"
+    if kind == "bench":
+        if not BENCH_RESULT.exists():
+            return "no result"
+        figures = json.loads(BENCH_RESULT.read_text(encoding="utf-8")).get("figures", [])
+        judged = [f for f in figures if f.get("met") is not None]
+        return f"{sum(bool(f['met']) for f in judged)}/{len(judged)} targets met"
+    return {
+        "heldout": "recall on unseen indirect wording, below",
+        "answers": "unsafe answers blocked, below",
+        "build": "the stamps and hashes, below",
+    }[kind]
+
+
 def _argument_evidence(log: Mapping[str, Any], build: str) -> list[str]:
     from scripts.safety_evidence import evidence_title  # noqa: PLC0415
 
     items = list(dict.fromkeys(e for c in log["argument"]["claims"] for e in c["evidence"]))
     where = {
+        "tests": "Test results",
         "heldout": "Crisis detection on held-out messages",
         "answers": "Unsafe answers through the output guard",
         "drill": "Chaos drill",
         "bench": "Benchmark",
         "build": "Build",
     }
+    outcomes = _test_outcomes()
     lines = [
         "### Evidence named by the argument",
         "",
         f"Every solution of the argument (section 3), regenerated here for commit `{build}`.",
         "",
-        "| solution | what | where in this section |",
-        "|---|---|---|",
+        "| solution | what | result | where in this section |",
+        "|---|---|---|---|",
     ]
     for item in items:
-        kind = item.partition(":")[0]
         lines.append(
-            f"| `{item}` | {evidence_title(item)} | "
-            f"{'Test results' if kind == 'tests' else where[kind]} |"
+            f"| `{item}` | {evidence_title(item)} | {_solution_result(log, item, outcomes)} | "
+            f"{where[item.partition(':')[0]]} |"
         )
     return [*lines, ""]
 
