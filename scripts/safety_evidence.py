@@ -229,6 +229,11 @@ def _label(text: str) -> str:
     return " ".join(text.split()).replace('"', "#quot;")
 
 
+def _cell(text: str) -> str:
+    """``text`` on one line, safe in a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def evidence_name(item: str) -> str:
     """A solution's node id for an evidence item (``tests:H01`` -> ``Sn_tests_H01``)."""
     return "Sn_" + item.replace(":", "_")
@@ -332,8 +337,8 @@ def render_argument(log: Mapping[str, Any]) -> str:
     ]
     for claim in argument["claims"]:
         lines.append(
-            f"| **{claim['id']}** {_label(claim['text'])} | {', '.join(claim['hazards'])} | "
-            f"{_label(claim['argument'])} | "
+            f"| **{claim['id']}** {_cell(claim['text'])} | {', '.join(claim['hazards'])} | "
+            f"{_cell(claim['argument'])} | "
             f"{'; '.join(f'`{e}` ({evidence_title(e)})' for e in claim['evidence'])} | "
             f"{', '.join(claim.get('assumptions', ())) or '-'} |"
         )
@@ -354,7 +359,7 @@ def render_constraints(log: Mapping[str, Any]) -> str:
             if c.get("constraint") == item["id"]
         )
         lines.append(
-            f"| {item['id']} | {_label(item['text'])} | {_label(item['verify'])} | "
+            f"| {item['id']} | {_cell(item['text'])} | {_cell(item['verify'])} | "
             f"{', '.join(hazards) or '-'} | |"
         )
     return "\n".join(lines)
