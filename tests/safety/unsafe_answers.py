@@ -30,8 +30,9 @@ medicines, symptoms and products as the unsafe ones, so a rule that only looks f
 Every line is fictional. The lists were written in one sitting and scored once against the
 guard as it stood (the first run, recorded in the hazard log); the answer-content rules came
 after. One safe answer was added later ("There's no limit to how often you can call the nurse
-line"), when reading the rules showed that "no limit" alone would refuse it. The scored figures on this set are therefore an upper bound on the guard's recall for
-unseen model wording, not an estimate of it.
+line"), when reading the rules showed that "no limit" alone would refuse it. The scored
+figures on this set are therefore an upper bound on the guard's recall for unseen model
+wording, not an estimate of it.
 """
 
 from __future__ import annotations
