@@ -303,7 +303,7 @@ def render_argument(log: Mapping[str, Any]) -> str:
             f'  {context["id"]}("{context["id"]}: {_label(context["text"])}")',
             f"  {top['id']} -.- {context['id']}",
         ]
-    seen: set[str] = set()
+    solutions: list[str] = []
     for claim in argument["claims"]:
         cid = claim["id"]
         lines += [
@@ -312,24 +312,23 @@ def render_argument(log: Mapping[str, Any]) -> str:
             f'  {cid}_A[/"argument: {_label(claim["argument"])}"/]',
             f"  {cid} --> {cid}_A",
         ]
-        for assumption in claim.get("assumptions", ()):
-            lines.append(f"  {cid} -.- {assumption}")
+        if claim.get("assumptions"):
+            # One assumption node per sub-claim (GSN "A"), naming the deployment constraints.
+            lines += [
+                f'  {cid}_As>"assumes {", ".join(claim["assumptions"])} (section 7)"]',
+                f"  {cid} -.- {cid}_As",
+            ]
+        # Each sub-claim gets its own solution nodes, so the tree reads without crossings;
+        # the same evidence item may appear under several sub-claims.
         for item in claim["evidence"]:
-            node = evidence_name(item)
-            if node not in seen:
-                seen.add(node)
-                lines.append(f'  {node}(("{item}"))')
-            lines.append(f"  {cid}_A --> {node}")
-    for constraint in log["deployment_constraints"]:
-        if any(constraint["id"] in c.get("assumptions", ()) for c in argument["claims"]):
-            lines.append(
-                f'  {constraint["id"]}>"{constraint["id"]}: {_label(constraint["short"])}"]'
-            )
+            node = f"{cid}_{evidence_name(item)}"
+            solutions.append(node)
+            lines += [f'  {node}(("{item}"))', f"  {cid}_A --> {node}"]
     lines += [
         "  classDef goal fill:#e8f0fe,stroke:#1a73e8",
         "  classDef sol fill:#e6f4ea,stroke:#188038",
         f"  class {top['id']},{','.join(c['id'] for c in argument['claims'])} goal",
-        f"  class {','.join(sorted(seen))} sol",
+        f"  class {','.join(solutions)} sol",
         "```",
         "",
         "| sub-claim | hazards | argument | evidence (section 4) | assumptions (section 7) |",
