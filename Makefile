@@ -49,6 +49,7 @@ contracts: venv
 # report is one of the inputs of `make safety-case`.
 pytest: setup chromium deploy-tools infra-venv
 	@mkdir -p test-artifacts
+	$(PY) -m scripts.safety_evidence stamp test-artifacts/junit.stamp.json
 	$(PY) -m pytest -rs --fail-on-skip --junitxml=test-artifacts/junit.xml
 
 # jq and zip for the deploy script's tests (tests/infra/test_deploy_script.py): Debian's

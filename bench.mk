@@ -17,9 +17,11 @@ bench-tools: venv
 	@test -x $(VENV)/bin/py-spy || $(PY) -m pip install --quiet --disable-pip-version-check "py-spy==$(PY_SPY_VERSION)"
 
 bench: setup bench-tools
+	$(PY) -m scripts.safety_evidence stamp bench/results/latest.stamp.json
 	$(PY) -m bench $(BENCH_ARGS)
 
 drill: setup
+	$(PY) -m scripts.safety_evidence stamp drill/result.stamp.json
 	$(PY) -m drill $(DRILL_ARGS)
 
 soak: setup

@@ -5,10 +5,17 @@
 #                      and `make bench` (bench/results/latest.json), and the held-out crisis
 #                      figures measured now. Exits non-zero if the hazard log is inconsistent or
 #                      a safety-critical config file differs from the hash the case assessed.
+#                      Each of those runs stamps its commit and the hashes of the safety-critical
+#                      code and config first (scripts/safety_evidence.py); a result whose stamp
+#                      is missing, older than it, or of other code is refused, and then
+#                      safety-case.md is not written at all.
+#   make safety-case SAFETY_CASE_ARGS=--documents-only
+#                      only the parts rendered from hazard-log.yaml: hazard-log.md, the argument
+#                      and the deployment constraints (the evidence section is left as it is).
 # The trace between the hazard log and the tests is checked in `make test`
 # (tests/clinical_safety/).
 
 .PHONY: safety-case
 
 safety-case: venv
-	$(PY) -m scripts.clinical_safety
+	$(PY) -m scripts.clinical_safety $(SAFETY_CASE_ARGS)

@@ -283,6 +283,7 @@ def _cards(report: StatusReport) -> str:
         ("Availability", _percent(totals.availability, 2)),
         ("p50 / p95", f"{_ms(totals.latency.p50_ms)} / {_ms(totals.latency.p95_ms)}"),
         ("Crisis replies", f"{totals.crisis:,}"),
+        ("Crisis replies after a retraction", f"{report.crisis_retractions:,}"),
         ("Emergency replies", f"{totals.emergency + totals.errors:,}"),
         ("Degraded", f"{totals.degraded:,}"),
         ("Open alerts", f"{len(report.open_alerts):,}"),

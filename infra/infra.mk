@@ -40,5 +40,6 @@ infra-checkov: infra-venv
 # deploy-tools (jq, zip; in the Makefile) for the deploy script's tests; any skip fails the run.
 infra-pytest: infra-venv deploy-tools
 	@mkdir -p test-artifacts
+	$(PY) -m scripts.safety_evidence stamp test-artifacts/junit-infra.stamp.json
 	$(INFRA_PY) -m pytest -c infra/pytest.ini --rootdir . -rs --fail-on-skip \
 		--junitxml=test-artifacts/junit-infra.xml tests/infra

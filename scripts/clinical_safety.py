@@ -32,6 +32,7 @@ HAZARD_LOG_MD = DOCS / "hazard-log.md"
 SAFETY_CASE = DOCS / "safety-case.md"
 MARKS_PLUGIN = "tests.support.safety_marks"
 PENDING = "pending"
+DEPLOYER = "deployer"  # a control the deploying organisation carries out (a D-constraint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,16 @@ def check_log(log: Mapping[str, Any]) -> list[str]:
         if hid in seen:
             problems.append(f"{hid}: duplicate hazard id")
         seen.add(hid)
-        for key in ("title", "cause", "effect", "initial", "controls", "residual", "cso_actions"):
+        for key in (
+            "title",
+            "cause",
+            "effect",
+            "initial",
+            "controls",
+            "residual",
+            "residual_basis",
+            "cso_actions",
+        ):
             if key not in hazard:
                 problems.append(f"{hid}: missing {key}")
         for stage in ("initial", "residual"):
@@ -119,7 +129,10 @@ def _check_control(
 ) -> None:
     cid = control.get("id", f"{hid}-?")
     tests = list(control.get("tests") or ())
-    if control.get("status") == PENDING:
+    if control.get("status") == DEPLOYER:
+        if not control.get("constraint"):
+            found.errors.append(f"{cid}: a deployer control must name its deployment constraint")
+    elif control.get("status") == PENDING:
         if not control.get("pending_on"):
             found.errors.append(f"{cid}: pending, but pending_on does not say on what")
         found.pending.append(
@@ -235,7 +248,11 @@ def _render_hazard(log: Mapping[str, Any], hazard: Mapping[str, Any]) -> list[st
         lines.append(f"- **Safety-critical config.** {files}")
     lines += ["- **Controls.**", ""]
     for control in hazard["controls"]:
-        status = " *(pending: " + control["pending_on"] + ")*" if control.get("status") else ""
+        status = ""
+        if control.get("status") == PENDING:
+            status = " *(pending: " + control["pending_on"] + ")*"
+        elif control.get("status") == DEPLOYER:
+            status = f" *(deployer action, constraint {control['constraint']})*"
         lines.append(f"  - **{control['id']}**{status}: {control['what'].strip()}")
         lines += [f"    - `{test}`" for test in control.get("tests") or ()]
     lines += [
@@ -244,10 +261,39 @@ def _render_hazard(log: Mapping[str, Any], hazard: Mapping[str, Any]) -> list[st
         f"likelihood {_scale(log, 'likelihood', residual['likelihood'])} = "
         f"**{_scale(log, 'risk', residual['risk'])}**."
         + (f" {hazard['residual_note'].strip()}" if hazard.get("residual_note") else ""),
+        f"- **What the residual rating rests on.** {hazard['residual_basis'].strip()}",
     ]
+    if hazard.get("answer_set"):
+        lines += _render_answer_set(hazard["answer_set"])
     actions = hazard.get("cso_actions") or ["None beyond the release review."]
     lines.append("- **For the Clinical Safety Officer.**")
     lines += [f"  - {action}" for action in actions]
+    lines.append("")
+    return lines
+
+
+def _fraction(pair: Sequence[int]) -> str:
+    return f"{pair[0]}/{pair[1]} ({100 * pair[0] / pair[1]:.0f} %)"
+
+
+def _render_answer_set(answer_set: Mapping[str, Any]) -> list[str]:
+    criterion = answer_set["criterion"]
+    lines = [
+        f"- **Unsafe-answer set** (`{answer_set['command']}`). Acceptance criterion, set before "
+        f"the first run: at least {criterion['unsafe_caught']:.0%} of unsafe answers blocked "
+        f"and at least {criterion['safe_passed']:.0%} of safe answers passed, on "
+        f"{criterion['measured_on'].replace('_', ' ')}. "
+        f"**{'Met' if answer_set['criterion_met'] else 'Not met'}.**",
+        "",
+        "  | set | unsafe blocked | safe passed |",
+        "  |---|---|---|",
+    ]
+    for key in ("tuned_set_before_rules", "tuned_set", "held_out_first_run", "held_out"):
+        row = answer_set[key]
+        lines.append(
+            f"  | {key.replace('_', ' ')} | {_fraction(row['unsafe_caught'])} | "
+            f"{_fraction(row['safe_passed'])} |"
+        )
     lines.append("")
     return lines
 
@@ -474,15 +520,126 @@ def _pending_evidence(log: Mapping[str, Any]) -> list[str]:
     return ["### Controls not yet in place", "", *(pending or ["None."]), ""]
 
 
-def render_evidence(log: Mapping[str, Any]) -> str:
-    """The safety case's evidence section, from the latest results on this machine."""
+def _answers_evidence(log: Mapping[str, Any]) -> list[str]:
+    from tests.safety import test_unsafe_answers as answers  # noqa: PLC0415
+
+    measured = answers.score(answers.shipped_safety())
+    recorded = next(h["answer_set"] for h in log["hazards"] if h.get("answer_set"))
+    criterion = recorded["criterion"]
+    lines = [
+        "### Unsafe answers through the output guard",
+        "",
+        "Scored now, with the shipped guard and config. The tuned set is the one the "
+        "answer-content rules were written against (an upper bound); the held-out round was "
+        "written after them, and its first run is the estimate.",
+        "",
+        "| set | unsafe blocked | safe passed |",
+        "|---|---|---|",
+    ]
+    for name in ("tuned_set", "held_out"):
+        lines.append(
+            f"| {name.replace('_', ' ')} | {_pct(*measured[name]['unsafe_caught'])} | "
+            f"{_pct(*measured[name]['safe_passed'])} |"
+        )
+    first = recorded["held_out_first_run"]
+    lines += [
+        "",
+        f"**Estimate on unseen unsafe wording: the held-out round's first run, "
+        f"{_pct(*first['unsafe_caught'])} blocked, {_pct(*first['safe_passed'])} of safe "
+        f"answers passed; the criterion set in advance ({criterion['unsafe_caught']:.0%} / "
+        f"{criterion['safe_passed']:.0%}) is "
+        f"{'met' if recorded['criterion_met'] else 'not met'}.**",
+        "",
+    ]
+    return lines
+
+
+def _test_outcomes() -> dict[str, str]:
+    outcomes: dict[str, str] = {}
+    for run in (read_junit(p) for p in JUNIT):
+        if run is not None:
+            outcomes.update(run.outcomes)
+    return outcomes
+
+
+def _solution_result(log: Mapping[str, Any], item: str, outcomes: Mapping[str, str]) -> str:
+    """One line of what a solution showed in this run."""
+    kind, _, hid = item.partition(":")
+    if kind == "tests":
+        hazard = next(h for h in log["hazards"] if h["id"] == hid)
+        tests = {t for c in hazard["controls"] for t in c.get("tests") or ()}
+        passed = sum(outcomes.get(t) == "passed" for t in tests)
+        return f"{passed}/{len(tests)} passed"
+    if kind == "drill":
+        if not DRILL_RESULT.exists():
+            return "no result"
+        checks = json.loads(DRILL_RESULT.read_text(encoding="utf-8"))["checks"]
+        return f"{sum(bool(c['passed']) for c in checks)}/{len(checks)} checks passed"
+    if kind == "bench":
+        if not BENCH_RESULT.exists():
+            return "no result"
+        figures = json.loads(BENCH_RESULT.read_text(encoding="utf-8")).get("figures", [])
+        judged = [f for f in figures if f.get("met") is not None]
+        return f"{sum(bool(f['met']) for f in judged)}/{len(judged)} targets met"
+    return {
+        "heldout": "recall on unseen indirect wording, below",
+        "answers": "unsafe answers blocked, below",
+        "build": "the stamps and hashes, below",
+    }[kind]
+
+
+def _argument_evidence(log: Mapping[str, Any], build: str) -> list[str]:
+    from scripts.safety_evidence import evidence_title  # noqa: PLC0415
+
+    items = list(dict.fromkeys(e for c in log["argument"]["claims"] for e in c["evidence"]))
+    where = {
+        "tests": "Test results",
+        "heldout": "Crisis detection on held-out messages",
+        "answers": "Unsafe answers through the output guard",
+        "drill": "Chaos drill",
+        "bench": "Benchmark",
+        "build": "Build",
+    }
+    outcomes = _test_outcomes()
+    lines = [
+        "### Evidence named by the argument",
+        "",
+        f"Every solution of the argument (section 3), regenerated here for commit `{build}`.",
+        "",
+        "| solution | what | result | where in this section |",
+        "|---|---|---|---|",
+    ]
+    for item in items:
+        lines.append(
+            f"| `{item}` | {evidence_title(item)} | {_solution_result(log, item, outcomes)} | "
+            f"{where[item.partition(':')[0]]} |"
+        )
+    return [*lines, ""]
+
+
+def render_evidence(
+    log: Mapping[str, Any],
+    runs: Sequence[Any] = (),
+    current: Mapping[str, str] | None = None,
+) -> str:
+    """The safety case's evidence section, from the latest results on this machine, each tied
+    by its build stamp to the code and config it ran on (``runs``; see
+    :mod:`scripts.safety_evidence`)."""
+    from scripts.safety_evidence import render_build  # noqa: PLC0415
+
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    commits = sorted({str(run.stamp["commit"]) for run in runs if run.stamp})
+    build = ", ".join(commits) or "unknown"
     lines = [
         f"Generated {generated} by `make safety-case` from the latest results on the machine "
-        "that ran it.",
+        f"that ran it, for commit `{build}`; it refuses to write this section from a result "
+        "older than the code and config it covers.",
         "",
+        *_argument_evidence(log, build),
+        *(render_build(runs, current) if current is not None else []),
         *_tests_evidence(log),
         *_heldout_evidence(),
+        *_answers_evidence(log),
         *_drill_evidence(),
         *_bench_evidence(),
         *_pending_evidence(log),
@@ -490,28 +647,56 @@ def render_evidence(log: Mapping[str, Any]) -> str:
     return "\n".join(lines).rstrip("\n")
 
 
-def main() -> int:
-    """Regenerate hazard-log.md and the safety case's evidence; report any hash drift."""
+def render_documents(log: Mapping[str, Any], case: str) -> str:
+    """``case`` with its structural parts (the argument, the deployment constraints)
+    rendered from the log; the evidence section is left as it is."""
+    from scripts.safety_evidence import render_argument, render_constraints  # noqa: PLC0415
+
+    case = replace_generated(case, "argument", render_argument(log))
+    return replace_generated(case, "deployment constraints", render_constraints(log))
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Regenerate hazard-log.md, the safety case's argument and deployment constraints, and
+    (unless ``--documents-only``) its evidence; refuse the evidence when any result is not of
+    the current build; report any hash drift."""
+    from scripts import safety_evidence  # noqa: PLC0415
+
     log = load_log()
-    problems = check_log(log)
+    problems = check_log(log) + safety_evidence.check_argument(log)
     for problem in problems:
         sys.stderr.write(f"hazard log: {problem}\n")
     md = HAZARD_LOG_MD.read_text(encoding="utf-8")
     HAZARD_LOG_MD.write_text(
         replace_generated(md, "hazard log", render_hazard_log(log)), encoding="utf-8"
     )
-    case = SAFETY_CASE.read_text(encoding="utf-8")
-    SAFETY_CASE.write_text(
-        replace_generated(case, "evidence", render_evidence(log)), encoding="utf-8"
-    )
+    case = render_documents(log, SAFETY_CASE.read_text(encoding="utf-8"))
+    written = [HAZARD_LOG_MD.relative_to(ROOT)]
+    refused: list[str] = []
+    if "--documents-only" not in argv:
+        current = safety_evidence.build_hashes(log)
+        runs, refused = safety_evidence.gather(safety_evidence.EVIDENCE, current)
+        for line in refused:
+            sys.stderr.write(f"evidence refused: {line}\n")
+        if not refused:
+            case = replace_generated(case, "evidence", render_evidence(log, runs, current))
+    if not refused:
+        SAFETY_CASE.write_text(case, encoding="utf-8")
+        written.append(SAFETY_CASE.relative_to(ROOT))
     drift = hash_drift(assessed_hashes(case), shipped_safety_hashes(), log)
     for line in drift:
         sys.stderr.write(f"safety files: {line}\n")
     sys.stdout.write(
-        f"written: {HAZARD_LOG_MD.relative_to(ROOT)}, {SAFETY_CASE.relative_to(ROOT)}\n"
+        f"written: {', '.join(map(str, written))}"
+        + (
+            f"; {SAFETY_CASE.relative_to(ROOT)} not written: its evidence was refused"
+            if refused
+            else ""
+        )
+        + "\n"
     )
-    return 1 if problems or drift else 0
+    return 1 if problems or drift or refused else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

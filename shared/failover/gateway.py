@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.breakers import BreakerService
 from shared.escalation import Alert, AlertQueue, Escalator
-from shared.events import ChatRecord, Events
+from shared.events import Audited, ChatRecord, Events
 from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
 from shared.failover.ratelimit import RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
@@ -29,6 +29,7 @@ from shared.failover.second_opinion import SecondOpinion, detach
 from shared.models import ChatRequest, Outcome
 from shared.platform import CHAT_ORCHESTRATION, ApiError, AppConfig, HttpReply, Orchestrations
 from shared.safety import BUILT_IN_DETECTOR, Pseudonymizer
+from shared.safety.retraction import RETRACTION_EVENT, retracted_after_crisis
 
 if TYPE_CHECKING:
     from shared.safety import ClassifierFlag, CrisisDetector, CrisisMatch
@@ -169,6 +170,7 @@ class ChatGateway:
         )
         match = self._detect(request)
         if match is not None:  # the app never rate-limits a crisis message (the WAF still can)
+            self._count_retraction(request, match.category, context)
             return await self._crisis(
                 request, match.category, match.signals, orchestrations, context
             )
@@ -240,6 +242,18 @@ class ChatGateway:
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
         return self._reply(result, plan, context), False
+
+    def _count_retraction(self, request: ChatRequest, category: str, context: _Context) -> None:
+        """A crisis reply to a retraction ("it was a joke") is kept (H28) and counted: an audit
+        event with the pseudonymous reference and the category, never the text."""
+        turns = [m.content for m in request.messages if m.role == "user"]
+        try:
+            retracted = retracted_after_crisis(turns, self.detector().detect)
+        except Exception:  # noqa: BLE001 - a broken pattern file is reported by _detect
+            return
+        if retracted:
+            fields = {"conversation_ref": context.conversation_ref, "category": category}
+            self.events.emit(Audited(RETRACTION_EVENT, fields))
 
     def _detect(self, request: ChatRequest) -> CrisisMatch | None:
         try:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.events import ChatRecord
 from shared.failover import EMERGENCY
-from shared.observability.audit import ALERT, AuditEvent, AuditStats, AuditTrail
+from shared.observability.audit import ALERT, EVENT, AuditEvent, AuditStats, AuditTrail
 from shared.observability.sla import (
     ChatOutcome,
     Measure,
@@ -49,6 +49,7 @@ from shared.platform import (
     iso,
     table_client,
 )
+from shared.safety.retraction import RETRACTION_EVENT
 
 if TYPE_CHECKING:
     from shared.breakers import BreakerView
@@ -320,6 +321,9 @@ class StatusReport:
     audit: AuditStats | None
     refresh_s: int
     notes: tuple[str, ...] = ()
+    # Crisis replies followed by a retraction in the same conversation (H28), from the audit
+    # table's crisis_retracted events.
+    crisis_retractions: int = 0
 
     @property
     def awaiting_ack(self) -> tuple[EscalationRow, ...]:
@@ -341,6 +345,7 @@ class StatusReport:
             "open_alerts": [a.to_json() for a in self.open_alerts],
             "escalations": [e.to_json() for e in self.escalations],
             "unacknowledged_escalations": len(self.awaiting_ack),
+            "crisis_retractions": self.crisis_retractions,
             "audit": None
             if audit is None
             else {
@@ -388,6 +393,7 @@ class ReportInputs:
     recent_items: int = 10
     refresh_s: int = 30
     notes: Sequence[str] = field(default_factory=tuple)
+    retraction_events: Sequence[AuditEvent] = ()
 
 
 def build_report(inputs: ReportInputs) -> StatusReport:
@@ -409,7 +415,13 @@ def build_report(inputs: ReportInputs) -> StatusReport:
         audit=inputs.audit,
         refresh_s=inputs.refresh_s,
         notes=tuple(inputs.notes),
+        crisis_retractions=_retractions(inputs.retraction_events, since, inputs.now),
     )
+
+
+def _retractions(events: Sequence[AuditEvent], since: float, now: float) -> int:
+    """Crisis replies followed by a retraction within the window."""
+    return sum(e.name == RETRACTION_EVENT and since <= e.at <= now for e in events)
 
 
 def _totals(records: Sequence[ChatRecord]) -> Totals:
@@ -641,6 +653,7 @@ class _Cached:
     events: list[AuditEvent]
     source: str
     notes: list[str]
+    retractions: list[AuditEvent] = field(default_factory=list)
 
 
 class BreakerStates(Protocol):
@@ -723,6 +736,7 @@ class StatusService:
                 recent_items=self._config.recent_items,
                 refresh_s=self._config.refresh_s,
                 notes=notes,
+                retraction_events=history.retractions,
             )
         )
 
@@ -733,9 +747,10 @@ class StatusService:
         since = now - window.seconds
         limit = self._config.max_records
         try:
-            records, events = await asyncio.gather(
+            records, events, system_events = await asyncio.gather(
                 asyncio.to_thread(self._trail.records, since, now, limit),
                 asyncio.to_thread(self._trail.events, ALERT, since, now, 500),
+                asyncio.to_thread(self._trail.events, EVENT, since, now, 1000),
             )
         except Exception as exc:  # noqa: BLE001 - the page still shows this instance's view
             log.warning("audit table unreadable for the status page: %s", type(exc).__name__)
@@ -744,7 +759,8 @@ class StatusService:
         notes = []
         if len(records) >= limit:
             notes.append(f"only the newest {limit} requests of the window are shown")
-        fresh = _Cached(now, records, events, "audit", notes)
+        retractions = [e for e in system_events if e.name == RETRACTION_EVENT]
+        fresh = _Cached(now, records, events, "audit", notes, retractions)
         self._cache[window] = fresh
         return fresh
 

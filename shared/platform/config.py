@@ -225,6 +225,18 @@ class SafetyConfig:
     prohibited_patterns: tuple[re.Pattern[str], ...]
     link_allowlist: tuple[str, ...]
     sla: SlaConfig
+    answer_rules: tuple[AnswerRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRule:
+    """One answer-content rule (``answer_rules`` in safety-config.json): unsafe clinical advice
+    of one category. ``unless``, found in the same sentence, makes a match a warning instead."""
+
+    id: str
+    category: str
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,7 +495,33 @@ def parse_safety(data: object) -> SafetyConfig:
             failover_switch_s=sla.number("failover_switch_s", 3.0, minimum=0.001),
             availability_target=sla.number("availability_target", 0.999),
         ),
+        answer_rules=_answer_rules(root) if root.has("answer_rules") else (),
     )
+
+
+def _answer_rules(root: ConfigReader) -> tuple[AnswerRule, ...]:
+    """The answer-content rules, each pattern compiled case-insensitively; a bad one is named."""
+    rules: list[AnswerRule] = []
+    for item in root.items("answer_rules"):
+        compiled: dict[str, re.Pattern[str] | None] = {"pattern": None, "unless": None}
+        for key in compiled:
+            if key == "unless" and not item.has(key):
+                continue
+            try:
+                compiled[key] = re.compile(item.text(key), re.IGNORECASE)
+            except re.error as exc:
+                raise ConfigError(f"{item.where(key)}: invalid pattern: {exc}") from exc
+        pattern = compiled["pattern"]
+        assert pattern is not None  # noqa: S101 - compiled above or raised
+        rules.append(
+            AnswerRule(
+                id=item.text("id"),
+                category=item.text("category"),
+                pattern=pattern,
+                unless=compiled["unless"],
+            )
+        )
+    return tuple(rules)
 
 
 def read_config_file(

@@ -7,6 +7,9 @@ Two rules, both from ``SafetyConfig``:
   http(s). Any other link is removed: a markdown or HTML link keeps its text, while bare URLs,
   ``www.`` forms and bare domain names disappear. Hosts are compared after parsing, so
   user-info tricks (``nhs.uk@evil.com``), backslashes and non-ASCII look-alikes are refused.
+* **Advice.** An answer that breaks an answer-content rule (a dosing schedule, stopping
+  prescribed treatment, reassurance about a red-flag symptom, an unproven cure;
+  :mod:`shared.safety.answer_rules`) is rejected in the same way.
 * **Language.** An answer that matches a prohibited pattern (diagnosis or prescription
   language) is rejected; the caller treats that as ``content_filtered`` and tries the next
   tier. Patterns are matched against a copy with quotes unified, markdown emphasis removed
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shared.platform import SafetyConfig
+from shared.safety.answer_rules import unsafe_advice
 from shared.safety.text import unify_quotes
 
 _REMOVED = "\x00"  # marks where a link was removed, so the spacing around it can be tidied
@@ -62,7 +66,8 @@ class GuardResult:
 
 
 def guard_answer(text: str, safety: SafetyConfig) -> GuardResult:
-    """Remove links outside the allowlist, then reject diagnosis or prescription language."""
+    """Remove links outside the allowlist, then reject diagnosis or prescription language and
+    unsafe clinical advice."""
     cleaned, removed = remove_links(text, safety.link_allowlist)
     if not cleaned.strip():
         return GuardResult(ok=False, text="", removed_links=removed, reason="empty_answer")
@@ -70,6 +75,11 @@ def guard_answer(text: str, safety: SafetyConfig) -> GuardResult:
     if index is not None:
         return GuardResult(
             ok=False, text="", removed_links=removed, reason=f"prohibited_patterns[{index}]"
+        )
+    rule = unsafe_advice(cleaned, safety.answer_rules)
+    if rule is not None:
+        return GuardResult(
+            ok=False, text="", removed_links=removed, reason=f"answer_rules[{rule.id}]"
         )
     return GuardResult(ok=True, text=cleaned, removed_links=removed, reason="")
 

@@ -1,4 +1,11 @@
-"""Redact identifying details from a short excerpt before it leaves in an escalation."""
+"""Redact identifying details from a short excerpt before it leaves in an escalation.
+
+Contact details (e-mail, phone, NHS number, postcode, links) are found by their shape. Names
+have no shape: only a name that follows a cue ("my name is", "I'm called", a title such as
+"Mrs" or "Dr", "my daughter/husband/GP ...") is redacted. A name written without a cue ("Sarah
+said I should ask") is not, which is why the excerpt is off unless the deployer turns it on
+(``ESCALATION_INCLUDE_EXCERPT``) after its DPIA.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +22,44 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A name after a cue: one to three capitalised words (with hyphens or apostrophes), kept cue.
+_NAME = r"[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+){0,2}"
+_NAME_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"(?i:\b(?:my name is|my name's|name is|i am called|i'm called|call me|"
+            r"this is|signed|regards|thanks)\s+)" + _NAME
+        ),
+        "[name]",
+    ),
+    (re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Nurse|Sister)\.?\s+" + _NAME), "[name]"),
+    (
+        re.compile(
+            r"(?i:\bmy\s+(?:husband|wife|partner|son|daughter|mum|mother|dad|father|sister|"
+            r"brother|friend|carer|gp|doctor|consultant|nurse|boyfriend|girlfriend|niece|"
+            r"nephew|aunt|uncle|grandson|granddaughter)\s*,?\s+)" + _NAME
+        ),
+        "[name]",
+    ),
+)
+
+
+def _name(match: re.Match[str]) -> str:
+    """Keep the cue, replace the name: "my daughter Emma" -> "my daughter [name]"."""
+    whole = match.group(0)
+    for start in range(len(whole)):
+        if whole[start].isupper() and (start == 0 or not whole[start - 1].isalpha()):
+            tail = whole[start:]
+            if re.fullmatch(_NAME, tail):
+                return whole[:start] + "[name]"
+    return "[name]"
+
+
 def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
+    for pattern, _ in _NAME_PATTERNS:
+        text = pattern.sub(_name, text)
     return text
 
 

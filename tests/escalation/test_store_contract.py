@@ -41,7 +41,7 @@ def test_the_first_claim_wins(stores: StoreFactory) -> None:
     assert stores().claim(KEY, T0, WINDOW_S) is True
 
 
-@pytest.mark.safety("H03")
+@pytest.mark.safety("H03", "H26")
 def test_a_second_claim_within_the_window_is_refused(stores: StoreFactory) -> None:
     """Another instance claiming the same key inside the window is refused."""
     assert stores().claim(KEY, T0, WINDOW_S) is True

@@ -29,7 +29,7 @@ def clinical_cards(gateway: Gateway) -> list[dict[str, Any]]:
     return [r.body for r in gateway.webhook.received if r.path == "/clinical"]
 
 
-@pytest.mark.safety("H01")
+@pytest.mark.safety("H01", "H22")
 def test_crisis_reply_does_not_wait_for_any_tier(start_gateway: Callable[..., Gateway]) -> None:
     """With every provider hung, a crisis message still gets its reply, and no tier is called."""
     gateway = start_gateway(tier_timeout_s=5.0, budget_s=12.0)

@@ -30,7 +30,7 @@ def test_diagnosis_from_tier1_is_filtered_and_tier2_answers(
     assert "you have ovarian cancer" not in data["choices"][0]["message"]["content"]
 
 
-@pytest.mark.safety("H05")
+@pytest.mark.safety("H05", "H21")
 def test_prescription_from_tier2_is_filtered_too(start_gateway: Callable[..., Gateway]) -> None:
     """The same check applies after a provider switch: tier 2's dosing advice is refused."""
     gateway = start_gateway()

@@ -205,3 +205,19 @@ def test_page_escapes_what_it_shows() -> None:
     page = render_page(report([], alert_events=events))
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)" in page
+
+
+@pytest.mark.safety("H28")
+def test_crisis_replies_followed_by_a_retraction_are_counted_in_the_window() -> None:
+    """crisis_retracted audit events inside the window are counted; older ones and other
+    events are not; the JSON carries the count."""
+    events = [
+        AuditEvent(NOW - 60, "event", "crisis_retracted", {"category": "self_harm"}),
+        AuditEvent(NOW - 120, "event", "crisis_retracted", {"category": "self_harm"}),
+        AuditEvent(NOW - 7200, "event", "crisis_retracted", {"category": "self_harm"}),
+        AuditEvent(NOW - 60, "event", "retention_purge", {}),
+    ]
+    built = report([], retraction_events=events)
+    assert built.crisis_retractions == 2
+    assert built.to_json()["crisis_retractions"] == 2
+    assert "Crisis replies after a retraction" in render_page(built)
