@@ -85,6 +85,7 @@ from shared.safety import (
     load_classifier_config,
     load_detector,
 )
+from shared.signposting import NO_FOLLOW_UP, Signposting, load_signposting
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def assemble(
         return provider is not None and provider.configured
 
     detector = functools.partial(load_detector, _crisis_patterns(settings))
+    signposting = load_signposting(settings.config_dir or None)
     outcomes = OutcomeWriter()
     second_opinion = _second_opinion(
         settings,
@@ -159,6 +161,8 @@ def assemble(
         rate_limiter=RateLimiter(config.failover.rate_limits, time.monotonic),
         is_configured=is_configured,
         blocked=residency,
+        signposting=signposting,
+        follow_up=_nurse_follow_up(settings, signposting),
         second_opinion=second_opinion,
         simulated=settings.simulated_providers,
         poll_interval_s=settings.status_poll_interval_s,
@@ -288,6 +292,21 @@ def warm_up(runtime: Runtime) -> None:
     # the benchmark's crisis-beside-hung-chats run they paused the event loop for up to
     # 147 ms before, and 4-10 ms once the run was under way.
     gc.freeze()
+
+
+def _nurse_follow_up(settings: Settings, signposting: Signposting) -> str:
+    """The ``NURSE_FOLLOW_UP`` pathway the crisis reply describes. Unset is ``none``. A value
+    that names no pathway in crisis-replies.json is logged as critical and treated as ``none``:
+    a reply must never promise contact that nobody has configured."""
+    value = settings.get("NURSE_FOLLOW_UP") or NO_FOLLOW_UP
+    if value not in signposting.book.follow_up:
+        log.critical(
+            "NURSE_FOLLOW_UP names no configured pathway; crisis replies say nobody will "
+            "contact the person (pathways: %s)",
+            ", ".join(sorted(signposting.book.follow_up)),
+        )
+        return NO_FOLLOW_UP
+    return value
 
 
 def build_runtime(env: Mapping[str, str], *, warm: bool = True, **overrides: Any) -> Runtime:
