@@ -5,10 +5,13 @@
 #                      and `make bench` (bench/results/latest.json), and the held-out crisis
 #                      figures measured now. Exits non-zero if the hazard log is inconsistent or
 #                      a safety-critical config file differs from the hash the case assessed.
+#                      It also rewrites the README's UK services table and the safety case's
+#                      list of unapproved reply texts from config/ (scripts/signposting_docs.py).
 # The trace between the hazard log and the tests is checked in `make test`
 # (tests/clinical_safety/).
 
 .PHONY: safety-case
 
 safety-case: venv
+	$(PY) -m scripts.signposting_docs
 	$(PY) -m scripts.clinical_safety
