@@ -84,6 +84,7 @@ from shared.safety import (
     build_content_safety,
     load_classifier_config,
     load_detector,
+    warm_up_link_check,
 )
 from shared.signposting import NO_FOLLOW_UP, Signposting, load_signposting
 
@@ -277,8 +278,10 @@ def chat_gateway(runtime: Runtime, **options: Any) -> ChatGateway:
 
 
 def warm_up(runtime: Runtime) -> None:
-    """Import the provider SDKs and compile the crisis patterns ahead of the first request."""
+    """Import the provider SDKs, compile the crisis patterns and load the output guard's Public
+    Suffix List ahead of the first request."""
     preload_providers(runtime.providers)
+    warm_up_link_check()
     try:
         runtime.detector()
     except Exception:

@@ -153,6 +153,11 @@ def _suffixes() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
 
+def warm_up_link_check() -> None:
+    """Load the Public Suffix List now (about half a second), so no answer pays for it."""
+    _suffixes()("nhs.uk")
+
+
 def _is_domain_name(candidate: str) -> bool:
     """Whether a bare ``name.ending[/path]`` ends in a public suffix (ICANN section)."""
     host = candidate.split("/", 1)[0].rstrip(_TRAILING).lower()
