@@ -12,10 +12,13 @@
 #   make safety-case SAFETY_CASE_ARGS=--documents-only
 #                      only the parts rendered from hazard-log.yaml: hazard-log.md, the argument
 #                      and the deployment constraints (the evidence section is left as it is).
+#                      It also rewrites the README's UK services table and the safety case's
+#                      list of unapproved reply texts from config/ (scripts/signposting_docs.py).
 # The trace between the hazard log and the tests is checked in `make test`
 # (tests/clinical_safety/).
 
 .PHONY: safety-case
 
 safety-case: venv
+	$(PY) -m scripts.signposting_docs
 	$(PY) -m scripts.clinical_safety $(SAFETY_CASE_ARGS)

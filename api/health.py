@@ -32,6 +32,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         safety_files=loaded_safety_hashes(runtime.settings.config_dir or None),
         unreached_audiences=runtime.escalator.missing_audiences(),
         content_safety=runtime.gateway.second_opinion_state(),
+        clinical_content=runtime.gateway.clinical_content_state(),
     )
     return to_response(reply)
 

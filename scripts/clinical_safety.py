@@ -314,10 +314,12 @@ def shipped_safety_hashes() -> dict[str, str]:
     from shared.escalation.model import load_escalation_config  # noqa: PLC0415
     from shared.platform import load_config, loaded_safety_hashes  # noqa: PLC0415
     from shared.safety.crisis import read_patterns  # noqa: PLC0415
+    from shared.signposting import load_signposting  # noqa: PLC0415
 
     load_config()
     load_escalation_config()
     read_patterns()
+    load_signposting()
     return loaded_safety_hashes()
 
 

@@ -85,7 +85,9 @@ from shared.safety import (
     build_content_safety,
     load_classifier_config,
     load_detector,
+    warm_up_link_check,
 )
+from shared.signposting import NO_FOLLOW_UP, Signposting, load_signposting
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ def assemble(
         return provider is not None and provider.configured
 
     detector = functools.partial(load_detector, _crisis_patterns(settings))
+    signposting = load_signposting(settings.config_dir or None)
     outcomes = OutcomeWriter()
     second_opinion = _second_opinion(
         settings,
@@ -160,6 +163,8 @@ def assemble(
         rate_limiter=RateLimiter(config.failover.rate_limits, time.monotonic),
         is_configured=is_configured,
         blocked=residency,
+        signposting=signposting,
+        follow_up=_nurse_follow_up(settings, signposting),
         second_opinion=second_opinion,
         simulated=settings.simulated_providers,
         poll_interval_s=settings.status_poll_interval_s,
@@ -274,9 +279,10 @@ def chat_gateway(runtime: Runtime, **options: Any) -> ChatGateway:
 
 
 def warm_up(runtime: Runtime, *, may_freeze: Callable[[], bool] = lambda: True) -> None:
-    """Compile the crisis patterns, then import the provider SDKs, ahead of the first request
-    that needs each: the crisis path needs only the patterns, so they come first. Then freeze
-    memory, if ``may_freeze()`` still says that no request has reached the app."""
+    """Compile the crisis patterns, then import the provider SDKs and load the output guard's
+    Public Suffix List, ahead of the first request that needs each: the crisis path needs only
+    the patterns, so they come first. Then freeze memory, if ``may_freeze()`` still says that
+    no request has reached the app."""
     try:
         runtime.detector()
     except Exception:
@@ -286,6 +292,7 @@ def warm_up(runtime: Runtime, *, may_freeze: Callable[[], bool] = lambda: True) 
             exc_info=True,
         )
     preload_providers(runtime.providers)
+    warm_up_link_check()
     # Everything loaded so far (modules, SDK clients, compiled patterns) lives as long as
     # the process. Moving it out of the collector's view keeps full collections short: in
     # the benchmark's crisis-beside-hung-chats run they paused the event loop for up to
@@ -337,6 +344,21 @@ def start_warm_up(runtime: Runtime) -> threading.Thread:
     )
     thread.start()
     return thread
+
+
+def _nurse_follow_up(settings: Settings, signposting: Signposting) -> str:
+    """The ``NURSE_FOLLOW_UP`` pathway the crisis reply describes. Unset is ``none``. A value
+    that names no pathway in crisis-replies.json is logged as critical and treated as ``none``:
+    a reply must never promise contact that nobody has configured."""
+    value = settings.get("NURSE_FOLLOW_UP") or NO_FOLLOW_UP
+    if value not in signposting.book.follow_up:
+        log.critical(
+            "NURSE_FOLLOW_UP names no configured pathway; crisis replies say nobody will "
+            "contact the person (pathways: %s)",
+            ", ".join(sorted(signposting.book.follow_up)),
+        )
+        return NO_FOLLOW_UP
+    return value
 
 
 def build_runtime(env: Mapping[str, str], *, warm: bool = True, **overrides: Any) -> Runtime:

@@ -62,6 +62,12 @@ class ChatRequest:
     temperature: float | None = None
     user: str | None = None
     conversation_id: str | None = None
+    # Who is writing, as the bot knows it (``metadata``): the UK nation (england, wales,
+    # scotland, northern_ireland), the age band (under_18, adult) and the language (en, cy).
+    # They choose the crisis and emergency services a reply lists; None when not sent.
+    nation: str | None = None
+    age_band: str | None = None
+    language: str | None = None
 
     @property
     def conversation_key(self) -> str | None:
@@ -80,6 +86,9 @@ class ChatRequest:
             temperature=data.get("temperature"),
             user=data.get("user"),
             conversation_id=data.get("conversation_id"),
+            nation=data.get("nation"),
+            age_band=data.get("age_band"),
+            language=data.get("language"),
         )
 
 

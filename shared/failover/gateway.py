@@ -30,6 +30,8 @@ from shared.models import ChatRequest, Outcome
 from shared.platform import CHAT_ORCHESTRATION, ApiError, AppConfig, HttpReply, Orchestrations
 from shared.safety import BUILT_IN_DETECTOR, Pseudonymizer
 from shared.safety.retraction import RETRACTION_EVENT, retracted_after_crisis
+from shared.signposting import EMERGENCY as EMERGENCY_REPLY
+from shared.signposting import NO_FOLLOW_UP, Signposting, compose, person_for
 
 if TYPE_CHECKING:
     from shared.safety import ClassifierFlag, CrisisDetector, CrisisMatch
@@ -81,6 +83,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _person_reply(
+    signposting: Signposting,
+    reply: str,
+    request: ChatRequest,
+    match: CrisisMatch | None,
+    follow_up: str,
+) -> str:
+    """The pre-approved reply ``reply`` (a crisis category or ``emergency``) composed for the
+    person: the request's metadata, and what the detector read in the message. ``classes`` and
+    ``language`` are read with defaults, so a detector without them gives the plain reply."""
+    person = person_for(
+        nation=request.nation,
+        age_band=request.age_band,
+        language=request.language,
+        classes=getattr(match, "classes", ()) or (),
+        detected_language=getattr(match, "language", "en") or "en",
+    )
+    return compose(signposting, reply, person, follow_up=follow_up).text
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     """Per-request facts the answer and its observers need."""
@@ -114,6 +136,11 @@ class ChatGateway:
     rate_limiter: RateLimiter
     is_configured: Callable[[str], bool]
     blocked: Callable[[str], Outcome | None]
+    # The UK services and the reply fragments the crisis and emergency replies are made of.
+    signposting: Signposting
+    # ``NURSE_FOLLOW_UP``: what the crisis reply says happens after the alert ("none": that
+    # nobody will contact the person). The bootstrap checks it names a configured pathway.
+    follow_up: str = NO_FOLLOW_UP
     # The classifier's check beside the orchestration (shared/failover/second_opinion.py).
     second_opinion: SecondOpinion | None = None
     simulated: bool = False
@@ -128,6 +155,16 @@ class ChatGateway:
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+    def clinical_content_state(self) -> dict[str, Any]:
+        """The approval state of the reply texts in use, for ``/api/health``: ``unapproved``
+        while any of them is a draft, with how many, and the follow-up pathway in use."""
+        drafts = self.signposting.unapproved(self.follow_up)
+        return {
+            "status": "unapproved" if drafts else "approved",
+            "unapproved_texts": len(drafts),
+            "nurse_follow_up": self.follow_up,
+        }
 
     def second_opinion_state(self) -> dict[str, Any]:
         """The content-safety layer's state, for ``/api/health``."""
@@ -172,7 +209,7 @@ class ChatGateway:
         if match is not None:  # the app never rate-limits a crisis message (the WAF still can)
             self._count_retraction(request, match.category, context)
             return await self._crisis(
-                request, match.category, match.signals, orchestrations, context
+                request, match.category, match.signals, orchestrations, context, match=match
             )
         opinion = self.second_opinion
         check = (
@@ -241,7 +278,7 @@ class ChatGateway:
             result = await run
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
-        return self._reply(result, plan, context), False
+        return self._reply(result, plan, context, request), False
 
     def _count_retraction(self, request: ChatRequest, category: str, context: _Context) -> None:
         """A crisis reply to a retraction ("it was a joke") is kept (H28) and counted: an audit
@@ -285,6 +322,7 @@ class ChatGateway:
         context: _Context,
         *,
         source: str = "patterns",
+        match: CrisisMatch | None = None,
     ) -> HttpReply:
         """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
         outcome = await _bounded(
@@ -298,7 +336,10 @@ class ChatGateway:
             ESCALATION_START_WAIT_S,
         )
         answer = ChatAnswer(
-            completion=preapproved(self.config.safety.crisis_responses[category], crisis=True),
+            completion=preapproved(
+                _person_reply(self.signposting, category, request, match, self.follow_up),
+                crisis=True,
+            ),
             tier=self.config.failover.emergency_tier,
             provider=EMERGENCY,
             crisis=True,
@@ -434,10 +475,13 @@ class ChatGateway:
                 "chat instance clean-up failed; the retention timer will purge it", exc_info=True
             )
 
-    def _reply(self, result: FailoverResult, plan: ChatPlan, context: _Context) -> HttpReply:
+    def _reply(
+        self, result: FailoverResult, plan: ChatPlan, context: _Context, request: ChatRequest
+    ) -> HttpReply:
         completion = result.completion
         if completion is None:
-            completion = preapproved(self.config.safety.emergency_general, crisis=False)
+            text = _person_reply(self.signposting, EMERGENCY_REPLY, request, None, self.follow_up)
+            completion = preapproved(text, crisis=False)
         answer = ChatAnswer(
             completion=completion,
             tier=result.tier,

@@ -16,6 +16,13 @@ from typing import Any
 from shared.models import ROLES, ChatRequest, Message, Role
 from shared.platform import ApiError, invalid
 
+# The values ``metadata.nation``, ``metadata.age_band`` and ``metadata.language`` may take.
+METADATA_CHOICES: Mapping[str, tuple[str, ...]] = {
+    "nation": ("england", "wales", "scotland", "northern_ireland"),
+    "age_band": ("under_18", "adult"),
+    "language": ("en", "cy"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RequestLimits:
@@ -93,6 +100,17 @@ def _number(body: Mapping[str, Any], key: str, low: float, high: float) -> float
     return float(value)
 
 
+def _choice(metadata: Mapping[str, Any] | None, key: str) -> str | None:
+    """``metadata[key]`` if it is one of its allowed values; absent or null is None."""
+    if metadata is None or metadata.get(key) is None:
+        return None
+    value = metadata[key]
+    allowed = METADATA_CHOICES[key]
+    if value not in allowed:
+        raise invalid(f"metadata.{key} must be one of {', '.join(allowed)}", f"metadata.{key}")
+    return str(value)
+
+
 def parse_body(body: Mapping[str, Any], limits: RequestLimits = RequestLimits()) -> ChatRequest:
     """Validate a decoded JSON body."""
     messages = body.get("messages")
@@ -125,6 +143,9 @@ def parse_body(body: Mapping[str, Any], limits: RequestLimits = RequestLimits())
         temperature=_number(body, "temperature", 0.0, 2.0),
         user=_optional_text(body, "user", limits),
         conversation_id=conversation_id,
+        nation=_choice(metadata, "nation"),
+        age_band=_choice(metadata, "age_band"),
+        language=_choice(metadata, "language"),
     )
 
 

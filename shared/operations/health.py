@@ -417,11 +417,18 @@ def report_body(
     crisis_detection: str = "ok",
     safety_files: Mapping[str, str] | None = None,
     unreached_audiences: Sequence[str] = (),
+    clinical_content: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``/api/health`` document. ``safety_files``: the SHA-256 of each safety-critical
     config file this instance loaded, to compare with those the safety case was assessed on.
     ``misconfigured`` outranks the tiers' status: a service whose crisis detection is on its
-    fallback, or whose alerts reach nobody, is not healthy, however well it answers."""
+    fallback, or whose alerts reach nobody, is not healthy, however well it answers.
+
+    ``clinical_content`` (the reply texts' approval, ``unapproved`` while any text in use is a
+    draft) is reported beside ``status`` and does not change it: ``status`` says whether the
+    service runs as built and deployed, which unapproved wording does not alter, and it drives
+    operations (Front Door, alerts, the status page) that must keep telling a real fault apart.
+    Approval is a release decision, held in the safety case as an open action."""
     tier, name = serving_tier(tiers)
     status = overall_status(tiers)
     if crisis_detection != "ok" or unreached_audiences:
@@ -433,6 +440,7 @@ def report_body(
             "detector": "patterns" if crisis_detection == "ok" else "built_in_explicit_only",
         },
         "safety_files": dict(sorted((safety_files or {}).items())),
+        "clinical_content": dict(clinical_content or {"status": "unknown"}),
         "at": iso(now),
         "serving": {"tier": tier, "name": name},
         "tiers": [t.to_json() for t in tiers],
@@ -458,6 +466,7 @@ async def health_report(
     safety_files: Mapping[str, str] | None = None,
     unreached_audiences: Sequence[str] = (),
     content_safety: Mapping[str, Any] | None = None,
+    clinical_content: Mapping[str, Any] | None = None,
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks.
     ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load)."""
@@ -491,6 +500,7 @@ async def health_report(
         crisis_detection=crisis_detection,
         safety_files=safety_files,
         unreached_audiences=unreached_audiences,
+        clinical_content=clinical_content,
     )
     if content_safety is not None:  # the classifier layer: on, or off and why
         body["content_safety"] = dict(content_safety)

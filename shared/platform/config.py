@@ -1,10 +1,11 @@
 """Typed, frozen configuration, validated once when loaded.
 
 ``config/failover-config.json`` describes the tiers and the time budget;
-``config/safety-config.json`` holds the safety system prompt, the pre-approved emergency and
-crisis texts, the prohibited-language patterns and the SLA numbers. Every duration is in
-seconds (``*_s``). An invalid file fails loudly with the dotted path of the offending field.
-Nothing is read at import time: call :func:`load_config`.
+``config/safety-config.json`` holds the safety system prompt, the prohibited-language patterns,
+the link allowlist and the SLA numbers. The crisis and emergency replies are composed from
+``config/crisis-replies.json`` and ``config/uk-services.json`` (:mod:`shared.signposting`).
+Every duration is in seconds (``*_s``). An invalid file fails loudly with the dotted path of
+the offending field. Nothing is read at import time: call :func:`load_config`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ CRISIS_CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
 # clinical safety case was assessed against, and a test fails when a file no longer matches.
 SAFETY_CRITICAL_FILES: Mapping[str, str] = {
     "crisis-patterns.json": "crisis patterns",
-    "safety-config.json": "crisis and emergency texts, prohibited patterns, link allowlist",
+    "safety-config.json": "prohibited patterns, link allowlist, classifier severities",
+    "uk-services.json": "UK services: nations, ages, hours, numbers, sources, check dates",
+    "crisis-replies.json": "crisis and emergency reply fragments, Welsh texts, approval state",
     "failover-config.json": "tier timings (first token, stall, total, budget), breakers",
     "escalation-config.json": "escalation audiences, channels and retry window",
 }
@@ -220,8 +223,6 @@ class SlaConfig:
 @dataclass(frozen=True, slots=True)
 class SafetyConfig:
     system_prompt: str
-    emergency_general: str
-    crisis_responses: Mapping[str, str]
     prohibited_patterns: tuple[re.Pattern[str], ...]
     link_allowlist: tuple[str, ...]
     sla: SlaConfig
@@ -474,8 +475,6 @@ def _rate_limits(reader: ConfigReader) -> RateLimitConfig:
 def parse_safety(data: object) -> SafetyConfig:
     """Validate the safety config document."""
     root = ConfigReader(data, "")
-    emergency = root.obj("emergency_responses")
-    crisis = root.obj("crisis_responses")
     patterns: list[re.Pattern[str]] = []
     for index, source in enumerate(root.strings("prohibited_patterns")):
         try:
@@ -485,8 +484,6 @@ def parse_safety(data: object) -> SafetyConfig:
     sla = root.obj("sla") if root.has("sla") else ConfigReader({}, "sla")
     return SafetyConfig(
         system_prompt=root.text("system_prompt"),
-        emergency_general=emergency.text("general"),
-        crisis_responses={category: crisis.text(category) for category in CRISIS_CATEGORIES},
         prohibited_patterns=tuple(patterns),
         link_allowlist=tuple(d.lower() for d in root.strings("link_allowlist")),
         sla=SlaConfig(

@@ -17,7 +17,7 @@ from shared.safety.classifier import (
     load_classifier_config,
 )
 from shared.safety.crisis import CrisisDetector, CrisisMatch, load_detector
-from shared.safety.output_guard import guard_answer
+from shared.safety.output_guard import guard_answer, warm_up_link_check
 from shared.safety.pseudonym import Pseudonymizer
 from shared.safety.redact import excerpt
 
@@ -40,4 +40,5 @@ __all__ = [
     "guard_answer",
     "load_classifier_config",
     "load_detector",
+    "warm_up_link_check",
 ]

@@ -7,6 +7,9 @@ Two rules, both from ``SafetyConfig``:
   http(s). Any other link is removed: a markdown or HTML link keeps its text, while bare URLs,
   ``www.`` forms and bare domain names disappear. Hosts are compared after parsing, so
   user-info tricks (``nhs.uk@evil.com``), backslashes and non-ASCII look-alikes are refused.
+  A bare word with dots counts as a domain name when its ending is a public suffix in the
+  Public Suffix List (``tldextract``'s bundled snapshot, never fetched: no network at run
+  time), so ``cheap-tamoxifen.pharmacy`` is a link like ``nhs.uk`` while ``report.pdf`` is not.
 * **Advice.** An answer that breaks an answer-content rule (a dosing schedule, stopping
   prescribed treatment, reassurance about a red-flag symptom, an unproven cure;
   :mod:`shared.safety.answer_rules`) is rejected in the same way.
@@ -20,29 +23,33 @@ Two rules, both from ``SafetyConfig``:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from shared.platform import SafetyConfig
 from shared.safety.answer_rules import unsafe_advice
 from shared.safety.text import unify_quotes
 
+if TYPE_CHECKING:
+    import tldextract
+
 _REMOVED = "\x00"  # marks where a link was removed, so the spacing around it can be tidied
 _URL_CHARS = r"[^\s<>\"'`\[\]{}|\\^]"
-_TLDS = (
-    "com|org|net|info|biz|io|co|uk|me|app|xyz|online|site|shop|store|health|care|clinic|"
-    "ru|cn|tk|top|click|link|live|life|us|eu|de|fr|ly|gl|to|cc|ws|pw|in|ai|gg|news|blog"
-)
+# A candidate bare domain's last label; whether it is a real ending is the Public Suffix List's
+# call (:func:`_is_domain_name`), not a list kept here.
+_LAST_LABEL = r"(?:xn--[a-z0-9-]{1,59}|[a-z]{2,63})"
 _LINKS = re.compile(
     r"(?P<image>!)?\[(?P<label>[^\]\n]*)\]"
     r"\(\s*<?(?P<target>(?:[^()\s>]|\([^()\s]*\))*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
     r"|<a\b[^>]*?\bhref\s*=\s*[\"']?(?P<href>[^\"'\s>]*)[\"']?[^>]*>(?P<anchor>.*?)</a\s*>"
     rf"|<(?P<auto>(?:https?|ftp|mailto|tel|javascript|data):{_URL_CHARS}+)>"
     rf"|(?P<url>\b(?:https?|ftp)://{_URL_CHARS}+|\bwww\.{_URL_CHARS}+)"
-    rf"|(?P<domain>(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})\b(?:/{_URL_CHARS}*)?)",
+    rf"|(?P<domain>(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+{_LAST_LABEL}\b(?:/{_URL_CHARS}*)?)",
     re.IGNORECASE | re.DOTALL,
 )
 _REFERENCE = re.compile(
@@ -133,6 +140,8 @@ def remove_links(text: str, allowlist: Sequence[str]) -> tuple[str, int]:
 
     def link(match: re.Match[str]) -> str:
         nonlocal removed
+        if match["domain"] is not None and not _is_domain_name(match["domain"]):
+            return match[0]
         target, keep, tail = _target(match)
         if host_allowed(target, allowlist):
             return match[0]
@@ -143,6 +152,27 @@ def remove_links(text: str, allowlist: Sequence[str]) -> tuple[str, int]:
     text = _REFERENCE_USE.sub(reference_use, text)
     text = _LINKS.sub(link, text)
     return (_tidy(text) if removed else text), removed
+
+
+@functools.cache
+def _suffixes() -> tldextract.TLDExtract:
+    """The Public Suffix List from the package's bundled snapshot: no URL to fetch, no cache
+    directory, so it never touches the network or the disk. Imported on first use."""
+    import tldextract  # noqa: PLC0415 - heavy; only answers with a bare domain need it
+
+    return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+
+
+def warm_up_link_check() -> None:
+    """Load the Public Suffix List now (about half a second), so no answer pays for it."""
+    _suffixes()("nhs.uk")
+
+
+def _is_domain_name(candidate: str) -> bool:
+    """Whether a bare ``name.ending[/path]`` ends in a public suffix (ICANN section)."""
+    host = candidate.split("/", 1)[0].rstrip(_TRAILING).lower()
+    parts = _suffixes()(host)
+    return bool(parts.suffix and parts.domain)
 
 
 def _target(match: re.Match[str]) -> tuple[str, str, str]:

@@ -36,7 +36,9 @@ def test_the_loader_records_the_hash_of_a_safety_file(tmp_path: Path) -> None:
     """Loading a config directory records the SHA-256 of the safety file's bytes as read."""
     for name in ("failover-config.json", "safety-config.json"):
         shutil.copy2(DEFAULT_CONFIG_DIR / name, tmp_path / name)
-    changed = (tmp_path / "safety-config.json").read_bytes().replace(b"116 123", b"116 124")
+    original = (tmp_path / "safety-config.json").read_bytes()
+    changed = original.replace(b'"crisis_response_s": 2.0', b'"crisis_response_s": 2.5')
+    assert changed != original
     (tmp_path / "safety-config.json").write_bytes(changed)
     load_config(tmp_path)
     recorded = loaded_safety_hashes(tmp_path)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import openai
 import pytest
 
+from shared.signposting import Person, compose
 from simulators.faults import Fault, FaultKind
 from tests.integration.conftest import Gateway
 
@@ -158,7 +159,7 @@ def test_all_tiers_down_gets_the_emergency_reply_and_alerts_operations(
     assert data["failover"]["provider"] == "emergency"
     assert data["failover"]["degraded"] is True
     assert data["choices"][0]["message"]["content"] == (
-        gateway.runtime.config.safety.emergency_general
+        compose(gateway.runtime.gateway.signposting, "emergency", Person()).text
     )
     assert wait_for(lambda: any(r.path == "/operations" for r in gateway.webhook.received))
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from shared.models import ChatRequest, Message
+from shared.signposting import Person, compose
 from simulators.content_safety import ContentSafetySimulator, content_safety_settings
 from simulators.faults import Fault, FaultKind
 from tests.integration.conftest import SIM_KEY, Gateway, write_config
@@ -84,7 +85,7 @@ def test_classifier_flag_gets_the_crisis_reply_and_an_escalation(
     assert failover["escalated"] is True
     assert failover["provider"] == "emergency"
     text = data["choices"][0]["message"]["content"]
-    assert text == gateway.runtime.config.safety.crisis_responses["self_harm"]
+    assert text == compose(gateway.runtime.gateway.signposting, "self_harm", Person()).text
     assert wait_for(lambda: bool(clinical_titles(gateway)))
     assert "self harm" in clinical_titles(gateway)[0]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.signposting import Person, compose
 from simulators.faults import Fault, FaultKind
 from tests.integration.conftest import ADMIN_KEY, Gateway
 from tests.integration.test_chat_e2e import wait_for
@@ -45,7 +46,7 @@ def test_crisis_reply_does_not_wait_for_any_tier(start_gateway: Callable[..., Ga
     assert data["failover"]["degraded"] is False
     assert data["failover"]["provider"] == "emergency"
     text = data["choices"][0]["message"]["content"]
-    assert text == gateway.runtime.config.safety.crisis_responses["self_harm"]
+    assert text == compose(gateway.runtime.gateway.signposting, "self_harm", Person()).text
     assert "116 123" in text
     assert sum(gateway.sims.count(p) for p in ("openai", "azure_openai", "anthropic")) == 0
 

@@ -32,7 +32,7 @@ def test_the_shipped_config_loads() -> None:
     assert config.failover.emergency_tier == 5
     assert config.failover.budget_s == 24.0
     assert [t.first_token_s for t in config.failover.tiers] == [2.8, 2.8, 2.8, 4.0]
-    assert set(config.safety.crisis_responses) == {"self_harm", "medical_emergency", "safeguarding"}
+    assert "nhsinform.scot" in config.safety.link_allowlist
 
 
 def test_a_tier_region_setting_wins_over_the_file() -> None:
@@ -87,8 +87,8 @@ def edited(tmp_path: Path, name: str, edit: Any) -> Path:
         ("safety-config.json", lambda d: d.update(system_prompt=""), "system_prompt"),
         (
             "safety-config.json",
-            lambda d: d["crisis_responses"].pop("safeguarding"),
-            "crisis_responses.safeguarding",
+            lambda d: d.update(link_allowlist="nhs.uk"),
+            "link_allowlist",
         ),
         (
             "safety-config.json",

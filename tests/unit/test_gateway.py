@@ -17,6 +17,7 @@ from shared.observability.audit import MemoryAuditStore
 from shared.platform.config import load_config
 from shared.platform.settings import Settings
 from shared.providers.registry import build_providers
+from shared.signposting import Person, compose, load_signposting
 from tests.observability.helpers import unit_runtime
 
 # The shipped chain has four LLM tiers; the emergency text is the fifth.
@@ -139,7 +140,8 @@ async def test_orchestration_that_cannot_start_is_answered_from_the_emergency_ti
     assert reply.body["failover"]["tier"] == EMERGENCY_TIER
     assert reply.body["failover"]["provider"] == "emergency"
     assert reply.body["failover"]["degraded"] is True
-    assert load_config().safety.emergency_general == reply.body["choices"][0]["message"]["content"]
+    expected = compose(load_signposting(), "emergency", Person()).text
+    assert reply.body["choices"][0]["message"]["content"] == expected
 
 
 @pytest.mark.safety("H13")
