@@ -192,7 +192,18 @@ class Escalator:
                 "attempt_timeout_s": retry.attempt_timeout_s,
             },
             "ack_timeout_s": self.config.ack_timeout_s if await_ack else None,
+            "channel_alert_window_s": self.config.channel_alert_window_s,
         }
+
+    def claim_channel_alert(self, audience: str, channel: str, window_s: float) -> bool:
+        """Whether to tell operations that ``audience``'s ``channel`` gave up: the first time
+        within ``window_s``, across instances (a claim row in the escalations table). When the
+        claim cannot be made, True: an alert too many beats one lost."""
+        try:
+            return self.store.claim(f"channel-gave-up:{audience}:{channel}", self.clock(), window_s)
+        except Exception:  # noqa: BLE001 - storage trouble must never silence the alert
+            log.warning("channel alert de-duplication unavailable; alerting anyway")
+            return True
 
     async def _claim(self, key: str) -> bool:
         """Whether to escalate ``key`` now. A key this instance already knows to be inside its
