@@ -61,7 +61,11 @@ class EscalationRun:
     def __post_init__(self) -> None:
         self.now = self.start
         self.driver = Driver(
-            escalation_flow, ESCALATION_ORCHESTRATION, self.payload, self.start, version=self.version
+            escalation_flow,
+            ESCALATION_ORCHESTRATION,
+            self.payload,
+            self.start,
+            version=self.version,
         )
         self._note_new_calls()
 
@@ -81,7 +85,9 @@ class EscalationRun:
 
     def _answered(self) -> set[int]:
         events = self.driver.history.events
-        return {e["TaskScheduledId"] for e in events if e["EventType"] in (TASK_COMPLETED, TASK_FAILED)}
+        return {
+            e["TaskScheduledId"] for e in events if e["EventType"] in (TASK_COMPLETED, TASK_FAILED)
+        }
 
     def _open_timers(self) -> list[dict[str, Any]]:
         fired = {e["TimerId"] for e in self.driver.history.events if e["EventType"] == TIMER_FIRED}
