@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
+from shared.escalation.followups import SignalSeverity, parse_signal_severity
 from shared.platform import ConfigReader, config_path, read_config_file
 
 Audience = Literal["clinical", "supervisor", "operations"]
@@ -53,6 +54,8 @@ class EscalationConfig:
     excerpt_max_chars: int
     # A channel that gave up alerts operations once per audience and channel in this window.
     channel_alert_window_s: float = 3600.0
+    # Signal ranks for re-escalation (follow-ups); every name rank 1 when not configured.
+    severity: SignalSeverity = field(default_factory=SignalSeverity)
 
 
 def parse_escalation_config(data: object) -> EscalationConfig:
@@ -77,6 +80,11 @@ def parse_escalation_config(data: object) -> EscalationConfig:
         dedup_window_s=root.number("dedup_window_s", 900.0),
         excerpt_max_chars=root.integer("excerpt_max_chars", 160, minimum=20),
         channel_alert_window_s=root.number("channel_alert_window_s", 3600.0, minimum=0.0),
+        severity=(
+            parse_signal_severity(root.obj("signal_severity"))
+            if root.has("signal_severity")
+            else SignalSeverity()
+        ),
     )
 
 

@@ -170,7 +170,13 @@ class ChatGateway:
         match = self._detect(request)
         if match is not None:  # the app never rate-limits a crisis message (the WAF still can)
             return await self._crisis(
-                request, match.category, match.signals, orchestrations, context
+                request,
+                match.category,
+                match.signals,
+                orchestrations,
+                context,
+                # Taxonomy class ids, where the detector gives them (older ones do not).
+                classes=tuple(getattr(match, "classes", ())),
             )
         opinion = self.second_opinion
         check = (
@@ -271,6 +277,7 @@ class ChatGateway:
         context: _Context,
         *,
         source: str = "patterns",
+        classes: tuple[str, ...] = (),
     ) -> HttpReply:
         """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
         outcome = await _bounded(
@@ -280,6 +287,7 @@ class ChatGateway:
                 signals=signals,
                 conversation_key=request.conversation_key,
                 latest_message=_latest(request),
+                classes=classes,
             ),
             ESCALATION_START_WAIT_S,
         )

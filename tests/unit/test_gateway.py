@@ -11,6 +11,7 @@ import pytest
 
 from shared.bootstrap import assemble, chat_gateway
 from shared.breakers.store import InMemoryBreakerStore
+from shared.escalation.followups import MemoryConversations, OpenEscalation
 from shared.escalation.store import MemoryEscalationStore
 from shared.failover.gateway import ChatGateway
 from shared.observability.audit import MemoryAuditStore
@@ -284,15 +285,15 @@ async def test_slow_escalation_start_does_not_hold_the_crisis_reply() -> None:
 async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
     """After the first claim, repeats from the same conversation need no storage round trip."""
 
-    class CountingStore(MemoryEscalationStore):
-        claims = 0
+    class CountingConversations(MemoryConversations):
+        reads = 0
 
-        def claim(self, key: str, now: float, window_s: float) -> bool:
-            CountingStore.claims += 1
-            return super().claim(key, now, window_s)
+        def read(self, conversation_ref: str) -> tuple[OpenEscalation | None, Any]:
+            CountingConversations.reads += 1
+            return super().read(conversation_ref)
 
     gw = gateway(Clock())
-    gw.escalator.store = CountingStore()
+    gw.escalator.conversations = CountingConversations()
     body = json.dumps(
         {
             "messages": [{"role": "user", "content": "I want to kill myself"}],
@@ -303,7 +304,7 @@ async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
     for _ in range(5):
         reply = await gw.handle(body, None, engine)
         assert reply.body["failover"]["escalated"] is True
-    assert CountingStore.claims == 1
+    assert CountingConversations.reads == 1
     assert len(engine.started) == 1
 
 
