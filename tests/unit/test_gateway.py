@@ -308,6 +308,62 @@ async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
     assert len(engine.started) == 1
 
 
+def crisis_body(text: str, conversation: str) -> bytes:
+    message = {"messages": [{"role": "user", "content": text}]}
+    return json.dumps({**message, "metadata": {"conversation_id": conversation}}).encode()
+
+
+@pytest.mark.safety("H03")
+async def test_a_stronger_second_crisis_message_starts_a_follow_up() -> None:
+    """'I want to end my life', then 'I have taken all my pills': two escalations, the
+    second a follow-up naming the first."""
+    gw = gateway(Clock())
+    engine = FakeEngine()
+    await gw.handle(crisis_body("I want to end my life", "c-follow"), None, engine)
+    await gw.handle(crisis_body("I have taken all my pills", "c-follow"), None, engine)
+    first, second = (p["escalation"] for p in engine.started)
+    assert second["title"] == "Ask Eve crisis follow-up: self harm"
+    assert dict(second["facts"])["Follow-up to"] == first["id"]
+
+
+@dataclass(frozen=True)
+class ClassifiedMatch:
+    """A detector's match that also names taxonomy classes (as the extended detector does)."""
+
+    category: str
+    signals: tuple[str, ...]
+    classes: tuple[str, ...]
+
+
+@dataclass
+class ClassifyingDetector:
+    matches: list[ClassifiedMatch]
+
+    def detect_request(self, _request: Any) -> ClassifiedMatch:
+        return self.matches.pop(0)
+
+
+@pytest.mark.safety("H03")
+async def test_the_detectors_taxonomy_classes_reach_the_escalation() -> None:
+    """A detector that names classes: 'overdose' planned, then self_harm.overdose_taken, is a
+    follow-up whose signals list the class."""
+    gw = gateway(Clock())
+    detector = ClassifyingDetector(
+        [
+            ClassifiedMatch("self_harm", ("overdose",), ("self_harm.overdose_planned",)),
+            ClassifiedMatch("self_harm", ("overdose",), ("self_harm.overdose_taken",)),
+        ]
+    )
+    gw.detector = lambda: detector  # type: ignore[assignment,return-value]
+    engine = FakeEngine()
+    for _ in range(2):
+        await gw.handle(crisis_body("(the detector decides)", "c-classes"), None, engine)
+    assert engine.started[1]["escalation"]["signals"] == ["overdose", "self_harm.overdose_taken"]
+    assert dict(engine.started[1]["escalation"]["facts"])["Why"] == (
+        "severity rose to an act, under way or done"
+    )
+
+
 NOT_A_KEY = "sk-simulated-test"
 
 
