@@ -17,8 +17,8 @@ ETag-guarded replace, so two instances that see the same new signal raise one fo
 Rows hold names, ranks and ids: never message text.
 
 Severity is data (``signal_severity`` in ``config/escalation-config.json``): ranks by pattern
-family or concept-rule name, by taxonomy class id, and by class id suffix; a name with no rank
-is rank ``default_rank``.
+family or concept-rule name, by taxonomy class id (``self_harm.overdose_taken``), and by the
+suffix of a class id (``_taken``); a name with no rank is rank ``default_rank``.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class SignalSeverity:
             return self.signals[name]
         if name in self.classes:
             return self.classes[name]
+        if "." not in name:  # a family or rule name; suffixes are for taxonomy class ids
+            return self.default_rank
         ranks = [rank for suffix, rank in self.class_suffixes.items() if name.endswith(suffix)]
         return max(ranks, default=self.default_rank)
 
