@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orchestrators.escalation import escalation_flow
@@ -148,3 +148,50 @@ def teams_gone_for(audience: str) -> Answer:
 
 def at(start: datetime, seconds: float) -> datetime:
     return start + timedelta(seconds=seconds)
+
+
+def figures(version: str) -> dict[str, float]:
+    """With the shipped escalation config, the clinical Teams webhook answering 410 for the
+    whole window and e-mail delivering: seconds from the crisis to the supervisor reminder,
+    and from the Teams channel's give-up row to the operations notice (both as scheduled)."""
+    from shared.escalation import load_escalation_config  # noqa: PLC0415 - only for figures
+    from tests.support.payloads import crisis_escalation  # noqa: PLC0415
+
+    config = load_escalation_config()
+    retry = config.retry
+    payload = {
+        "escalation": crisis_escalation(FIGURES_START).to_json(),
+        "retry": {
+            "first_delay_s": retry.first_delay_s,
+            "max_delay_s": retry.max_delay_s,
+            "window_s": retry.window_s,
+            "attempt_timeout_s": retry.attempt_timeout_s,
+        },
+        "ack_timeout_s": config.ack_timeout_s,
+        "channel_alert_window_s": config.channel_alert_window_s,
+    }
+    answers: dict[str, Answer] = {
+        "deliver_escalation": teams_gone_for("clinical"),
+        "audit_escalation": lambda _payload: True,
+        "claim_channel_alert": lambda _payload: True,
+    }
+    run = EscalationRun(payload, FIGURES_START, answers, version=version).run()
+    deliveries_ = run.calls("deliver_escalation")
+    reminder = min(s.at_s for s in deliveries_ if s.audience == "supervisor")
+    gave_up = min(s.at_s for s in run.calls("audit_escalation") if s.input["event"] == "gave_up")
+    notices = [s.at_s for s in deliveries_ if s.kind == "channel_gave_up"]
+    return {
+        "ack_wait_s": config.ack_timeout_s,
+        "crisis_to_reminder_s": round(reminder, 3),
+        "gave_up_at_s": round(gave_up, 3),
+        "gave_up_to_notice_s": round(min(notices) - gave_up, 3) if notices else float("nan"),
+    }
+
+
+FIGURES_START = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
+
+if __name__ == "__main__":
+    from orchestrators.escalation import CURRENT_VERSION
+
+    for flow in ("2", CURRENT_VERSION):
+        print(f"flow version {flow}: {figures(flow)}")
