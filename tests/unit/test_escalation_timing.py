@@ -19,6 +19,7 @@ from tests.support.escalation_run import (
     REFUSED,
     Answer,
     EscalationRun,
+    at,
     deliveries,
     teams_gone_for,
 )
@@ -217,3 +218,21 @@ def test_an_operations_channel_that_gives_up_raises_no_notice_about_itself() -> 
     assert claimed == {"clinical"}
     gave_up = [s for s in run.calls(AUDIT) if s.input["event"] == "gave_up"]
     assert len(gave_up) == 2  # the clinical Teams channel, and operations' own
+
+
+@pytest.mark.safety("H03")
+def test_answers_that_arrive_together_start_the_clock_at_the_delivery() -> None:
+    """Teams' 410 and e-mail's delivery in one episode: Teams backs off, and once the started
+    row is written the acknowledgement timer runs from that moment, not from the start."""
+    run = escalation(teams_gone_for("clinical"))
+    teams, email = sorted(run.calls(DELIVER), key=lambda s: s.input["channel"] != "teams")
+    answered = at(T0, 0.2)
+    run.driver.complete_together({teams.seq: GONE, email.seq: DELIVERED}, answered)
+    started = run.driver.calls(AUDIT)[-1]
+    run.driver.complete(started["seq"], True, at(T0, 0.3))
+    timers = {t["fireAt"]: t["isCanceled"] for t in run.driver.timers()}
+    assert timers == {
+        "2026-03-01T09:05:00.000000Z": True,  # nothing delivered yet: cancelled
+        "2026-03-01T09:00:02.200000Z": False,  # Teams' backoff
+        "2026-03-01T09:05:00.200000Z": False,  # the acknowledgement wait
+    }
