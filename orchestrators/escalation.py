@@ -2,9 +2,12 @@
 
 Every channel (Teams and email) is tried together; a failure of one never stops the other.
 Undelivered channels are retried with exponential backoff, on durable timers, until delivered
-or the retry window runs out. If nothing at all was delivered, operations are alerted. A crisis
-escalation then waits for a nurse's acknowledgement (the ``ack`` external event); if none comes
-within the configured delay, the supervisor is alerted.
+or the retry window runs out. A crisis escalation waits for a nurse's acknowledgement (the
+``ack`` external event); if none comes within the configured delay, the supervisor is alerted.
+In the current flow (version 3) that wait starts at the first delivery to the nurse team and
+runs beside the channels still retrying; a channel that gives up alerts operations, and if
+nothing was delivered at all, operations get an "undeliverable" notice. Earlier versions, kept
+for the instances they started, wait for the acknowledgement only after the retries end.
 
 **Versions.** An escalation lives up to about 35 minutes, so a deployment meets instances in
 flight, and their replay must take the steps they took before. The extension stamps each new
