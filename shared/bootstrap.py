@@ -41,10 +41,13 @@ from shared.breakers import BreakerService, BreakerStore, OutcomeWriter, TableBr
 from shared.escalation import (
     AlertOutbox,
     AlertQueue,
+    ConversationEscalations,
     EscalationStore,
     Escalator,
+    FallbackConversations,
     FallbackEscalationStore,
     FallbackPendingCrisis,
+    MemoryConversations,
     PendingCrisisStore,
     ack_links_from,
     load_escalation_config,
@@ -100,6 +103,7 @@ def assemble(
     breaker_store: BreakerStore | None = None,
     breaker_clock: Callable[[], float] = time.time,
     escalation_store: EscalationStore | None = None,
+    conversations: ConversationEscalations | None = None,
     pending_crisis: PendingCrisisStore | None = None,
     content_safety: ContentSafety | None = None,
     audit_store: Callable[[], AuditStore] | None = None,
@@ -131,6 +135,13 @@ def assemble(
         pseudonyms=pseudonyms,
         events=events,
         links=ack_links_from(settings),
+        # An injected escalation store (tests) keeps the conversations in memory beside it.
+        conversations=conversations
+        or (
+            MemoryConversations()
+            if escalation_store is not None
+            else FallbackConversations.for_settings(settings)
+        ),
     )
     alerts = AlertQueue(outbox=alert_outbox)
     warnings = _configuration_warnings(escalator)

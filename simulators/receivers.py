@@ -37,6 +37,10 @@ class _WebhookState:
     fail_next: int = 0
     failed: int = 0
     status: int = 500
+    # Paths that answer with a status until cleared (a revoked or broken webhook), and the
+    # posts they refused.
+    failing: dict[str, int] = field(default_factory=dict)
+    refused: list[Received] = field(default_factory=list)
 
 
 class WebhookReceiver:
@@ -71,6 +75,10 @@ class WebhookReceiver:
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
         with self._lock:
+            if request.path in self._state.failing:
+                self._state.failed += 1
+                self._state.refused.append(Received(time.monotonic(), request.path, None))
+                return web.Response(status=self._state.failing[request.path], text="gone")
             if self._state.fail_next > 0:
                 self._state.fail_next -= 1
                 self._state.failed += 1
@@ -89,6 +97,18 @@ class WebhookReceiver:
         with self._lock:
             self._state.fail_next = count
             self._state.status = status
+
+    def fail_path(self, path: str, status: int = 410) -> None:
+        """Answer every post to ``path`` with ``status`` until :meth:`clear` (410 Gone is what
+        a revoked Workflows webhook answers)."""
+        with self._lock:
+            self._state.failing[path] = status
+
+    @property
+    def refused(self) -> list[Received]:
+        """The posts refused by :meth:`fail_path`, with when (monotonic) and where."""
+        with self._lock:
+            return list(self._state.refused)
 
     @property
     def received(self) -> list[Received]:

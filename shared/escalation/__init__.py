@@ -13,6 +13,12 @@ from shared.escalation.acklinks import (
     ack_links_from,
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
+from shared.escalation.followups import (
+    ConversationEscalations,
+    FallbackConversations,
+    MemoryConversations,
+    SignalSeverity,
+)
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.pending import (
     FallbackPendingCrisis,
@@ -34,15 +40,19 @@ __all__ = [
     "Alert",
     "AlertOutbox",
     "AlertQueue",
+    "ConversationEscalations",
     "Escalation",
     "EscalationStore",
     "Escalator",
+    "FallbackConversations",
     "FallbackEscalationStore",
     "FallbackPendingCrisis",
+    "MemoryConversations",
     "MemoryPendingCrisis",
     "PendingCrisisStore",
     "RetryConfig",
     "SentAlert",
+    "SignalSeverity",
     "ack_links_from",
     "load_escalation_config",
 ]

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
+from shared.escalation.followups import SignalSeverity, parse_signal_severity
 from shared.platform import ConfigReader, config_path, read_config_file
 
 Audience = Literal["clinical", "supervisor", "operations"]
@@ -51,6 +52,10 @@ class EscalationConfig:
     ack_timeout_s: float
     dedup_window_s: float
     excerpt_max_chars: int
+    # A channel that gave up alerts operations once per audience and channel in this window.
+    channel_alert_window_s: float = 3600.0
+    # Signal ranks for re-escalation (follow-ups); every name rank 1 when not configured.
+    severity: SignalSeverity = field(default_factory=SignalSeverity)
 
 
 def parse_escalation_config(data: object) -> EscalationConfig:
@@ -74,6 +79,12 @@ def parse_escalation_config(data: object) -> EscalationConfig:
         ack_timeout_s=root.number("ack_timeout_s", 300.0, minimum=0.001),
         dedup_window_s=root.number("dedup_window_s", 900.0),
         excerpt_max_chars=root.integer("excerpt_max_chars", 160, minimum=20),
+        channel_alert_window_s=root.number("channel_alert_window_s", 3600.0, minimum=0.0),
+        severity=(
+            parse_signal_severity(root.obj("signal_severity"))
+            if root.has("signal_severity")
+            else SignalSeverity()
+        ),
     )
 
 
@@ -102,7 +113,7 @@ class Escalation:
 
     id: str
     audience: Audience
-    kind: Literal["crisis", "alert", "unacknowledged", "undeliverable"]
+    kind: Literal["crisis", "alert", "unacknowledged", "undeliverable", "channel_gave_up"]
     title: str
     created_at: str
     category: str | None = None

@@ -9,6 +9,7 @@ de-duplication claims, so a storm of duplicates costs no storage round trips.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -29,6 +30,13 @@ from shared.escalation.acklinks import (
 )
 from shared.escalation.alerts import Alert, AlertSink, SendOutcome
 from shared.escalation.channels import Delivery, SmtpSettings, send_email, send_teams
+from shared.escalation.followups import (
+    ConversationEscalations,
+    MemoryConversations,
+    Signal,
+    Verdict,
+    claim_signal,
+)
 from shared.escalation.model import (
     Audience,
     Escalation,
@@ -101,6 +109,8 @@ class Escalator:
     links: AckLinks | None = None
     # De-duplication keys this instance knows to be claimed, with when that lapses.
     claims: dict[str, float] = field(default_factory=dict)
+    # Each conversation's open escalation and what it reported (shared through the table).
+    conversations: ConversationEscalations = field(default_factory=MemoryConversations)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     # --- starting ---------------------------------------------------------------------------
@@ -114,34 +124,91 @@ class Escalator:
         conversation_key: str | None,
         latest_message: str,
         late: bool = False,
+        classes: tuple[str, ...] = (),
     ) -> EscalationOutcome:
-        """Start the clinical escalation for a crisis message, unless one is already running.
+        """Start the clinical escalation for a crisis message; in a conversation with an open
+        escalation, a follow-up when the message reports something new (its category, a higher
+        severity, a new signal or class), and nothing when it reports nothing new.
 
         ``late``: the message was flagged after its ordinary answer had gone out (the
         classifier's late flag); the title says so, so the nurse knows the person has not yet
         seen the crisis signposting."""
         reference = self.pseudonyms.reference(conversation_key)
-        if reference is not None and not await self._claim(f"{reference}:{category}"):
-            return EscalationOutcome(escalated=True, deduplicated=True)
+        names = tuple(dict.fromkeys((*signals, *classes)))
+        signal = Signal(category, names, self.config.severity.rank(names))
+        escalation_id = f"esc-{uuid.uuid4().hex}"
+        verdict = Verdict("new")
+        if reference is not None:
+            verdict = await self._verdict(reference, signal, escalation_id)
+            if verdict.decision == "duplicate":
+                return EscalationOutcome(escalated=True, deduplicated=True)
         excerpt = None
         if self.settings.escalation_include_excerpt:
             excerpt = redacted_excerpt(latest_message, self.config.excerpt_max_chars)
+        follow_up = verdict.decision == "follow_up"
+        facts: tuple[tuple[str, str], ...] = ()
+        if follow_up and verdict.first_id:
+            facts = (
+                ("Follow-up to", verdict.first_id),
+                ("Why", self._follow_up_reason(verdict, signal)),
+            )
         escalation = Escalation(
-            id=f"esc-{uuid.uuid4().hex}",
+            id=escalation_id,
             audience="clinical",
             kind="crisis",
             title=(
-                f"Ask Eve crisis message{' (flagged late, after an answer)' if late else ''}: "
+                f"Ask Eve crisis {'follow-up' if follow_up else 'message'}"
+                f"{' (flagged late, after an answer)' if late else ''}: "
                 f"{category.replace('_', ' ')}"
             ),
             created_at=now_iso(),
             category=category,
-            signals=signals,
+            signals=names,
             conversation_ref=reference,
             callback_required=True,
             excerpt=excerpt,
+            facts=facts,
         )
         return await self._start(starter, escalation, await_ack=True)
+
+    def _follow_up_reason(self, verdict: Verdict, signal: Signal) -> str:
+        if verdict.reason == "severity":
+            return f"severity rose to {self.config.severity.label(signal.rank)}"
+        if verdict.reason == "category":
+            return "a new crisis category in the same conversation"
+        return "a crisis signal not reported before in this conversation"
+
+    async def _verdict(self, reference: str, signal: Signal, escalation_id: str) -> Verdict:
+        """New, follow-up or duplicate, recorded for every instance. A message this instance
+        knows to be identical to one inside the window is answered from memory."""
+        now = self.clock()
+        window = self.config.dedup_window_s
+        key = f"{reference}:{signal.category}:{'|'.join(sorted(signal.names))}"
+        known_until = self.claims.get(key)
+        if known_until is not None and now < known_until:
+            return Verdict("duplicate")
+        try:
+            verdict = await asyncio.to_thread(
+                functools.partial(
+                    claim_signal,
+                    self.conversations,
+                    reference,
+                    signal,
+                    escalation_id=escalation_id,
+                    now=now,
+                    window_s=window,
+                )
+            )
+        except Exception:  # noqa: BLE001 - storage trouble must never suppress an escalation
+            log.warning("escalation de-duplication unavailable; escalating anyway")
+            return Verdict("new")
+        # Raised here: the identical message is a duplicate for the whole window. A duplicate
+        # of another instance's escalation: its window is unknown, so remember it briefly.
+        raised = verdict.decision != "duplicate"
+        self.claims[key] = now + (window if raised else min(window, 30.0))
+        if len(self.claims) > _MAX_REMEMBERED_CLAIMS:
+            self.claims.clear()
+        return verdict
 
     async def alert(
         self,
@@ -192,7 +259,18 @@ class Escalator:
                 "attempt_timeout_s": retry.attempt_timeout_s,
             },
             "ack_timeout_s": self.config.ack_timeout_s if await_ack else None,
+            "channel_alert_window_s": self.config.channel_alert_window_s,
         }
+
+    def claim_channel_alert(self, audience: str, channel: str, window_s: float) -> bool:
+        """Whether to tell operations that ``audience``'s ``channel`` gave up: the first time
+        within ``window_s``, across instances (a claim row in the escalations table). When the
+        claim cannot be made, True: an alert too many beats one lost."""
+        try:
+            return self.store.claim(f"channel-gave-up:{audience}:{channel}", self.clock(), window_s)
+        except Exception:  # noqa: BLE001 - storage trouble must never silence the alert
+            log.warning("channel alert de-duplication unavailable; alerting anyway")
+            return True
 
     async def _claim(self, key: str) -> bool:
         """Whether to escalate ``key`` now. A key this instance already knows to be inside its

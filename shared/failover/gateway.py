@@ -209,7 +209,14 @@ class ChatGateway:
         if match is not None:  # the app never rate-limits a crisis message (the WAF still can)
             self._count_retraction(request, match.category, context)
             return await self._crisis(
-                request, match.category, match.signals, orchestrations, context, match=match
+                request,
+                match.category,
+                match.signals,
+                orchestrations,
+                context,
+                # Taxonomy class ids, where the detector gives them (older ones do not).
+                classes=tuple(getattr(match, "classes", ())),
+                match=match,
             )
         opinion = self.second_opinion
         check = (
@@ -323,6 +330,7 @@ class ChatGateway:
         *,
         source: str = "patterns",
         match: CrisisMatch | None = None,
+        classes: tuple[str, ...] = (),
     ) -> HttpReply:
         """The pre-approved crisis reply, after starting (not awaiting) the escalation."""
         outcome = await _bounded(
@@ -332,6 +340,7 @@ class ChatGateway:
                 signals=signals,
                 conversation_key=request.conversation_key,
                 latest_message=_latest(request),
+                classes=classes,
             ),
             ESCALATION_START_WAIT_S,
         )

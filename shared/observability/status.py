@@ -596,12 +596,16 @@ class TableEscalationSource:
             return []  # no escalation has ever been stored: the table is created with the first
 
 
+# Partitions of the escalations table that hold claims and memory, not an escalation's events.
+_NOT_ESCALATIONS = frozenset({"dedup", "pending-crisis", "conversation"})
+
+
 def summarise_escalations(rows: Iterable[Mapping[str, Any]]) -> list[EscalationRow]:
     """Fold audit rows of the escalations table into one row per escalation."""
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         partition = str(row.get("PartitionKey", ""))
-        if partition and partition != "dedup":
+        if partition and partition not in _NOT_ESCALATIONS:
             grouped.setdefault(partition, []).append(row)
     found = []
     for escalation_id, items in grouped.items():

@@ -390,11 +390,20 @@ def hosted_settings(config_dir: Path, services: Services, tables: dict[str, str]
 
 
 def start_hosted(
-    topology: Topology, directory: Path, services: Services, **extra: str
+    topology: Topology,
+    directory: Path,
+    services: Services,
+    *,
+    escalation: dict[str, Any] | None = None,
+    **extra: str,
 ) -> HostedGateway:
-    """Start the app as dev host processes in ``topology``, with the integration config."""
+    """Start the app as dev host processes in ``topology``, with the integration config
+    (``escalation``: top-level fields of escalation-config.json to replace)."""
     services.smtp.start()
     config_dir = write_config(directory, tier_timeout_s=0.6, budget_s=4.0, open_s=30.0)
+    if escalation:
+        path = config_dir / "escalation-config.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), **escalation}))
     # Tests share one host per topology and each trips a breaker afresh: no cooldown, so a
     # provider-failure alert follows every trip (the shipped 300 s would hold back the next).
     observability = config_dir / "observability-config.json"

@@ -163,6 +163,17 @@ def test_escalation_rows_fold_into_ack_state() -> None:
     assert report([], escalations=list(found.values())).awaiting_ack == (found["esc-1"],)
 
 
+def test_conversation_and_pending_rows_are_not_escalations() -> None:
+    """The follow-up memory and owed crisis replies share the table; they are not listed."""
+    rows = [
+        {"PartitionKey": "esc-1", "RowKey": f"{int(NOW * 1e9):020d}-started", "event": "started",
+         "kind": "crisis", "audience": "clinical"},
+        {"PartitionKey": "conversation", "RowKey": "ref-1", "first_id": "esc-1", "since": NOW},
+        {"PartitionKey": "pending-crisis", "RowKey": "ref-2", "category": "self_harm"},
+    ]  # fmt: skip
+    assert [e.id for e in summarise_escalations(rows)] == ["esc-1"]
+
+
 def test_unknown_window_is_rejected() -> None:
     """Only 1h, 24h and 7d are windows."""
     assert parse_window(None) is Window.HOUR

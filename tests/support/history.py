@@ -82,6 +82,12 @@ class History:
         self._open(at)
         self._add(TASK_COMPLETED, at, TaskScheduledId=seq, Result=json.dumps(result))
 
+    def completed_together(self, results: dict[int, Any], at: datetime) -> None:
+        """Several activities' results in one episode (the extension batches what arrived)."""
+        self._open(at)
+        for seq, result in results.items():
+            self._add(TASK_COMPLETED, at, TaskScheduledId=seq, Result=json.dumps(result))
+
     def failed(self, seq: int, reason: str, at: datetime) -> None:
         self._open(at)
         self._add(TASK_FAILED, at, TaskScheduledId=seq, Reason=reason, Details=reason)
@@ -223,6 +229,11 @@ class Driver:
 
     def complete(self, seq: int, result: Any, now: datetime) -> dict[str, Any]:
         self.history.completed(seq, result, now)
+        self.state = self._episode(now)
+        return self.state
+
+    def complete_together(self, results: dict[int, Any], now: datetime) -> dict[str, Any]:
+        self.history.completed_together(results, now)
         self.state = self._episode(now)
         return self.state
 

@@ -15,26 +15,30 @@ from orchestrators.escalation import (
     DELIVER,
     FLOWS,
     _flow_v2,
+    _flow_v3,
     escalation_flow,
+    flow_key,
 )
 from shared.platform.ports import ESCALATION_ORCHESTRATION
-from tests.support.history import Driver, History, replay
+from tests.support.history import Driver, History, flat_actions, replay
 from tests.unit.test_escalation_orchestration import T0, at, crisis, delivered
 
 RECORDED = Path(__file__).parent / "recorded" / "escalation-v1-awaiting-ack.json"
+RECORDED_V2 = Path(__file__).parent / "recorded" / "escalation-v2-teams-failing.json"
 HOST_JSON = Path(__file__).parents[2] / "host.json"
 
 
-def recorded_history() -> History:
+def recorded_history(path: Path = RECORDED) -> History:
     """Recorded with the orchestrator as deployed before versioning: both channels delivered,
     the acknowledgement timer running. Its instance carries no version."""
-    doc = json.loads(RECORDED.read_text())
+    doc = json.loads(path.read_text())
     return History(
         doc["name"],
         doc["input"],
         datetime.fromisoformat(doc["start"]),
         instance_id=doc["instanceId"],
         events=doc["history"],
+        version=doc.get("version", ""),
     )
 
 
@@ -108,7 +112,73 @@ def test_an_instance_of_an_unknown_version_fails() -> None:
 def test_host_json_stamps_the_newest_flow_and_accepts_older_ones() -> None:
     """defaultVersion is the newest flow; CurrentOrOlder lets old instances drain here."""
     durable: dict[str, Any] = json.loads(HOST_JSON.read_text())["extensions"]["durableTask"]
-    assert durable["defaultVersion"] == CURRENT_VERSION == max(v for v in FLOWS if v)
+    newest = max((v for v in FLOWS if v), key=int)
+    assert flow_key(durable["defaultVersion"]) == CURRENT_VERSION == newest
     assert durable["versionMatchStrategy"] == "CurrentOrOlder"
     assert durable["versionFailureStrategy"] == "Reject"
     assert "" in FLOWS, "instances started before versioning still have a flow"
+
+
+@pytest.mark.safety("H03")
+def test_a_version_two_escalation_recorded_with_teams_failing_completes_after_the_upgrade() -> None:
+    """Recorded under version 2 (Teams refusing, email delivered, Teams backing off): it
+    replays through the new code with version 2's steps, retries Teams to the end of its
+    window, then waits for the acknowledgement and reminds the supervisor."""
+    history = recorded_history(RECORDED_V2)
+    driver = Driver.resume(escalation_flow, history)
+    assert not driver.done
+    assert not driver.state.get("error")
+    gone = {"ok": False, "skipped": False, "detail": "http 410"}
+    now = at(2.6)
+    while not [c for c in driver.calls(AUDIT) if c["input"]["event"] == "gave_up"]:
+        timer = driver.timers()[-1]
+        driver.fire(timer["seq"])
+        now = datetime.fromisoformat(timer["fireAt"].replace("Z", "+00:00"))
+        retry = driver.calls(DELIVER)[-1]
+        driver.complete(retry["seq"], gone, now)
+    driver.complete(driver.calls(AUDIT)[-1]["seq"], True, now)  # the gave_up row
+    assert not [c for c in driver.calls() if c["name"] == "claim_channel_alert"]
+    driver.fire(driver.timers()[-1]["seq"])  # version 2's acknowledgement wait, after the loop
+    driver.complete(driver.calls(AUDIT)[-1]["seq"], True, now)  # ack_overdue
+    answer_round(driver, now)
+    assert driver.done
+    assert driver.output["delivered"] == ["email"]
+    assert driver.output["acknowledged"] is False
+
+
+def steps_in_history(history: History) -> list[tuple[str, str]]:
+    """What the recorded instance scheduled, in sequence order: activities by name, timers."""
+    return [
+        ("timer", "") if e["EventType"] == 10 else ("activity", str(e["Name"]))
+        for e in history.events
+        if e["EventType"] in (4, 10)
+    ]
+
+
+def steps_asked_for(state: dict[str, Any], count: int) -> list[tuple[str, str]]:
+    """The first ``count`` activities and timers a replay asks for, in sequence order."""
+    steps = [
+        ("timer", "") if a["actionType"] == 5 else ("activity", str(a["functionName"]))
+        for a in flat_actions(state)
+        if a["actionType"] in (0, 1, 5)
+    ]
+    return steps[:count]
+
+
+@pytest.mark.safety("H03")
+def test_the_version_two_recording_cannot_replay_through_version_three() -> None:
+    """Why a new version: version 3 asks for different steps at the recorded sequence
+    numbers (the extension rejects such a replay as non-deterministic); version 2 matches."""
+    history = recorded_history(RECORDED_V2)
+    recorded = steps_in_history(history)
+    assert steps_asked_for(replay(_flow_v2, history), len(recorded)) == recorded
+    assert steps_asked_for(replay(_flow_v3, history), len(recorded)) != recorded
+
+
+def test_a_dotted_default_version_selects_the_same_flow() -> None:
+    """host.json may write "3.0" (or "3"): both stamp the same flow."""
+    assert flow_key("3.0") == flow_key("3") == flow_key(" 3.0.0 ") == "3"
+    assert flow_key("2.0") == "2"
+    assert flow_key("") == flow_key(None) == ""
+    driver = Driver(escalation_flow, ESCALATION_ORCHESTRATION, crisis(), T0, version="3.0")
+    assert sorted(c["input"]["channel"] for c in driver.calls(DELIVER)) == ["email", "teams"]

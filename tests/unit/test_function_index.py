@@ -39,6 +39,7 @@ def test_chat_routes_get_the_durable_client() -> None:
         ("call_provider", "activityTrigger"),
         ("deliver_escalation", "activityTrigger"),
         ("audit_escalation", "activityTrigger"),
+        ("claim_channel_alert", "activityTrigger"),
     ],
 )
 def test_durable_functions_are_registered(name: str, kind: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from shared.bootstrap import assemble, chat_gateway
 from shared.breakers.store import InMemoryBreakerStore
+from shared.escalation.followups import MemoryConversations, OpenEscalation
 from shared.escalation.store import MemoryEscalationStore
 from shared.failover.gateway import ChatGateway
 from shared.observability.audit import MemoryAuditStore
@@ -286,15 +287,15 @@ async def test_slow_escalation_start_does_not_hold_the_crisis_reply() -> None:
 async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
     """After the first claim, repeats from the same conversation need no storage round trip."""
 
-    class CountingStore(MemoryEscalationStore):
-        claims = 0
+    class CountingConversations(MemoryConversations):
+        reads = 0
 
-        def claim(self, key: str, now: float, window_s: float) -> bool:
-            CountingStore.claims += 1
-            return super().claim(key, now, window_s)
+        def read(self, conversation_ref: str) -> tuple[OpenEscalation | None, Any]:
+            CountingConversations.reads += 1
+            return super().read(conversation_ref)
 
     gw = gateway(Clock())
-    gw.escalator.store = CountingStore()
+    gw.escalator.conversations = CountingConversations()
     body = json.dumps(
         {
             "messages": [{"role": "user", "content": "I want to kill myself"}],
@@ -305,8 +306,64 @@ async def test_duplicate_crisis_escalations_are_settled_in_memory() -> None:
     for _ in range(5):
         reply = await gw.handle(body, None, engine)
         assert reply.body["failover"]["escalated"] is True
-    assert CountingStore.claims == 1
+    assert CountingConversations.reads == 1
     assert len(engine.started) == 1
+
+
+def crisis_body(text: str, conversation: str) -> bytes:
+    message = {"messages": [{"role": "user", "content": text}]}
+    return json.dumps({**message, "metadata": {"conversation_id": conversation}}).encode()
+
+
+@pytest.mark.safety("H03")
+async def test_a_stronger_second_crisis_message_starts_a_follow_up() -> None:
+    """'I want to end my life', then 'I have taken all my pills': two escalations, the
+    second a follow-up naming the first."""
+    gw = gateway(Clock())
+    engine = FakeEngine()
+    await gw.handle(crisis_body("I want to end my life", "c-follow"), None, engine)
+    await gw.handle(crisis_body("I have taken all my pills", "c-follow"), None, engine)
+    first, second = (p["escalation"] for p in engine.started)
+    assert second["title"] == "Ask Eve crisis follow-up: self harm"
+    assert dict(second["facts"])["Follow-up to"] == first["id"]
+
+
+@dataclass(frozen=True)
+class ClassifiedMatch:
+    """A detector's match that also names taxonomy classes (as the extended detector does)."""
+
+    category: str
+    signals: tuple[str, ...]
+    classes: tuple[str, ...]
+
+
+@dataclass
+class ClassifyingDetector:
+    matches: list[ClassifiedMatch]
+
+    def detect_request(self, _request: Any) -> ClassifiedMatch:
+        return self.matches.pop(0)
+
+
+@pytest.mark.safety("H03")
+async def test_the_detectors_taxonomy_classes_reach_the_escalation() -> None:
+    """A detector that names classes: 'overdose' planned, then self_harm.overdose_taken, is a
+    follow-up whose signals list the class."""
+    gw = gateway(Clock())
+    detector = ClassifyingDetector(
+        [
+            ClassifiedMatch("self_harm", ("overdose",), ("self_harm.overdose_planned",)),
+            ClassifiedMatch("self_harm", ("overdose",), ("self_harm.overdose_taken",)),
+        ]
+    )
+    gw.detector = lambda: detector  # type: ignore[assignment,return-value]
+    engine = FakeEngine()
+    for _ in range(2):
+        await gw.handle(crisis_body("(the detector decides)", "c-classes"), None, engine)
+    assert engine.started[1]["escalation"]["signals"] == ["overdose", "self_harm.overdose_taken"]
+    assert dict(engine.started[1]["escalation"]["facts"])["Why"] == (
+        "severity rose to an act, under way or done"
+    )
 
 
 NOT_A_KEY = "sk-simulated-test"
