@@ -36,7 +36,7 @@ def test_the_setting_fails_every_route_with_a_json_500(failing_host: RunningDevH
 
 
 def test_the_control_route_turns_the_fault_off_and_on(failing_host: RunningDevHost) -> None:
-    """DELETE _devhost/fault restores the API (a 404 for an unknown instance); PUT fails it again."""
+    """DELETE _devhost/fault restores the API (404 for an unknown instance); PUT fails it again."""
     switch = _webhooks(failing_host, "_devhost/fault")
     assert call("GET", switch).json() == {"status": 500}
     call("DELETE", switch)
