@@ -13,6 +13,7 @@ from shared.escalation.acklinks import (
     ack_links_from,
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
+from shared.escalation.fallback import DelayedQueue, FallbackCourier, FallbackStep
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.pending import (
     FallbackPendingCrisis,
@@ -34,11 +35,14 @@ __all__ = [
     "Alert",
     "AlertOutbox",
     "AlertQueue",
+    "DelayedQueue",
     "Escalation",
     "EscalationStore",
     "Escalator",
+    "FallbackCourier",
     "FallbackEscalationStore",
     "FallbackPendingCrisis",
+    "FallbackStep",
     "MemoryPendingCrisis",
     "PendingCrisisStore",
     "RetryConfig",
