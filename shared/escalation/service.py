@@ -463,10 +463,13 @@ class Escalator:
         queued = await self._acknowledge_queued(
             escalation_id, self.config.dedup_window_s, {"late": False, "path": "queue"}
         )
-        if queued is not None:
-            return HttpReply(200, {"id": escalation_id, "acknowledged": True, "late": not queued})
+        if queued is not None:  # delivered through the fallback queue: no orchestration
+            return HttpReply(200, {"id": escalation_id, "acknowledged": True, "late": False})
         try:
             state, _ = await orchestrations.poll(escalation_id)
+            late = state != "running"
+            if state != "missing" and not late:
+                await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
         except OrchestrationsUnavailable:
             error = ApiError(
                 503,
@@ -479,8 +482,5 @@ class Escalator:
             return HttpReply(
                 404, ApiError(404, "no such escalation", "escalation_id", "not_found").to_body()
             )
-        late = state != "running"
-        if not late:
-            await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
         await asyncio.to_thread(self.record_audit, escalation_id, "acknowledged", {"late": late})
         return HttpReply(200, {"id": escalation_id, "acknowledged": True, "late": late})
