@@ -37,7 +37,9 @@ from tests.integration.conftest import (
 )
 from tests.integration.test_chat_e2e import wait_for
 
-pytestmark = pytest.mark.integration
+# Each topology starts its own Azurite and host processes inside the first test's setup, which
+# takes more than the default 120 s on a loaded two-core machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 SELF_HARM = "I can't go on anymore, I want to end my life"
 # The queue trigger's settings for these tests: a failed run is retried at once and poisoned
