@@ -13,6 +13,7 @@ from shared.escalation.acklinks import (
     ack_links_from,
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
+from shared.escalation.fallback import DelayedQueue, FallbackCourier, FallbackStep
 from shared.escalation.followups import (
     ConversationEscalations,
     FallbackConversations,
@@ -41,12 +42,15 @@ __all__ = [
     "AlertOutbox",
     "AlertQueue",
     "ConversationEscalations",
+    "DelayedQueue",
     "Escalation",
     "EscalationStore",
     "Escalator",
     "FallbackConversations",
+    "FallbackCourier",
     "FallbackEscalationStore",
     "FallbackPendingCrisis",
+    "FallbackStep",
     "MemoryConversations",
     "MemoryPendingCrisis",
     "PendingCrisisStore",

@@ -37,9 +37,11 @@ from shared.platform.ports import (
     ALERT_QUEUE,
     CHAT_ORCHESTRATION,
     ESCALATION_ORCHESTRATION,
+    FALLBACK_QUEUE,
     OUTBOX_QUEUE,
     HttpReply,
     Orchestrations,
+    OrchestrationsUnavailable,
 )
 from shared.platform.queues import MAX_MESSAGE_TEXT, StorageQueue, queue_client
 from shared.platform.settings import Settings
@@ -53,6 +55,7 @@ __all__ = [
     "DEFAULT_AZURE_API_VERSION",
     "DEFAULT_CONFIG_DIR",
     "ESCALATION_ORCHESTRATION",
+    "FALLBACK_QUEUE",
     "MAX_MESSAGE_TEXT",
     "OUTBOX_QUEUE",
     "SAFETY_CRITICAL_FILES",
@@ -68,6 +71,7 @@ __all__ = [
     "HttpReply",
     "OperatorAccess",
     "Orchestrations",
+    "OrchestrationsUnavailable",
     "RateLimitConfig",
     "SafetyConfig",
     "SerialWorker",

@@ -122,3 +122,11 @@ def test_escalation_events_read_back_in_order(stores: StoreFactory) -> None:
     store.audit("esc-1", "started", {"category": "self_harm"})
     store.audit("esc-1", "delivered", {"channel": "teams"})
     assert [row["event"] for row in store.history("esc-1")] == ["started", "delivered"]
+
+
+def test_a_claim_reads_back_as_claimed_and_no_other(stores: StoreFactory) -> None:
+    """claimed() is a read: true after a claim (from any instance), false for an unclaimed key."""
+    assert stores().claimed(KEY) is False
+    assert stores().claim(KEY, T0, WINDOW_S) is True
+    assert stores().claimed(KEY) is True
+    assert stores().claimed(KEY + "-other") is False
