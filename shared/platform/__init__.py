@@ -39,6 +39,7 @@ from shared.platform.ports import (
     OUTBOX_QUEUE,
     HttpReply,
     Orchestrations,
+    OrchestrationsUnavailable,
 )
 from shared.platform.queues import MAX_MESSAGE_TEXT, StorageQueue, queue_client
 from shared.platform.settings import Settings
@@ -66,6 +67,7 @@ __all__ = [
     "HttpReply",
     "OperatorAccess",
     "Orchestrations",
+    "OrchestrationsUnavailable",
     "RateLimitConfig",
     "SafetyConfig",
     "SerialWorker",

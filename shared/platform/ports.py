@@ -14,15 +14,28 @@ ALERT_QUEUE = "ops-alerts"
 OUTBOX_QUEUE = "records-outbox"
 
 
+class OrchestrationsUnavailable(Exception):  # noqa: N818 - a state, named as callers say it
+    """The Durable backend could not answer (its HTTP API said 500, or could not be reached).
+
+    Never read as "no such instance": a caller that sees this must neither conclude that an
+    orchestration is missing nor that it has finished, and should say "try again in a minute".
+    """
+
+
 class Orchestrations(Protocol):
-    """The slice of the Durable client that the gateway needs."""
+    """The slice of the Durable client that the gateway needs.
+
+    Every method raises :class:`OrchestrationsUnavailable` when the Durable backend fails
+    (the extension answers a backend exception with a 500 and a JSON error body)."""
 
     async def start(
         self, name: str, payload: dict[str, Any], instance_id: str | None = None
     ) -> str: ...
 
     async def poll(self, instance_id: str) -> tuple[str, Any]:
-        """``(state, output)``: state is running, completed, failed, or missing (not found)."""
+        """``(state, output)``: state is running, completed, failed, or missing (not found).
+
+        Raises :class:`OrchestrationsUnavailable` when the backend cannot say."""
         ...
 
     async def raise_event(self, instance_id: str, name: str, data: Any) -> None: ...
