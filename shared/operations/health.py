@@ -417,6 +417,7 @@ def report_body(
     crisis_detection: str = "ok",
     safety_files: Mapping[str, str] | None = None,
     unreached_audiences: Sequence[str] = (),
+    unresolved_settings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The ``/api/health`` document. ``safety_files``: the SHA-256 of each safety-critical
     config file this instance loaded, to compare with those the safety case was assessed on.
@@ -424,7 +425,7 @@ def report_body(
     fallback, or whose alerts reach nobody, is not healthy, however well it answers."""
     tier, name = serving_tier(tiers)
     status = overall_status(tiers)
-    if crisis_detection != "ok" or unreached_audiences:
+    if crisis_detection != "ok" or unreached_audiences or unresolved_settings:
         status = Status.MISCONFIGURED
     return {
         "status": status.value,
@@ -442,6 +443,8 @@ def report_body(
             "health": "ok" if health_store_ok else "unreachable",
         },
         "alerts": {"unreached_audiences": list(unreached_audiences)},
+        # Names only: an unresolved Key Vault reference is treated as unset (fails closed).
+        "settings": {"unresolved_key_vault_references": list(unresolved_settings)},
     }
 
 
@@ -491,6 +494,7 @@ async def health_report(
         crisis_detection=crisis_detection,
         safety_files=safety_files,
         unreached_audiences=unreached_audiences,
+        unresolved_settings=settings.unresolved,
     )
     if content_safety is not None:  # the classifier layer: on, or off and why
         body["content_safety"] = dict(content_safety)
