@@ -41,6 +41,7 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
+from shared.escalation.casefile import CaseFile
 from shared.platform import Settings
 
 log = logging.getLogger(__name__)
@@ -192,26 +193,34 @@ def ack_links_from(settings: Settings) -> AckLinks | None:
 # --- what a link does ------------------------------------------------------------------------
 
 AckOutcome = Literal[
-    "confirm",  # GET: the page with the button
+    "confirm",  # GET: the nurse view, with its forms
+    "messages",  # the nurse view with the last turns' text (ESCALATION_SHOW_MESSAGES on)
     "acknowledged",
+    "recorded",  # an outcome was recorded (and the escalation acknowledged, if it was not)
+    "bad_outcome",  # an outcome that is not one of OUTCOMES
     "already",  # acknowledged before (this link, another, or an operator)
     "finished",  # the escalation has ended (acknowledged late or after its reminder)
     "invalid",
     "expired",
     "unknown",  # no such escalation in its region
     "unreachable",  # its region could not be reached
+    "try_again",  # the Durable backend could not answer: nothing changed
     "unavailable",  # links are not configured here
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class AckPage:
-    """What to show: the status code, the outcome and, for ``confirm``, the token to post."""
+    """What to show: the status code, the outcome and, for the view, the token to post, the
+    case (None when this region does not hold it) and whether its text may be shown."""
 
     status: int
     outcome: AckOutcome
     escalation_id: str | None = None
     token: str | None = None
+    case: CaseFile | None = None
+    messages_enabled: bool = False
+    recorded: str | None = None
 
 
 # (status, page) from the region that runs the escalation.

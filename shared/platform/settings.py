@@ -99,6 +99,9 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     data_residency: str = ""
     escalation_include_excerpt: bool = False
+    # The nurse view shows the last turns' text (stored in the escalation's case row): off
+    # unless the deploying organisation turns it on.
+    escalation_show_messages: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
     # Settings whose value was an unresolved Key Vault reference (names only; treated as unset).
     unresolved: tuple[str, ...] = ()
@@ -130,6 +133,7 @@ class Settings:
             max_body_bytes=int(_float(env, "MAX_REQUEST_BODY_BYTES", 2 * 1024 * 1024)),
             data_residency=env.get("DATA_RESIDENCY", "").strip().lower(),
             escalation_include_excerpt=flag(env.get("ESCALATION_INCLUDE_EXCERPT")),
+            escalation_show_messages=flag(env.get("ESCALATION_SHOW_MESSAGES")),
             env=env,
             unresolved=unresolved,
         )
