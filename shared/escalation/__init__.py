@@ -13,6 +13,7 @@ from shared.escalation.acklinks import (
     ack_links_from,
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
+from shared.escalation.casefile import CASE_ROW, OUTCOMES, CaseFile
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.pending import (
     FallbackPendingCrisis,
@@ -24,8 +25,10 @@ from shared.escalation.store import EscalationStore, FallbackEscalationStore
 
 __all__ = [
     "ACK_EVENT",
+    "CASE_ROW",
     "CHANNELS",
     "FORWARDED_HEADER",
+    "OUTCOMES",
     "REGION_HEADER",
     "AckLinks",
     "AckPage",
@@ -34,6 +37,7 @@ __all__ = [
     "Alert",
     "AlertOutbox",
     "AlertQueue",
+    "CaseFile",
     "Escalation",
     "EscalationStore",
     "Escalator",
