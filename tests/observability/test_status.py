@@ -205,3 +205,39 @@ def test_page_escapes_what_it_shows() -> None:
     page = render_page(report([], alert_events=events))
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)" in page
+
+
+@pytest.mark.safety("H03")
+def test_outcomes_recorded_by_nurses_are_counted_in_json_and_html() -> None:
+    """Each outcome row counts once; every outcome appears, zero or not, in JSON and HTML."""
+    rows = [
+        {"PartitionKey": "esc-1", "RowKey": f"{NOW * 1e9:020.0f}-started", "event": "started"},
+        {
+            "PartitionKey": "esc-1",
+            "RowKey": "2-outcome",
+            "event": "outcome",
+            "outcome": "contacted",
+        },
+        {
+            "PartitionKey": "esc-2",
+            "RowKey": "1-outcome",
+            "event": "outcome",
+            "outcome": "contacted",
+        },
+        {
+            "PartitionKey": "esc-2",
+            "RowKey": "2-outcome",
+            "event": "outcome",
+            "outcome": "not_a_crisis",
+        },
+    ]
+    built = report([], escalations=summarise_escalations(rows))
+    assert built.to_json()["escalation_outcomes"] == {
+        "contacted": 2,
+        "could_not_contact": 0,
+        "not_a_crisis": 1,
+        "handed_to_999": 0,
+    }
+    assert "contacted: 2, could not contact: 0, not a crisis: 1, handed to 999: 0" in render_page(
+        built
+    )
