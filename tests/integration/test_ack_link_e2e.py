@@ -109,7 +109,7 @@ def test_get_on_the_link_changes_nothing(start_gateway: Callable[..., Gateway]) 
     link = raise_crisis(gateway)
     page = requests.get(link, headers=BROWSER, timeout=30.0)
     assert page.status_code == 200
-    assert '<form method="post" action="ack">' in page.text
+    assert '<form method="post" action="/api/ack">' in page.text
     assert escalation_state(gateway) == "Running"
     escalation_id = token_of(link).split(".")[0]
     assert not [
