@@ -159,6 +159,8 @@ def _view(page: AckPage) -> str:
     )
     if page.outcome == "messages" and page.case:
         parts.append(_transcript(page.case))
+    elif page.case is None:
+        pass  # whether text may be shown is the other region's to say
     elif page.messages_enabled:
         parts.append(
             _form(f"{ACK_PATH}/view", token, f"Show the last {VIEW_TURNS} messages (audited)")
@@ -204,6 +206,10 @@ def _json(page: AckPage) -> dict[str, object]:
         body: dict[str, object] = {"outcome": page.outcome, "escalation_id": page.escalation_id}
         if page.recorded:
             body["recorded"] = page.recorded
+        if page.outcome in ("confirm", "messages"):
+            # For the other region's view: the case, with text only on a messages view.
+            body["case"] = None if page.case is None else page.case.to_json()
+            body["messages_enabled"] = page.messages_enabled
         return body
     title, message = _TEXT[page.outcome]
     return ApiError(page.status, f"{title}. {message}", "token", page.outcome).to_body()
@@ -244,13 +250,17 @@ def _form_token(body: bytes) -> str:
 @bp.route(route="ack", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def ack_confirm(req: func.HttpRequest) -> func.HttpResponse:
     token = req.params.get("token") or ""
-    return _respond(req, await get_runtime().escalator.nurse_view(token))
+    forwarded = bool(req.headers.get(FORWARDED_HEADER))
+    return _respond(req, await get_runtime().escalator.nurse_view(token, forwarded=forwarded))
 
 
 @bp.route(route="ack/view", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 async def ack_view_messages(req: func.HttpRequest) -> func.HttpResponse:
     token = _form_token(req.get_body())
-    return _respond(req, await get_runtime().escalator.nurse_view(token, messages=True))
+    page = await get_runtime().escalator.nurse_view(
+        token, messages=True, forwarded=bool(req.headers.get(FORWARDED_HEADER))
+    )
+    return _respond(req, page)
 
 
 @bp.route(route="ack/outcome", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -62,6 +62,34 @@ class CaseFile:
             row["messages"] = json.dumps(pairs, ensure_ascii=False)
         return row
 
+    def to_json(self) -> dict[str, Any]:
+        """The case as another region's view receives it (the token is the credential)."""
+        return {
+            "category": self.category,
+            "signals": list(self.signals),
+            "created_at": self.created_at,
+            "conversation_ref": self.conversation_ref,
+            "turns": self.turns,
+            "messages": [[t.role, t.text] for t in self.messages],
+        }
+
+    @classmethod
+    def from_json(cls, escalation_id: str, data: object) -> CaseFile | None:
+        """The case in another region's answer, or None for anything malformed."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls.from_row(
+                escalation_id,
+                {
+                    **data,
+                    "signals": ",".join(str(s) for s in data.get("signals") or []),
+                    "messages": json.dumps(data.get("messages") or []),
+                },
+            )
+        except (TypeError, ValueError):
+            return None
+
     @classmethod
     def from_row(cls, escalation_id: str, row: Mapping[str, Any]) -> CaseFile:
         raw = row.get("messages")

@@ -29,7 +29,7 @@ from shared.escalation.acklinks import (
     AckTokenError,
 )
 from shared.escalation.alerts import Alert, AlertSink, SendOutcome
-from shared.escalation.casefile import OUTCOMES, case_file
+from shared.escalation.casefile import OUTCOMES, CaseFile, case_file
 from shared.escalation.channels import Delivery, SmtpSettings, send_email, send_teams
 from shared.escalation.model import (
     Audience,
@@ -341,35 +341,43 @@ class Escalator:
             return None
         return self.links.link(escalation.id, escalation.created_at)
 
-    async def nurse_view(self, token: str, *, messages: bool = False) -> AckPage:
+    async def nurse_view(
+        self, token: str, *, messages: bool = False, forwarded: bool = False
+    ) -> AckPage:
         """The nurse view of a genuine token's escalation: ``GET`` on the link (what the alert
         carries, the number of turns, the forms), or with ``messages`` (a ``POST`` from that
         view) the text of the last turns too, when ``ESCALATION_SHOW_MESSAGES`` is on. Changes
         nothing but the audit trail: every view is audited (the link's escalation, the time,
-        whether text was shown; never the text)."""
+        whether text was shown; never the text). The case lives in the region that raised the
+        escalation, so a token for the other region is forwarded there, which audits the view
+        and answers with the case; if it cannot be reached, the forms are shown without it."""
         if self.links is None:
             return AckPage(404, "unavailable")
         try:
             claim = self.links.signer.verify(token, self.clock())
         except AckTokenError as exc:
             return _token_error(exc)
+        if claim.region != self.links.signer.region:
+            if forwarded:  # never forward twice: the regions' addresses disagree
+                log.error("view forwarded to the wrong region: %s", claim.region)
+                return AckPage(421, "unreachable", claim.escalation_id)
+            return await self._forward_view(
+                self.links, claim.region, token, claim.escalation_id, messages=messages
+            )
         enabled = self.settings.escalation_show_messages
         shown = messages and enabled
         case = None
-        if claim.region == self.links.signer.region:  # another region's table holds its case
-            try:
-                case = await asyncio.to_thread(self.store.case, claim.escalation_id)
-            except Exception as exc:  # noqa: BLE001 - the forms still work without the case
-                log.warning(
-                    "case row unreadable: id=%s %s", claim.escalation_id, type(exc).__name__
-                )
+        try:
+            case = await asyncio.to_thread(self.store.case, claim.escalation_id)
+        except Exception as exc:  # noqa: BLE001 - the forms still work without the case
+            log.warning("case row unreadable: id=%s %s", claim.escalation_id, type(exc).__name__)
         if case is not None and not shown:
             case = replace(case, messages=())
         await asyncio.to_thread(
             self.record_audit,
             claim.escalation_id,
             "viewed",
-            {"via": "link", "messages": shown, "region": claim.region},
+            {"via": "link", "messages": shown},
         )
         return AckPage(
             200,
@@ -479,6 +487,42 @@ class Escalator:
             self.record_audit, escalation_id, "acknowledged", {"late": False, "via": "link"}
         )
         return AckPage(200, "acknowledged", escalation_id)
+
+    async def _forward_view(
+        self, links: AckLinks, region: str, token: str, escalation_id: str, *, messages: bool
+    ) -> AckPage:
+        """The view from the escalation's own region; the forms alone if it cannot answer."""
+        without_case = AckPage(200, "confirm", escalation_id, token)
+        base = links.region_urls.get(region)
+        if base is None:
+            log.error("view for region %s, which has no ACK_REGION_URLS entry", region)
+            return without_case
+        headers = {REGION_HEADER: region, FORWARDED_HEADER: "1", "accept": "application/json"}
+        try:
+            timeout = aiohttp.ClientTimeout(total=self.config.retry.attempt_timeout_s)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                request = (
+                    session.post(f"{base}{ACK_PATH}/view", data={"token": token}, headers=headers)
+                    if messages
+                    else session.get(f"{base}{ACK_PATH}", params={"token": token}, headers=headers)
+                )
+                async with request as response:
+                    body = await response.json(content_type=None)
+                    status = response.status
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            log.warning("view could not reach region %s: %s", region, type(exc).__name__)
+            return without_case
+        outcome = body.get("outcome") if isinstance(body, dict) else None
+        if status != 200 or outcome not in ("confirm", "messages"):
+            return without_case
+        return AckPage(
+            200,
+            "messages" if outcome == "messages" else "confirm",
+            escalation_id,
+            token,
+            case=CaseFile.from_json(escalation_id, body.get("case")),
+            messages_enabled=bool(body.get("messages_enabled")),
+        )
 
     async def _acknowledged_before(self, escalation_id: str) -> bool:
         """Whether the audit trail has an acknowledgement (by link or by an operator); False

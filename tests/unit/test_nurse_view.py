@@ -191,7 +191,8 @@ async def test_a_forged_token_records_no_outcome() -> None:
     """An altered token is refused before anything is written."""
     esc = escalator()
     token = await raise_crisis(esc)
-    page = await esc.record_outcome(token[:-1] + "A", "contacted", Engine())
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    page = await esc.record_outcome(forged, "contacted", Engine())
     assert page.outcome == "invalid"
     assert events(esc, token, "outcome") == []
 
@@ -212,3 +213,25 @@ def test_the_status_page_counts_outcomes_and_ignores_case_rows() -> None:
     (row,) = summarise_escalations(rows)
     assert row.outcomes == ("contacted",)
     assert row.started_at == pytest.approx(1e-9)
+
+
+async def test_another_regions_view_it_cannot_reach_shows_the_forms_without_the_case() -> None:
+    """A token for a region with no address: the view has the forms, no case, no audit here."""
+    esc = escalator()
+    assert esc.links is not None
+    west = type(esc.links.signer)(esc.links.signer.key, "ukwest", esc.links.signer.ttl_s)
+    token = west.token("esc-" + "7e" * 16, datetime.now(UTC).isoformat())
+    page = await esc.nurse_view(token)
+    assert (page.status, page.outcome, page.case) == (200, "confirm", None)
+    assert 'action="/api/ack/outcome"' in render_page(page)
+    assert esc.store.history("esc-" + "7e" * 16) == []
+
+
+async def test_a_forwarded_view_for_another_region_is_never_forwarded_again() -> None:
+    """A host that receives a forwarded view for a region not its own answers 421, no loop."""
+    esc = escalator()
+    assert esc.links is not None
+    west = type(esc.links.signer)(esc.links.signer.key, "ukwest", esc.links.signer.ttl_s)
+    token = west.token("esc-" + "7e" * 16, datetime.now(UTC).isoformat())
+    page = await esc.nurse_view(token, forwarded=True)
+    assert (page.status, page.outcome) == (421, "unreachable")
