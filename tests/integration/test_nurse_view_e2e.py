@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from devhost import azurite
 from devhost.processes import start_host
 from devhost.topology import Topology
 from tests.integration.conftest import (
     ADMIN_KEY,
     FUNCTION_KEY,
     TOPOLOGIES,
+    Gateway,
     HostedGateway,
     Services,
     hosted_settings,
     write_config,
 )
+from tests.integration.test_ack_link_e2e import card_link, link_settings, second_region, token_of
 from tests.integration.test_chat_e2e import wait_for
 from tests.integration.test_crisis_e2e import SELF_HARM, clinical_cards
 
@@ -72,10 +75,9 @@ def viewed_gateway(
         gateway.host.stop()
 
 
-def raise_crisis(gateway: HostedGateway) -> str:
-    """A three-turn conversation ending in a crisis message; the token of its card's link."""
-    gateway.reset()
-    body: dict[str, Any] = {
+def conversation() -> dict[str, Any]:
+    """A three-turn conversation ending in a crisis message, in a conversation of its own."""
+    return {
         "messages": [
             {"role": "user", "content": EARLIER},
             {"role": "assistant", "content": "I'm sorry to hear that."},
@@ -83,7 +85,12 @@ def raise_crisis(gateway: HostedGateway) -> str:
         ],
         "metadata": {"conversation_id": "conv-nurse-" + uuid.uuid4().hex[:8]},
     }
-    reply = gateway.post("/api/chat", body, key=FUNCTION_KEY)
+
+
+def raise_crisis(gateway: HostedGateway) -> str:
+    """Send :func:`conversation`; the token of its card's link."""
+    gateway.reset()
+    reply = gateway.post("/api/chat", conversation(), key=FUNCTION_KEY)
     assert reply.status_code == 200, reply.text
     assert wait_for(lambda: bool(clinical_cards(gateway)), 20.0)  # type: ignore[arg-type]
     (action,) = clinical_cards(gateway)[0]["attachments"][0]["content"]["actions"]  # type: ignore[arg-type]
@@ -95,8 +102,8 @@ def audit_rows(gateway: HostedGateway, escalation_id: str) -> list[dict[str, Any
     return [dict(r) for r in rows if r["RowKey"] != "case"]
 
 
-def post(gateway: HostedGateway, path: str, **form: str) -> requests.Response:
-    return requests.post(f"{gateway.url}{path}", data=form, headers=BROWSER, timeout=30.0)
+def post(base_url: str, path: str, **form: str) -> requests.Response:
+    return requests.post(f"{base_url}{path}", data=form, headers=BROWSER, timeout=30.0)
 
 
 @pytest.mark.safety("H03")
@@ -113,7 +120,7 @@ def test_the_view_shows_the_case_and_the_last_turns_only_on_request(
     assert opened.status_code == 200, opened.text
     assert "Turns in the conversation</th><td>3<" in opened.text
     assert "Harbour View" not in opened.text
-    shown = post(viewed_gateway, "/api/ack/view", token=token)
+    shown = post(viewed_gateway.url, "/api/ack/view", token=token)
     assert shown.status_code == 200, shown.text
     assert "14 Harbour View" in shown.text
     viewed = [r for r in audit_rows(viewed_gateway, escalation_id) if r["event"] == "viewed"]
@@ -129,7 +136,7 @@ def test_an_outcome_acknowledges_and_is_counted_on_the_status_page(
     reminder), writes an outcome row and shows in status.json's outcome counts."""
     token = raise_crisis(viewed_gateway)
     escalation_id = token.split(".", maxsplit=1)[0]
-    recorded = post(viewed_gateway, "/api/ack/outcome", token=token, outcome="contacted")
+    recorded = post(viewed_gateway.url, "/api/ack/outcome", token=token, outcome="contacted")
     assert recorded.status_code == 200, recorded.text
     assert "Outcome recorded" in recorded.text
 
@@ -159,3 +166,36 @@ def test_an_outcome_acknowledges_and_is_counted_on_the_status_page(
         >= 1
     )
     assert not [r for r in viewed_gateway.webhook.received if r.path == "/supervisor"]
+
+
+@pytest.mark.safety("H03")
+def test_the_view_of_another_regions_escalation_comes_from_that_region(
+    start_gateway: Callable[..., Gateway],
+) -> None:
+    """Two hosts, two escalations tables: a uksouth link opened on the ukwest host shows the
+    case and, on request, the last turns, read and audited in uksouth."""
+    port, west_port = azurite.free_port(), azurite.free_port()
+    url, west_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{west_port}"
+    regions = {"uksouth": url, "ukwest": west_url}
+    gateway = start_gateway(
+        port=port,
+        ack_timeout_s=ACK_TIMEOUT_S,
+        extra={**link_settings(url, "uksouth", regions), "ESCALATION_SHOW_MESSAGES": "on"},
+        host_settings={"DURABLE_TASK_HUB_NAME": "uksouthhub"},
+    )
+    reply = gateway.post("/api/chat", conversation())
+    assert reply.status_code == 200, reply.text
+    assert wait_for(lambda: bool(clinical_cards(gateway)), 20.0)
+    token = token_of(card_link(gateway))
+    with second_region(gateway, west_port, regions) as west:
+        opened = requests.get(
+            f"{west}/api/ack", params={"token": token}, headers=BROWSER, timeout=30.0
+        )
+        shown = post(west, "/api/ack/view", token=token)
+    assert "Turns in the conversation</th><td>3<" in opened.text
+    assert "14 Harbour View" in shown.text
+    escalation_id = token.split(".", maxsplit=1)[0]
+    viewed = [
+        r for r in gateway.runtime.escalator.store.history(escalation_id) if r["event"] == "viewed"
+    ]
+    assert [r["messages"] for r in viewed] == [False, True]
