@@ -148,8 +148,13 @@ class Escalator:
             callback_required=True,
             excerpt=excerpt,
         )
-        await self._save_case(escalation, transcript)
-        return await self._start(starter, escalation, await_ack=True)
+        # The case row is for the nurse view, opened later: written beside the start, never
+        # before it, so slow storage cannot delay the alert.
+        outcome, _ = await asyncio.gather(
+            self._start(starter, escalation, await_ack=True),
+            self._save_case(escalation, transcript),
+        )
+        return outcome
 
     async def _save_case(
         self, escalation: Escalation, transcript: Sequence[tuple[str, str]]

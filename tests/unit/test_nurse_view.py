@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from api.acknowledge import render_page
 from shared.escalation import ACK_EVENT, Escalator
-from shared.escalation.casefile import TURN_MAX_CHARS, VIEW_TURNS
+from shared.escalation.casefile import TURN_MAX_CHARS, VIEW_TURNS, CaseFile
+from shared.escalation.store import MemoryEscalationStore
 from shared.observability.status import summarise_escalations
 from shared.platform import OrchestrationsUnavailable
 from tests.observability.helpers import FakeOrchestrations, unit_runtime
@@ -235,3 +238,62 @@ async def test_a_forwarded_view_for_another_region_is_never_forwarded_again() ->
     token = west.token("esc-" + "7e" * 16, datetime.now(UTC).isoformat())
     page = await esc.nurse_view(token, forwarded=True)
     assert (page.status, page.outcome) == (421, "unreachable")
+
+
+@pytest.mark.safety("H03")
+async def test_the_case_row_never_holds_back_the_escalation_start() -> None:
+    """The orchestration is started while the case row is still being written: slow storage
+    delays the view's details, never the alert."""
+    esc = escalator()
+    gate = threading.Event()
+
+    class SlowCaseStore(MemoryEscalationStore):
+        def save_case(self, case: CaseFile) -> None:
+            gate.wait(30.0)  # released by the start; a failing order times out instead of hanging
+            super().save_case(case)
+
+    class Starter(FakeOrchestrations):
+        case_saved_at_start: bool | None = None
+
+        async def start(
+            self, name: str, payload: dict[str, Any], instance_id: str | None = None
+        ) -> str:
+            self.case_saved_at_start = esc.store.case(str(instance_id)) is not None
+            gate.set()
+            return await super().start(name, payload, instance_id)
+
+    esc.store = SlowCaseStore()
+    starter = Starter()
+    outcome = await esc.crisis(
+        starter,
+        category="self_harm",
+        signals=("overdose_taken",),
+        conversation_key="conv-slow-case",
+        latest_message=SECRET_WORDS,
+        transcript=TRANSCRIPT,
+    )
+    assert starter.case_saved_at_start is False
+    assert outcome.escalated
+    assert esc.store.case(str(outcome.escalation_id)) is not None
+
+
+async def test_a_case_row_that_cannot_be_written_costs_only_the_view() -> None:
+    """Storage refusing the case row: the escalation starts all the same."""
+
+    class NoCaseStore(MemoryEscalationStore):
+        def save_case(self, case: CaseFile) -> None:
+            raise OSError("table unreachable")
+
+    esc = escalator()
+    esc.store = NoCaseStore()
+    starter = FakeOrchestrations()
+    outcome = await esc.crisis(
+        starter,
+        category="self_harm",
+        signals=("overdose_taken",),
+        conversation_key="conv-no-case",
+        latest_message=SECRET_WORDS,
+        transcript=TRANSCRIPT,
+    )
+    assert outcome.escalated
+    assert len(starter.started) == 1
