@@ -17,6 +17,7 @@ from api.openapi import bp as openapi_http
 from api.status import bp as status_http
 from orchestrators.chat import bp as chat_orchestration
 from orchestrators.escalation import bp as escalation_orchestration
+from orchestrators.fallback import bp as escalation_fallback
 from orchestrators.outboxes import bp as outboxes
 from orchestrators.retention import bp as audit_retention
 from orchestrators.timers import bp as timers
@@ -35,5 +36,6 @@ app.register_functions(openapi_http)
 app.register_functions(status_http)
 app.register_functions(audit_retention)
 app.register_functions(outboxes)
+app.register_functions(escalation_fallback)
 
 prepare_process()

@@ -6,10 +6,20 @@ its value is true, so ``get_status()`` would read the whole conversation back on
 (and, on the Azure Storage backend, download the large-message blob of a long one). Status and
 list requests are therefore sent here, to the same ``rpcBaseUrl`` the SDK uses, with
 ``showInput=false``.
+
+**A failing backend is never "no such instance".** The extension answers every backend
+exception on its HTTP API with a 500 and a JSON error body (``Message``, ``ExceptionMessage``).
+The SDK turns some of those into a generic ``Exception`` and others into nothing at all (a 500
+on a status read is, to it, an instance that failed). Every request the client makes goes
+through :func:`guarded`, which raises :class:`~shared.platform.OrchestrationsUnavailable` for
+such an answer, and for a backend that cannot be reached, in every port method. A status read
+that answers 500 *with a status body* (``runtimeStatus``) is an instance that failed, as the
+extension documents, and is read as one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,6 +28,8 @@ import aiohttp
 import azure.durable_functions as df
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from azure.durable_functions.models.utils import http_utils
+
+from shared.platform import OrchestrationsUnavailable
 
 _STATES = {
     df.OrchestrationRuntimeStatus.Completed: "completed",
@@ -60,9 +72,54 @@ def list_url(base: str, created_before: datetime) -> str:
     return f"{base}instances/?{query}"
 
 
+Request = Callable[..., Awaitable[list[Any]]]
+
+
+def _is_status_body(body: object) -> bool:
+    return isinstance(body, dict) and body.get("runtimeStatus") is not None
+
+
+def backend_failure(code: int, body: object, *, status_read: bool = False) -> str | None:
+    """Why an answer from the extension's HTTP API means the backend failed, or None.
+
+    A 5xx is a backend failure, except a status read's 500 that carries the instance's status
+    (an instance that failed with an unhandled exception)."""
+    if code < 500 or (status_read and code == 500 and _is_status_body(body)):
+        return None
+    detail = body.get("Message") if isinstance(body, dict) else None
+    return f"the Durable HTTP API answered {code}" + (f": {detail}" if detail else "")
+
+
+def guarded(request: Request, *, reads_status: bool = False) -> Request:
+    """``request`` (one of the SDK's ``http_utils`` calls), raising
+    :class:`OrchestrationsUnavailable` for a backend failure or a backend out of reach.
+    ``reads_status``: a GET, whose 500 may carry a failed instance's status."""
+
+    async def call(url: str, *args: Any, **kwargs: Any) -> list[Any]:
+        try:
+            code, body = await request(url, *args, **kwargs)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            # ValueError: a body that is not JSON (a proxy's error page, say).
+            raise OrchestrationsUnavailable(
+                f"the Durable HTTP API could not be read: {type(exc).__name__}"
+            ) from exc
+        failure = backend_failure(int(code), body, status_read=reads_status)
+        if failure is not None:
+            raise OrchestrationsUnavailable(failure)
+        return [code, body]
+
+    return call
+
+
 class DurableOrchestrations:
     def __init__(self, client: df.DurableOrchestrationClient) -> None:
         self._client = client
+        # Every SDK call goes through the guard (the SDK keeps its transport on these
+        # attributes, set per client; a test pins their presence).
+        client._post_async_request = guarded(http_utils.post_async_request)
+        client._get_async_request = guarded(http_utils.get_async_request, reads_status=True)
+        client._delete_async_request = guarded(http_utils.delete_async_request)
+        self._get = client._get_async_request
 
     async def start(
         self, name: str, payload: dict[str, Any], instance_id: str | None = None
@@ -70,16 +127,16 @@ class DurableOrchestrations:
         return str(await self._client.start_new(name, instance_id, payload))
 
     async def poll(self, instance_id: str) -> tuple[str, Any]:
-        code, body = await http_utils.get_async_request(
-            status_url(rpc_base_url(self._client), instance_id)
-        )
-        if code == 404 or not isinstance(body, dict):
+        code, body = await self._get(status_url(rpc_base_url(self._client), instance_id))
+        if code == 404:
             return "missing", None
-        if code not in (200, 202, 400, 500):
-            raise RuntimeError(f"status request answered {code}")
+        if code not in (200, 202, 400, 500) or not isinstance(body, dict):
+            raise OrchestrationsUnavailable(f"status request answered {code} without a status")
         status = DurableOrchestrationStatus.from_json(body)
         if status.runtime_status is None:
-            return "missing", None
+            # A status code the extension gives an instance, without its status: not an
+            # instance we can read, and not evidence that there is none.
+            raise OrchestrationsUnavailable(f"status request answered {code} without a status")
         state = _STATES.get(status.runtime_status, "running")
         return state, status.output if state == "completed" else None
 
@@ -90,6 +147,8 @@ class DurableOrchestrations:
         # 202 accepted, 410 already finished; 404 (gone already) is the SDK's exception.
         try:
             await self._client.terminate(instance_id, reason)
+        except OrchestrationsUnavailable:
+            raise
         except Exception as exc:
             if "No instance with ID" not in str(exc):
                 raise
@@ -105,10 +164,7 @@ class DurableOrchestrations:
         async with aiohttp.ClientSession(timeout=_LIST_TIMEOUT) as session:
             while True:
                 headers = {CONTINUATION_HEADER: token} if token else {}
-                async with session.get(list_url(base, created_before), headers=headers) as resp:
-                    resp.raise_for_status()
-                    page = await resp.json(content_type=None)
-                    token = resp.headers.get(CONTINUATION_HEADER)
+                page, token = await _list_page(session, list_url(base, created_before), headers)
                 doomed += [
                     str(item["instanceId"])
                     for item in page or []
@@ -120,3 +176,24 @@ class DurableOrchestrations:
         for instance_id in doomed:
             deleted += await self.purge(instance_id)
         return deleted
+
+
+async def _list_page(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str]
+) -> tuple[Any, str | None]:
+    """One page of a list request and the continuation token; a backend failure raises
+    :class:`OrchestrationsUnavailable`."""
+    try:
+        async with session.get(url, headers=headers) as resp:
+            code, body = resp.status, await resp.json(content_type=None)
+            token = resp.headers.get(CONTINUATION_HEADER)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        raise OrchestrationsUnavailable(
+            f"the Durable HTTP API could not be read: {type(exc).__name__}"
+        ) from exc
+    failure = backend_failure(code, body)
+    if failure is not None:
+        raise OrchestrationsUnavailable(failure)
+    if code != 200:
+        raise RuntimeError(f"list request answered {code}")
+    return body, token

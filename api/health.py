@@ -19,8 +19,10 @@ bp = df.Blueprint()
 
 
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-async def health(req: func.HttpRequest) -> func.HttpResponse:
+@bp.durable_client_input(client_name="client")
+async def health(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     runtime = get_runtime()
+    ready = await runtime.readiness.check(DurableOrchestrations(client))
     reply = await health_report(
         runtime.config.failover.tiers,
         runtime.providers,
@@ -32,6 +34,7 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         safety_files=loaded_safety_hashes(runtime.settings.config_dir or None),
         unreached_audiences=runtime.escalator.missing_audiences(),
         content_safety=runtime.gateway.second_opinion_state(),
+        durable=str(ready.body["durable"]),
     )
     return to_response(reply)
 

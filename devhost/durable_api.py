@@ -15,6 +15,12 @@ SDK calls without a key, as the real host's local RPC endpoint. Both serve these
   instances only; 404 when nothing was purged, as the extension answers)
 - ``GET _devhost/status-reads``: how many status reads were answered, and how many of them
   carried an orchestration input (the dev host's own, for tests: the extension has no such route)
+- ``GET|PUT|DELETE _devhost/fault``: the backend fault switch (the dev host's own). While it is
+  on, every other route answers as the extension does when its backend throws: the status code
+  (500) and a JSON error body (``Message``, ``ExceptionMessage``, ``ExceptionType``). ``PUT``
+  with ``{"status": 500}`` turns it on, ``DELETE`` turns it off; ``DEVHOST_DURABLE_FAULT=500``
+  turns it on from the start. The engine keeps running the instances it has: only the API fails,
+  as when the extension cannot read the task hub's storage.
 
 Every handler only reads or updates memory, so a status poll costs well under a millisecond.
 """
@@ -22,7 +28,7 @@ Every handler only reads or updates memory, so a status poll costs well under a 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,6 +52,47 @@ _STATUS_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Guard = Callable[[web.Request], web.StreamResponse | None]
+FAULT_SETTING = "DEVHOST_DURABLE_FAULT"
+# What the extension's HttpApiHandler answers a backend exception with.
+_FAULT_MESSAGE = "Something went wrong while processing your request"
+
+
+@dataclass(slots=True)
+class BackendFault:
+    """The fault switch: ``status`` is the code every API route answers with, or None."""
+
+    status: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> BackendFault:
+        """``DEVHOST_DURABLE_FAULT``: a 5xx status code to fail with from the start, or unset."""
+        raw = settings.get(FAULT_SETTING, "").strip()
+        if not raw:
+            return cls()
+        return cls(_fault_status(raw))
+
+    def answer(self) -> web.Response | None:
+        """The failing answer while the switch is on."""
+        if self.status is None:
+            return None
+        return web.json_response(
+            {
+                "Message": _FAULT_MESSAGE,
+                "ExceptionMessage": "The task hub's storage could not be read (dev host fault).",
+                "ExceptionType": "DurableTask.AzureStorage.Storage.DurableTaskStorageException",
+            },
+            status=self.status,
+        )
+
+
+def _fault_status(raw: object) -> int:
+    try:
+        status = int(str(raw))
+    except ValueError:
+        raise ValueError(f"{FAULT_SETTING} must be a 5xx status code, got {raw!r}") from None
+    if not 500 <= status <= 599:
+        raise ValueError(f"{FAULT_SETTING} must be a 5xx status code, got {raw!r}")
+    return status
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -118,16 +165,26 @@ class StatusReads:
 class DurableApi:
     """HTTP handlers over a :class:`DurableEngine`."""
 
-    def __init__(self, engine: DurableEngine, urls: BindingUrls, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        engine: DurableEngine,
+        urls: BindingUrls,
+        clock: Callable[[], datetime],
+        fault: BackendFault | None = None,
+    ):
         self._engine = engine
         self._urls = urls
         self._clock = clock
         self.status_reads = StatusReads()
+        self.fault = fault if fault is not None else BackendFault()
 
     def routes(self, prefix: str, guard: Guard | None = None) -> list[web.RouteDef]:
         """The API's routes below ``prefix`` (no trailing slash), each behind ``guard``."""
 
         def route(method: str, path: str, handler: Handler) -> web.RouteDef:
+            return web.route(method, f"{prefix}{path}", _guarded(self._faulty(handler), guard))
+
+        def control(method: str, path: str, handler: Handler) -> web.RouteDef:
             return web.route(method, f"{prefix}{path}", _guarded(handler, guard))
 
         return [
@@ -141,8 +198,36 @@ class DurableApi:
             route("DELETE", "/instances/{instance_id}", self.purge),
             route("POST", "/instances/{instance_id}/terminate", self.terminate),
             route("POST", "/instances/{instance_id}/raiseEvent/{event}", self.raise_event),
-            route("GET", "/_devhost/status-reads", self.status_read_tally),
+            control("GET", "/_devhost/status-reads", self.status_read_tally),
+            control("GET", "/_devhost/fault", self.fault_state),
+            control("PUT", "/_devhost/fault", self.set_fault),
+            control("DELETE", "/_devhost/fault", self.clear_fault),
         ]
+
+    def _faulty(self, handler: Handler) -> Handler:
+        async def maybe_failing(request: web.Request) -> web.StreamResponse:
+            failing = self.fault.answer()
+            return failing if failing is not None else await handler(request)
+
+        return maybe_failing
+
+    async def fault_state(self, request: web.Request) -> web.Response:
+        """The fault switch (a dev host route, for tests)."""
+        return web.json_response({"status": self.fault.status})
+
+    async def set_fault(self, request: web.Request) -> web.Response:
+        """Turn the fault switch on: ``{"status": 500}``."""
+        try:
+            body = json.loads(await request.text() or "{}")
+            self.fault.status = _fault_status(body.get("status", 500))
+        except (ValueError, AttributeError) as exc:
+            return _dotnet_error(400, "Invalid fault", str(exc))
+        return web.json_response({"status": self.fault.status})
+
+    async def clear_fault(self, request: web.Request) -> web.Response:
+        """Turn the fault switch off."""
+        self.fault.status = None
+        return web.json_response({"status": None})
 
     async def start(self, request: web.Request) -> web.Response:
         """Start an orchestration."""

@@ -38,7 +38,7 @@ from devhost import invocation, loader, responses
 from devhost.auth import AuthLevel, HostKeys, presented_key
 from devhost.clock import Clock, utc_now
 from devhost.durable import DurableEngine
-from devhost.durable_api import RPC_PATH, WEBHOOK_PATH, BindingUrls, DurableApi
+from devhost.durable_api import RPC_PATH, WEBHOOK_PATH, BackendFault, BindingUrls, DurableApi
 from devhost.hostjson import read_host_json
 from devhost.http_triggers import HttpTriggers
 from devhost.index import FunctionIndex, QueueFunction, TimerFunction, build_index
@@ -252,7 +252,11 @@ class DevHost:
             return await _forward(forwarder, request, placement.peers[DURABLE_GROUP])
 
         main_app = web.Application(client_max_size=_MAX_BODY_BYTES)
-        api = None if engine is None else DurableApi(engine, urls, self._clock)
+        api = (
+            None
+            if engine is None
+            else DurableApi(engine, urls, self._clock, BackendFault.from_settings(self._settings))
+        )
         if api is not None:
             main_app.add_routes(api.routes(WEBHOOK_PATH, guard=self._system_guard))
         else:

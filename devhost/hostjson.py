@@ -56,7 +56,7 @@ def read_host_json(app_dir: Path, settings: Mapping[str, str]) -> HostConfig:
     """
     path = app_dir / HOST_JSON_FILE
     if not path.is_file():
-        return HostConfig()
+        return HostConfig(queues=_queue_options(queue_overrides(settings)))
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -79,8 +79,31 @@ def read_host_json(app_dir: Path, settings: Mapping[str, str]) -> HostConfig:
         route_prefix=route_prefix.strip("/"),
         task_hub=task_hub,
         default_version=default_version,
-        queues=_queue_options(_object(extensions, "queues")),
+        queues=_queue_options({**_object(extensions, "queues"), **queue_overrides(settings)}),
     )
+
+
+# An app setting named so overrides the matching host.json value, as in Azure
+# (AzureFunctionsJobHost__extensions__queues__maxDequeueCount, ...).
+QUEUE_OVERRIDE_PREFIX = "AzureFunctionsJobHost__extensions__queues__"
+_INTEGER_QUEUE_OPTIONS = frozenset({"maxDequeueCount", "batchSize"})
+
+
+def queue_overrides(settings: Mapping[str, str]) -> dict[str, Any]:
+    """``extensions.queues`` values that app settings override."""
+    found: dict[str, Any] = {}
+    for name, value in settings.items():
+        if not name.startswith(QUEUE_OVERRIDE_PREFIX):
+            continue
+        key = name[len(QUEUE_OVERRIDE_PREFIX) :]
+        text = value.strip()
+        if key in _INTEGER_QUEUE_OPTIONS:
+            if not text.isdigit():
+                raise HostJsonError(f"{name} must be a whole number, got {value!r}")
+            found[key] = int(text)
+        else:
+            found[key] = text
+    return found
 
 
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$")

@@ -40,6 +40,7 @@ from shared.breakers import BreakerService, BreakerStore, OutcomeWriter, TableBr
 from shared.escalation import (
     AlertOutbox,
     AlertQueue,
+    DelayedQueue,
     EscalationStore,
     Escalator,
     FallbackEscalationStore,
@@ -66,6 +67,7 @@ from shared.observability import (
 from shared.operations import Readiness, health_store_for
 from shared.platform import (
     ALERT_QUEUE,
+    FALLBACK_QUEUE,
     OUTBOX_QUEUE,
     AppConfig,
     OperatorAccess,
@@ -105,10 +107,13 @@ def assemble(
     clock: Callable[[], float] = time.time,
     alert_outbox: AlertOutbox | None = None,
     records_outbox: RecordsOutbox | None = None,
+    escalation_fallback: DelayedQueue | None = None,
 ) -> Runtime:
     """Build every service once, each given only what it uses. Opens no connection.
     Without ``alert_outbox`` alerts wait in memory for a flush (unit tests); without
-    ``records_outbox`` a stopping process logs what it could not write."""
+    ``records_outbox`` a stopping process logs what it could not write; without
+    ``escalation_fallback`` an escalation whose orchestration cannot start is delivered
+    directly, once per channel."""
     events = EventBus()
     residency = residency_policy(config.failover, settings.data_residency)
     breaker_store = breaker_store or TableBreakerStore(
@@ -128,6 +133,7 @@ def assemble(
         pseudonyms=pseudonyms,
         events=events,
         links=ack_links_from(settings),
+        fallback=escalation_fallback,
     )
     alerts = AlertQueue(outbox=alert_outbox)
     warnings = _configuration_warnings(escalator)
@@ -300,6 +306,7 @@ def build_runtime(env: Mapping[str, str], *, warm: bool = True, **overrides: Any
     config = replace(config, failover=with_tier_regions(config.failover, settings.get))
     overrides.setdefault("alert_outbox", StorageQueue(settings, ALERT_QUEUE).put)
     overrides.setdefault("records_outbox", RecordsOutbox(StorageQueue(settings, OUTBOX_QUEUE).put))
+    overrides.setdefault("escalation_fallback", StorageQueue(settings, FALLBACK_QUEUE))
     runtime = assemble(config, settings, build_providers(config, settings), **overrides)
     if warm:
         warm_up(runtime)

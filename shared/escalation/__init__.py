@@ -14,6 +14,7 @@ from shared.escalation.acklinks import (
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
 from shared.escalation.casefile import CASE_ROW, OUTCOMES, CaseFile
+from shared.escalation.fallback import DelayedQueue, FallbackCourier, FallbackStep
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.pending import (
     FallbackPendingCrisis,
@@ -38,11 +39,14 @@ __all__ = [
     "AlertOutbox",
     "AlertQueue",
     "CaseFile",
+    "DelayedQueue",
     "Escalation",
     "EscalationStore",
     "Escalator",
+    "FallbackCourier",
     "FallbackEscalationStore",
     "FallbackPendingCrisis",
+    "FallbackStep",
     "MemoryPendingCrisis",
     "PendingCrisisStore",
     "RetryConfig",

@@ -31,6 +31,7 @@ from shared.escalation.acklinks import (
 from shared.escalation.alerts import Alert, AlertSink, SendOutcome
 from shared.escalation.casefile import OUTCOMES, CaseFile, case_file
 from shared.escalation.channels import Delivery, SmtpSettings, send_email, send_teams
+from shared.escalation.fallback import DelayedQueue, FallbackCourier, first_step, queued_in
 from shared.escalation.model import (
     Audience,
     Escalation,
@@ -46,6 +47,7 @@ from shared.platform import (
     ApiError,
     HttpReply,
     Orchestrations,
+    OrchestrationsUnavailable,
     Settings,
     now_iso,
 )
@@ -104,6 +106,9 @@ class Escalator:
     clock: Callable[[], float] = time.time
     # Signed acknowledgement links in crisis alerts; None when not configured.
     links: AckLinks | None = None
+    # Where an escalation goes when its orchestration cannot start (the escalation-fallback
+    # storage queue); None (unit tests): delivered directly, once per channel.
+    fallback: DelayedQueue | None = None
     # De-duplication keys this instance knows to be claimed, with when that lapses.
     claims: dict[str, float] = field(default_factory=dict)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -257,12 +262,60 @@ class Escalator:
             )
         except Exception:
             log.exception("escalation orchestration could not start: id=%s", escalation.id)
+            if await self._queue_fallback(escalation, await_ack=await_ack):
+                return EscalationOutcome(escalated=True, escalation_id=escalation.id)
             # Last resort, so the escalation is not lost: deliver directly, once per channel.
             task = asyncio.create_task(self._deliver_directly(escalation))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return EscalationOutcome(escalated=False, escalation_id=escalation.id)
         return EscalationOutcome(escalated=True, escalation_id=escalation.id)
+
+    async def _queue_fallback(self, escalation: Escalation, *, await_ack: bool) -> bool:
+        """Put the escalation on the fallback queue, whose trigger retries and reminds as the
+        orchestration would; False when there is no queue or it cannot take the message."""
+        if self.fallback is None:
+            return False
+        ack_timeout_s = self.config.ack_timeout_s if await_ack else None
+        step = first_step(escalation, self.config.retry, ack_timeout_s, self.clock())
+        try:
+            await asyncio.to_thread(self.fallback.put, step.to_json())
+        except Exception:
+            # The direct delivery after this is the last resort.
+            log.exception("escalation fallback queue unavailable: id=%s", escalation.id)
+            return False
+        log.warning(
+            "escalation queued for delivery without the orchestration: id=%s", escalation.id
+        )
+        return True
+
+    def fallback_courier(self) -> FallbackCourier:
+        """What the fallback queue's trigger runs each step with."""
+        if self.fallback is None:
+            raise RuntimeError("no escalation fallback queue is configured")
+        return FallbackCourier(self, self.fallback, self.config.retry, self.clock)
+
+    async def _acknowledge_queued(
+        self, escalation_id: str, window_s: float, fields: dict[str, Any]
+    ) -> bool | None:
+        """Acknowledge an escalation delivered through the fallback queue (it has no
+        orchestration): the ``ack:<id>`` claim, which the queued reminder reads, and the audit
+        row. None when the escalation did not go by the queue (or that cannot be read)."""
+        try:
+            history = await asyncio.to_thread(self.store.history, escalation_id)
+        except Exception:  # noqa: BLE001 - then ask the orchestration, as before
+            return None
+        if not queued_in(history):
+            return None
+        try:
+            claimed = await asyncio.to_thread(
+                self.store.claim, f"ack:{escalation_id}", self.clock(), window_s
+            )
+        except Exception:  # noqa: BLE001 - the audit row below still records it
+            claimed = True
+        if claimed:
+            await asyncio.to_thread(self.record_audit, escalation_id, "acknowledged", fields)
+        return claimed
 
     async def _deliver_directly(self, escalation: Escalation) -> None:
         results = await asyncio.gather(
@@ -463,14 +516,26 @@ class Escalator:
         so a retry raises again (the orchestration takes the first event and ignores the rest)
         instead of answering "already acknowledged" for an acknowledgement never received.
         "Already" is said only after the event was raised: the escalation's audit trail has an
-        acknowledgement (written after a raise), or another post won the claim."""
-        state, _ = await orchestrations.poll(escalation_id)
-        if state == "missing":
-            return AckPage(404, "unknown", escalation_id)
-        if state != "running":
-            return AckPage(409, "finished", escalation_id)
-        if await self._acknowledged_before(escalation_id):
-            return AckPage(409, "already", escalation_id)
+        acknowledgement (written after a raise), or another post won the claim. An escalation
+        delivered through the fallback queue has no orchestration: its claim is the
+        acknowledgement (the queued reminder reads it)."""
+        page: AckPage | None = None
+        queued = await self._acknowledge_queued(
+            escalation_id, links.signer.ttl_s * 2, {"late": False, "via": "link", "path": "queue"}
+        )
+        if queued is not None:
+            outcome: AckOutcome = "acknowledged" if queued else "already"
+            page = AckPage(200 if queued else 409, outcome, escalation_id)
+        else:
+            state, _ = await orchestrations.poll(escalation_id)
+            if state == "missing":
+                page = AckPage(404, "unknown", escalation_id)
+            elif state != "running":
+                page = AckPage(409, "finished", escalation_id)
+            elif await self._acknowledged_before(escalation_id):
+                page = AckPage(409, "already", escalation_id)
+        if page is not None:
+            return page
         try:
             await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
         except Exception:
@@ -568,13 +633,27 @@ class Escalator:
         if not _ESCALATION_ID.fullmatch(escalation_id):
             error = ApiError(404, "no such escalation", "escalation_id", "not_found")
             return HttpReply(404, error.to_body())
-        state, _ = await orchestrations.poll(escalation_id)
+        queued = await self._acknowledge_queued(
+            escalation_id, self.config.dedup_window_s, {"late": False, "path": "queue"}
+        )
+        if queued is not None:  # delivered through the fallback queue: no orchestration
+            return HttpReply(200, {"id": escalation_id, "acknowledged": True, "late": False})
+        try:
+            state, _ = await orchestrations.poll(escalation_id)
+            late = state != "running"
+            if state != "missing" and not late:
+                await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
+        except OrchestrationsUnavailable:
+            error = ApiError(
+                503,
+                "the escalation service is unavailable; try again in a minute",
+                code="unavailable",
+                type="service_unavailable",
+            )
+            return HttpReply(503, error.to_body(), {"Retry-After": "60"})
         if state == "missing":
             return HttpReply(
                 404, ApiError(404, "no such escalation", "escalation_id", "not_found").to_body()
             )
-        late = state != "running"
-        if not late:
-            await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
         await asyncio.to_thread(self.record_audit, escalation_id, "acknowledged", {"late": late})
         return HttpReply(200, {"id": escalation_id, "acknowledged": True, "late": late})

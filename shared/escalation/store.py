@@ -30,6 +30,10 @@ class EscalationStore(Protocol):
         """True when the caller should escalate ``key`` (no escalation inside the window)."""
         ...
 
+    def claimed(self, key: str) -> bool:
+        """Whether ``key`` has ever been claimed (whatever its window): a read, no write."""
+        ...
+
     def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
         """Append one audit row. Raises on storage failure so the caller can retry."""
         ...
@@ -63,6 +67,10 @@ class MemoryEscalationStore:
                 return False
             self._claims[key] = now
             return True
+
+    def claimed(self, key: str) -> bool:
+        with self._lock:
+            return key in self._claims
 
     def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
         with self._lock:
@@ -123,6 +131,15 @@ class TableEscalationStore:
             return False  # another instance claimed it first
         return True
 
+    def claimed(self, key: str) -> bool:
+        from azure.core.exceptions import ResourceNotFoundError  # noqa: PLC0415
+
+        try:
+            self._table.get_entity(DEDUP_PARTITION, _safe_key(key))
+        except ResourceNotFoundError:
+            return False
+        return True
+
     def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
         row = {
             "PartitionKey": _safe_key(escalation_id),
@@ -179,6 +196,9 @@ class FallbackEscalationStore:
 
     def claim(self, key: str, now: float, window_s: float) -> bool:
         return self.current().claim(key, now, window_s)
+
+    def claimed(self, key: str) -> bool:
+        return self.current().claimed(key)
 
     def audit(self, escalation_id: str, event: str, fields: dict[str, Any]) -> None:
         self.current().audit(escalation_id, event, fields)

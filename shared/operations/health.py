@@ -461,9 +461,11 @@ async def health_report(
     safety_files: Mapping[str, str] | None = None,
     unreached_audiences: Sequence[str] = (),
     content_safety: Mapping[str, Any] | None = None,
+    durable: str | None = None,
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks.
-    ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load)."""
+    ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load).
+    ``durable``: the Durable backend as readiness last saw it, ``ok`` or ``unreachable``."""
     names = [t.name for t in tiers]
     views = {v.provider: v for v in await asyncio.to_thread(breakers.states, names)}
     try:
@@ -498,4 +500,10 @@ async def health_report(
     )
     if content_safety is not None:  # the classifier layer: on, or off and why
         body["content_safety"] = dict(content_safety)
+    if durable is not None:
+        # Without the task hub, chat answers from the emergency tier and escalations go by
+        # the fallback queue: the service works, degraded.
+        body["storage"]["durable"] = durable
+        if durable != "ok" and body["status"] == Status.HEALTHY.value:
+            body["status"] = Status.DEGRADED.value
     return HttpReply(200, body, {"Cache-Control": "no-store"})

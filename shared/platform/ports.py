@@ -12,6 +12,8 @@ ESCALATION_ORCHESTRATION = "escalation_orchestrator"
 # The storage queues (shared.platform.queues): their queue triggers are declared with these names.
 ALERT_QUEUE = "ops-alerts"
 OUTBOX_QUEUE = "records-outbox"
+# Escalations that the Durable backend could not start (shared.escalation.fallback).
+FALLBACK_QUEUE = "escalation-fallback"
 
 
 class OrchestrationsUnavailable(Exception):  # noqa: N818 - a state, named as callers say it

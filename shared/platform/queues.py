@@ -41,19 +41,21 @@ class StorageQueue:
     def name(self) -> str:
         return self._name
 
-    def put(self, payload: Mapping[str, Any]) -> None:
-        """Send one JSON message; raises when storage cannot take it."""
+    def put(self, payload: Mapping[str, Any], *, delay_s: float = 0.0) -> None:
+        """Send one JSON message, hidden for ``delay_s`` whole seconds (the visibility
+        timeout); raises when storage cannot take it."""
         from azure.core.exceptions import ResourceNotFoundError  # noqa: PLC0415 - heavy, lazy
 
         text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
         if len(text) > MAX_MESSAGE_TEXT:
             raise ValueError(f"message of {len(text)} characters is too large for a queue")
         client = self._open()
+        options = {"visibility_timeout": int(delay_s)} if delay_s > 0 else {}
         try:
-            client.send_message(text)
+            client.send_message(text, **options)
         except ResourceNotFoundError:
             self._create(client)
-            client.send_message(text)
+            client.send_message(text, **options)
 
     def _open(self) -> Any:
         with self._lock:

@@ -81,3 +81,25 @@ def test_a_bad_queue_option_is_an_error(tmp_path: Path) -> None:
     _write(tmp_path, {"extensions": {"queues": {"maxDequeueCount": 0}}})
     with pytest.raises(HostJsonError, match="maxDequeueCount"):
         read_host_json(tmp_path, {})
+
+
+def test_app_settings_override_queue_options(tmp_path: Path) -> None:
+    """AzureFunctionsJobHost__extensions__queues__* wins over host.json, as in Azure."""
+    _write(
+        tmp_path,
+        {"extensions": {"queues": {"maxDequeueCount": 5, "visibilityTimeout": "00:00:05"}}},
+    )
+    settings = {
+        "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": "2",
+        "AzureFunctionsJobHost__extensions__queues__visibilityTimeout": "00:00:00.5",
+    }
+    queues = read_host_json(tmp_path, settings).queues
+    assert (queues.max_dequeue_count, queues.visibility_timeout_s) == (2, 0.5)
+
+
+def test_a_bad_queue_override_is_an_error(tmp_path: Path) -> None:
+    """A count that is not a whole number is refused, naming the setting."""
+    with pytest.raises(HostJsonError, match="maxDequeueCount"):
+        read_host_json(
+            tmp_path, {"AzureFunctionsJobHost__extensions__queues__maxDequeueCount": "x"}
+        )

@@ -78,3 +78,21 @@ def test_a_message_that_keeps_failing_goes_to_the_poison_queue(
 
         assert wait_for(lambda: len(poisoned()) == 1)
     assert wait_for(lambda: served.get_queue_properties().approximate_message_count == 0)
+
+
+def test_a_message_hidden_for_a_while_runs_once_it_is_visible(served: QueueClient) -> None:
+    """A message sent with a visibility delay (a scheduled message) runs no earlier than that."""
+    body = "later-" + uuid.uuid4().hex
+    sent = time.time()
+    served.send_message(body, visibility_timeout=2)
+    assert wait_for(lambda: body in queue_app.handled)
+    ((ran_at, _),) = queue_app.runs[body]
+    assert ran_at >= sent + 2 - 0.05  # the queue service's clock may round to the second
+
+
+def test_a_retried_message_sees_its_dequeue_count(served: QueueClient) -> None:
+    """A run that failed is retried with the dequeue count raised, as in Azure."""
+    body = "once-" + uuid.uuid4().hex
+    served.send_message(body)
+    assert wait_for(lambda: body in queue_app.handled)
+    assert [count for _, count in queue_app.runs[body]] == [1, 2]

@@ -164,3 +164,11 @@ def test_the_audit_history_never_includes_the_case_row(stores: StoreFactory) -> 
     store.save_case(a_case(text=True))
     store.audit(CASE_ID, "viewed", {"via": "link"})
     assert [row["event"] for row in store.history(CASE_ID)] == ["viewed"]
+
+
+def test_a_claim_reads_back_as_claimed_and_no_other(stores: StoreFactory) -> None:
+    """claimed() is a read: true after a claim (from any instance), false for an unclaimed key."""
+    assert stores().claimed(KEY) is False
+    assert stores().claim(KEY, T0, WINDOW_S) is True
+    assert stores().claimed(KEY) is True
+    assert stores().claimed(KEY + "-other") is False

@@ -88,7 +88,7 @@ def test_health_shows_every_tier_and_the_storage(
         assert entry["breaker"]["state"] == "closed"
         assert entry["last_check"]["outcome"] == "ok"
         assert entry["last_check"]["ms"] > 0
-    assert body["storage"] == {"breakers": "ok", "health": "ok"}
+    assert body["storage"] == {"breakers": "ok", "health": "ok", "durable": "ok"}
     assert body["emergency"] == {"tier": 4, "usable": True}
 
 

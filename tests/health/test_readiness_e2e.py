@@ -8,7 +8,9 @@ import pytest
 import requests
 
 from devhost import azurite
+from devhost.durable_api import FAULT_SETTING
 from tests.health.conftest import Gateway
+from tests.integration.conftest import FUNCTION_KEY
 from tests.support.clocks import ManualClock
 
 pytestmark = pytest.mark.integration
@@ -53,3 +55,46 @@ def test_ready_is_503_within_ten_seconds_of_azurite_stopping(
     response = ready(gateway)
     assert response.status_code == 503
     assert response.json()["breaker_store"] == "unreachable"
+
+
+# --- the Durable backend failing (its HTTP API answers 500 with a JSON error body) ----------
+
+
+@pytest.mark.safety("H03")
+def test_ready_is_503_while_the_task_hub_cannot_be_read(
+    start_health_gateway: Callable[..., Gateway],
+) -> None:
+    """The dev host's Durable API answers 500 as the extension does: the probe gets 503."""
+    gateway = start_health_gateway(host_settings={FAULT_SETTING: "500"})
+    response = ready(gateway)
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "not_ready",
+        "breaker_store": "ok",
+        "durable": "unreachable",
+    }
+
+
+def test_health_reports_the_durable_backend_unreachable(
+    start_health_gateway: Callable[..., Gateway],
+) -> None:
+    """/api/health shows storage.durable unreachable, and the service degraded, not healthy."""
+    gateway = start_health_gateway(host_settings={FAULT_SETTING: "500"})
+    response = requests.get(
+        f"{gateway.url}/api/health", headers={"x-functions-key": FUNCTION_KEY}, timeout=30.0
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["storage"]["durable"] == "unreachable"
+    assert body["status"] != "healthy"
+
+
+def test_health_reports_the_durable_backend_ok(
+    start_health_gateway: Callable[..., Gateway],
+) -> None:
+    """With the task hub readable, /api/health shows storage.durable ok."""
+    gateway = start_health_gateway()
+    response = requests.get(
+        f"{gateway.url}/api/health", headers={"x-functions-key": FUNCTION_KEY}, timeout=30.0
+    )
+    assert response.json()["storage"]["durable"] == "ok"

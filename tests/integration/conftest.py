@@ -24,7 +24,7 @@ from devhost.background import RunningDevHost, running_devhost
 from devhost.processes import HostProcesses, start_host
 from devhost.topology import Topology
 from shared.bootstrap import configure_runtime
-from shared.platform import ALERT_QUEUE, OUTBOX_QUEUE
+from shared.platform import ALERT_QUEUE, FALLBACK_QUEUE, OUTBOX_QUEUE
 from shared.platform.config import DEFAULT_CONFIG_DIR
 from shared.providers.registry import close_providers, preload_providers
 from shared.runtime import Runtime
@@ -145,7 +145,7 @@ class Gateway:
 
 def clear_queues(connection: str) -> None:
     """Empty the app's storage queues, so one test's alerts never reach the next one's host."""
-    for name in (ALERT_QUEUE, OUTBOX_QUEUE):
+    for name in (ALERT_QUEUE, OUTBOX_QUEUE, FALLBACK_QUEUE):
         for queue in (name, f"{name}-poison"):
             with (
                 QueueClient.from_connection_string(connection, queue) as client,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -199,3 +200,40 @@ def test_the_view_of_another_regions_escalation_comes_from_that_region(
         r for r in gateway.runtime.escalator.store.history(escalation_id) if r["event"] == "viewed"
     ]
     assert [r["messages"] for r in viewed] == [False, True]
+
+
+@contextmanager
+def durable_backend_failing(gateway: HostedGateway) -> Iterator[None]:
+    """The dev host's Durable HTTP API answers 500 with the extension's JSON error body (the
+    engine keeps running its instances), until the block ends."""
+    switch = f"{gateway.url}/runtime/webhooks/durabletask/_devhost/fault"
+    headers = {"x-functions-key": ADMIN_KEY}
+    turned_on = requests.put(switch, json={"status": 500}, headers=headers, timeout=30.0)
+    assert turned_on.status_code == 200, turned_on.text
+    try:
+        yield
+    finally:
+        requests.delete(switch, headers=headers, timeout=30.0).raise_for_status()
+
+
+@pytest.mark.safety("H03")
+def test_with_the_durable_backend_failing_the_page_says_try_again_and_the_retry_works(
+    viewed_gateway: HostedGateway,
+) -> None:
+    """While the Durable API answers 500, acknowledging and recording an outcome are 503 pages
+    that say to try again in a minute (never "no such escalation", never a 500), and nothing is
+    claimed: once the backend is back, the same link acknowledges."""
+    token = raise_crisis(viewed_gateway)
+    escalation_id = token.split(".", maxsplit=1)[0]
+    with durable_backend_failing(viewed_gateway):
+        acknowledged = post(viewed_gateway.url, "/api/ack", token=token)
+        recorded = post(viewed_gateway.url, "/api/ack/outcome", token=token, outcome="contacted")
+    for page in (acknowledged, recorded):
+        assert page.status_code == 503, page.text
+        assert "Try again in a minute" in page.text
+    events = [r["event"] for r in audit_rows(viewed_gateway, escalation_id)]
+    assert "acknowledged" not in events
+    assert "outcome" not in events
+    retry = post(viewed_gateway.url, "/api/ack", token=token)
+    assert retry.status_code == 200, retry.text
+    assert "Acknowledged" in retry.text

@@ -86,6 +86,8 @@ def test_flex_runs_each_function_group_in_a_process_of_its_own(
         "function:task_hub_retention",
         "function:operations_alert",
         "function:records_outbox",
+        "function:escalation_fallback",
+        "function:escalation_fallback_poison",
     }
     assert len({p.process.pid for p in processes.values()}) == len(processes)
 

@@ -68,10 +68,17 @@ def test_secret_rotation_can_raise_alerts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "queue"), [("operations_alert", "ops-alerts"), ("records_outbox", "records-outbox")]
+    ("name", "queue"),
+    [
+        ("operations_alert", "ops-alerts"),
+        ("records_outbox", "records-outbox"),
+        ("escalation_fallback", "escalation-fallback"),
+        ("escalation_fallback_poison", "escalation-fallback-poison"),
+    ],
 )
 def test_queue_triggers_read_the_apps_storage_queues(name: str, queue: str) -> None:
-    """The alert and outbox queue triggers read their queues in AzureWebJobsStorage."""
+    """The alert, outbox and escalation fallback queue triggers read their queues in
+    AzureWebJobsStorage."""
     binding = trigger(name)
     assert binding["type"] == "queueTrigger"
     assert (binding["queueName"], binding["connection"]) == (queue, "AzureWebJobsStorage")
