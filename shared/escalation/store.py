@@ -155,7 +155,8 @@ class TableEscalationStore:
         return [dict(r) for r in sorted(rows, key=lambda r: r["RowKey"])]
 
     def save_case(self, case: CaseFile) -> None:
-        row = {"PartitionKey": _safe_key(case.escalation_id), "RowKey": CASE_ROW}
+        # ``event`` too, so a reader of the whole partition sees what the row is.
+        row = {"PartitionKey": _safe_key(case.escalation_id), "RowKey": CASE_ROW, "event": "case"}
         row.update({k: v for k, v in case.to_row().items() if v is not None})
         self._table.upsert_entity(row)
 
