@@ -193,6 +193,13 @@ def _failover_row(row: FailoverRow) -> str:
     )
 
 
+def _outcomes(report: StatusReport) -> str:
+    """What nurses recorded on the view behind the alert's link, counted over the window."""
+    counts = report.outcome_counts
+    text = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items())
+    return f'<p id="escalation-outcomes">Outcomes recorded by nurses: {escape(text)}.</p>'
+
+
 def _escalation_row(row: EscalationRow) -> str:
     if row.kind != "crisis":
         ack, css = "not needed", "muted"
@@ -393,6 +400,7 @@ def render_page(report: StatusReport) -> str:
             (_escalation_row(e) for e in report.escalations),
             "No escalations in this window.",
         )
+        + _outcomes(report)
         + "<h2>Recent alerts</h2>"
         + _table(
             "alerts",

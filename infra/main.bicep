@@ -143,6 +143,9 @@ param opsAlertEmailTo string
 @minLength(36)
 param operatorGroupId string
 
+@description('The version of the ack-link-key secret before the last rotation: set during a rotation so links already sent stay valid (docs/runbook.md); empty otherwise.')
+param ackLinkKeyPreviousVersion string = ''
+
 @description('Client id of the Microsoft Entra ID app registration that App Service authentication signs operators in with (ID tokens on; group claims emitted).')
 @minLength(36)
 param entraClientId string
@@ -323,6 +326,7 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     frontDoorId: frontDoorProfile.outputs.frontDoorId
     frontDoorHostName: frontDoorProfile.outputs.endpointHostName
     operatorGroupId: operatorGroupId
+    ackLinkKeyPreviousVersion: ackLinkKeyPreviousVersion
     entraClientId: entraClientId
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     alwaysReadyDurableInstances: alwaysReadyDurableInstances

@@ -98,6 +98,9 @@ param frontDoorHostName string
 @description('Entra ID group allowed on the operator routes and the status page.')
 param operatorGroupId string
 
+@description('The version of the ack-link-key secret before the last rotation (ACK_LINK_KEY_PREVIOUS): links it signed stay valid until they expire. Empty: no previous key.')
+param ackLinkKeyPreviousVersion string = ''
+
 @description('Client id of the Entra ID app registration for App Service authentication.')
 param entraClientId string
 
@@ -317,6 +320,9 @@ module settings 'functionapp-settings.bicep' = {
       // Acknowledgement links in crisis alerts: signed with one key for both regions, pointing
       // at Front Door; a link for the other region is forwarded there, pinned by header.
       ACK_LINK_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=ack-link-key)'
+      // The key before the last rotation, pinned to its version (docs/runbook.md, "Rotate the
+      // acknowledgement-link key"); empty between rotations.
+      ACK_LINK_KEY_PREVIOUS: empty(ackLinkKeyPreviousVersion) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=ack-link-key;SecretVersion=${ackLinkKeyPreviousVersion})'
       ACK_BASE_URL: 'https://${frontDoorHostName}'
       ACK_REGION: location
       ACK_REGION_URLS: 'uksouth=https://${frontDoorHostName},ukwest=https://${frontDoorHostName}'

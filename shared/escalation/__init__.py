@@ -13,6 +13,7 @@ from shared.escalation.acklinks import (
     ack_links_from,
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
+from shared.escalation.casefile import CASE_ROW, OUTCOMES, CaseFile
 from shared.escalation.fallback import DelayedQueue, FallbackCourier, FallbackStep
 from shared.escalation.followups import (
     ConversationEscalations,
@@ -31,8 +32,10 @@ from shared.escalation.store import EscalationStore, FallbackEscalationStore
 
 __all__ = [
     "ACK_EVENT",
+    "CASE_ROW",
     "CHANNELS",
     "FORWARDED_HEADER",
+    "OUTCOMES",
     "REGION_HEADER",
     "AckLinks",
     "AckPage",
@@ -41,6 +44,7 @@ __all__ = [
     "Alert",
     "AlertOutbox",
     "AlertQueue",
+    "CaseFile",
     "ConversationEscalations",
     "DelayedQueue",
     "Escalation",

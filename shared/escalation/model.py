@@ -1,10 +1,11 @@
 """Human escalation: what is sent, to whom, and how delivery is retried.
 
-Two audiences are kept apart: the *clinical* team (crisis escalations, with a callback) and
-*operations* (system alerts). A crisis that nobody acknowledges in time goes to the
+Two audiences are kept apart: the *clinical* team (crisis escalations, to acknowledge and act
+on) and *operations* (system alerts). A crisis that nobody acknowledges in time goes to the
 *supervisor*. A message carries a pseudonymous conversation reference, the category, the names
-of the matched signals, the time and "callback required"; never message text, unless the
-excerpt setting is on, and then only a short redacted excerpt.
+of the matched signals, the time and what the nurse is asked to do (acknowledge, then record
+the outcome; it never promises a callback, since the gateway holds no contact details); never
+message text, unless the excerpt setting is on, and then only a short redacted excerpt.
 """
 
 from __future__ import annotations
@@ -172,7 +173,12 @@ class Escalation:
         if self.conversation_ref:
             rows.append(("Conversation", self.conversation_ref))
         if self.callback_required:
-            rows.append(("Action", "Callback required"))
+            rows.append(
+                (
+                    "Action",
+                    "Acknowledge, then record the outcome (the gateway holds no contact details)",
+                )
+            )
         rows.extend(self.facts)
         if self.excerpt:
             rows.append(("Excerpt (redacted)", self.excerpt))

@@ -14,13 +14,14 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
 
 from shared.escalation.acklinks import (
+    ACK_PATH,
     FORWARDED_HEADER,
     REGION_HEADER,
     AckLinks,
@@ -29,6 +30,7 @@ from shared.escalation.acklinks import (
     AckTokenError,
 )
 from shared.escalation.alerts import Alert, AlertSink, SendOutcome
+from shared.escalation.casefile import OUTCOMES, CaseFile, case_file
 from shared.escalation.channels import Delivery, SmtpSettings, send_email, send_teams
 from shared.escalation.fallback import DelayedQueue, FallbackCourier, first_step, queued_in
 from shared.escalation.followups import (
@@ -70,6 +72,9 @@ _FORWARDABLE: dict[str, AckOutcome] = {
     "invalid": "invalid",
     "expired": "expired",
     "unknown": "unknown",
+    "recorded": "recorded",
+    "bad_outcome": "bad_outcome",
+    "try_again": "try_again",
 }
 
 
@@ -130,6 +135,7 @@ class Escalator:
         latest_message: str,
         late: bool = False,
         classes: tuple[str, ...] = (),
+        transcript: Sequence[tuple[str, str]] = (),
     ) -> EscalationOutcome:
         """Start the clinical escalation for a crisis message; in a conversation with an open
         escalation, a follow-up when the message reports something new (its category, a higher
@@ -137,7 +143,8 @@ class Escalator:
 
         ``late``: the message was flagged after its ordinary answer had gone out (the
         classifier's late flag); the title says so, so the nurse knows the person has not yet
-        seen the crisis signposting."""
+        seen the crisis signposting. ``transcript``: the conversation as (role, text), for the
+        case row behind the nurse view (its text kept only with ``ESCALATION_SHOW_MESSAGES``)."""
         reference = self.pseudonyms.reference(conversation_key)
         names = tuple(dict.fromkeys((*signals, *classes)))
         signal = Signal(category, names, self.config.severity.rank(names))
@@ -174,7 +181,32 @@ class Escalator:
             excerpt=excerpt,
             facts=facts,
         )
-        return await self._start(starter, escalation, await_ack=True)
+        # The case row is for the nurse view, opened later: written beside the start, never
+        # before it, so slow storage cannot delay the alert.
+        outcome, _ = await asyncio.gather(
+            self._start(starter, escalation, await_ack=True),
+            self._save_case(escalation, transcript),
+        )
+        return outcome
+
+    async def _save_case(
+        self, escalation: Escalation, transcript: Sequence[tuple[str, str]]
+    ) -> None:
+        """Write the case row the nurse view reads. A failure costs the view its details,
+        never the escalation; the log names the escalation, never the text."""
+        case = case_file(
+            escalation_id=escalation.id,
+            category=escalation.category or "",
+            signals=escalation.signals,
+            created_at=escalation.created_at,
+            conversation_ref=escalation.conversation_ref,
+            transcript=transcript,
+            show_messages=self.settings.escalation_show_messages,
+        )
+        try:
+            await asyncio.to_thread(self.store.save_case, case)
+        except Exception as exc:  # noqa: BLE001 - the escalation matters more than its view
+            log.warning("case row not written: id=%s %s", escalation.id, type(exc).__name__)
 
     def _follow_up_reason(self, verdict: Verdict, signal: Signal) -> str:
         if verdict.reason == "severity":
@@ -436,7 +468,7 @@ class Escalator:
             return []
         return missing_audiences(self.config, self.settings.get)
 
-    # --- acknowledging ----------------------------------------------------------------------
+    # --- acknowledging, the nurse view and outcomes ------------------------------------------
 
     def ack_url(self, escalation: Escalation) -> str | None:
         """The signed acknowledgement link for a crisis escalation (None for other kinds, or
@@ -445,20 +477,80 @@ class Escalator:
             return None
         return self.links.link(escalation.id, escalation.created_at)
 
-    def ack_confirmation(self, token: str) -> AckPage:
-        """``GET`` on a link: the confirmation page for a genuine token. Changes nothing."""
+    async def nurse_view(
+        self, token: str, *, messages: bool = False, forwarded: bool = False
+    ) -> AckPage:
+        """The nurse view of a genuine token's escalation: ``GET`` on the link (what the alert
+        carries, the number of turns, the forms), or with ``messages`` (a ``POST`` from that
+        view) the text of the last turns too, when ``ESCALATION_SHOW_MESSAGES`` is on. Changes
+        nothing but the audit trail: every view is audited (the link's escalation, the time,
+        whether text was shown; never the text). The case lives in the region that raised the
+        escalation, so a token for the other region is forwarded there, which audits the view
+        and answers with the case; if it cannot be reached, the forms are shown without it."""
         if self.links is None:
             return AckPage(404, "unavailable")
         try:
             claim = self.links.signer.verify(token, self.clock())
         except AckTokenError as exc:
             return _token_error(exc)
-        return AckPage(200, "confirm", claim.escalation_id, token)
+        if claim.region != self.links.signer.region:
+            if forwarded:  # never forward twice: the regions' addresses disagree
+                log.error("view forwarded to the wrong region: %s", claim.region)
+                return AckPage(421, "unreachable", claim.escalation_id)
+            return await self._forward_view(
+                self.links, claim.region, token, claim.escalation_id, messages=messages
+            )
+        enabled = self.settings.escalation_show_messages
+        shown = messages and enabled
+        case = None
+        try:
+            case = await asyncio.to_thread(self.store.case, claim.escalation_id)
+        except Exception as exc:  # noqa: BLE001 - the forms still work without the case
+            log.warning("case row unreadable: id=%s %s", claim.escalation_id, type(exc).__name__)
+        if case is not None and not shown:
+            case = replace(case, messages=())
+        await asyncio.to_thread(
+            self.record_audit,
+            claim.escalation_id,
+            "viewed",
+            {"via": "link", "messages": shown},
+        )
+        return AckPage(
+            200,
+            "messages" if shown else "confirm",
+            claim.escalation_id,
+            token,
+            case=case,
+            messages_enabled=enabled,
+        )
 
     async def acknowledge_link(
         self, token: str, orchestrations: Orchestrations, *, forwarded: bool = False
     ) -> AckPage:
         """``POST`` on a link: acknowledge once, in the region that runs the escalation."""
+        return await self._on_link(token, orchestrations, forwarded=forwarded, outcome=None)
+
+    async def record_outcome(
+        self, token: str, outcome: str, orchestrations: Orchestrations, *, forwarded: bool = False
+    ) -> AckPage:
+        """``POST`` from the view: record what happened (one of :data:`OUTCOMES`), audited.
+
+        Recording an outcome also acknowledges an escalation that is still waiting: a nurse
+        who has contacted the person, or tried to, or handed the case to 999, has taken it,
+        and a supervisor reminder after that would say nobody had. An outcome may be recorded
+        again later (``could_not_contact``, then ``contacted``); each is audited."""
+        if outcome not in OUTCOMES:
+            return AckPage(400, "bad_outcome")
+        return await self._on_link(token, orchestrations, forwarded=forwarded, outcome=outcome)
+
+    async def _on_link(
+        self,
+        token: str,
+        orchestrations: Orchestrations,
+        *,
+        forwarded: bool,
+        outcome: str | None,
+    ) -> AckPage:
         links = self.links
         if links is None:
             return AckPage(404, "unavailable")
@@ -470,68 +562,149 @@ class Escalator:
             if forwarded:  # never forward twice: the regions' addresses disagree
                 log.error("acknowledgement forwarded to the wrong region: %s", claim.region)
                 return AckPage(421, "unreachable", claim.escalation_id)
-            return await self._forward(links, claim.region, token, claim.escalation_id)
+            return await self._forward(links, claim.region, token, claim.escalation_id, outcome)
+        return await self._act_here(claim.escalation_id, links, orchestrations, outcome)
+
+    async def _act_here(
+        self,
+        escalation_id: str,
+        links: AckLinks,
+        orchestrations: Orchestrations,
+        outcome: str | None,
+    ) -> AckPage:
+        """Acknowledge (if still waiting) and, with ``outcome``, record it."""
         try:
-            return await self._acknowledge_here(claim.escalation_id, links, orchestrations)
+            page = await self._acknowledge_here(escalation_id, links, orchestrations)
         except Exception as exc:  # noqa: BLE001 - the Durable backend: a page, never a 500
             log.warning(
-                "acknowledgement not delivered: id=%s %s", claim.escalation_id, type(exc).__name__
+                "acknowledgement not delivered: id=%s %s", escalation_id, type(exc).__name__
             )
-            return AckPage(503, "unreachable", claim.escalation_id)
+            return AckPage(503, "try_again", escalation_id)
+        if outcome is None or page.outcome == "unknown":
+            return page
+        await asyncio.to_thread(
+            self.record_audit, escalation_id, "outcome", {"outcome": outcome, "via": "link"}
+        )
+        return AckPage(200, "recorded", escalation_id, recorded=outcome)
 
     async def _acknowledge_here(
         self, escalation_id: str, links: AckLinks, orchestrations: Orchestrations
     ) -> AckPage:
+        """Raise the ``ack`` event first, then claim. A failure between the two leaves no claim,
+        so a retry raises again (the orchestration takes the first event and ignores the rest)
+        instead of answering "already acknowledged" for an acknowledgement never received.
+        "Already" is said only after the event was raised: the escalation's audit trail has an
+        acknowledgement (written after a raise), or another post won the claim. An escalation
+        delivered through the fallback queue has no orchestration: its claim is the
+        acknowledgement (the queued reminder reads it)."""
+        page: AckPage | None = None
         queued = await self._acknowledge_queued(
             escalation_id, links.signer.ttl_s * 2, {"late": False, "via": "link", "path": "queue"}
         )
         if queued is not None:
             outcome: AckOutcome = "acknowledged" if queued else "already"
-            return AckPage(200 if queued else 409, outcome, escalation_id)
-        state, _ = await orchestrations.poll(escalation_id)
-        if state == "missing":
-            return AckPage(404, "unknown", escalation_id)
-        if state != "running":
-            return AckPage(409, "finished", escalation_id)
+            page = AckPage(200 if queued else 409, outcome, escalation_id)
+        else:
+            state, _ = await orchestrations.poll(escalation_id)
+            if state == "missing":
+                page = AckPage(404, "unknown", escalation_id)
+            elif state != "running":
+                page = AckPage(409, "finished", escalation_id)
+            elif await self._acknowledged_before(escalation_id):
+                page = AckPage(409, "already", escalation_id)
+        if page is not None:
+            return page
+        try:
+            await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
+        except Exception:
+            # Finished since the poll (another acknowledgement won)? Then say so; else retry.
+            state, _ = await orchestrations.poll(escalation_id)
+            if state in ("completed", "failed"):
+                return AckPage(409, "finished", escalation_id)
+            raise
         try:
             claimed = await asyncio.to_thread(
                 self.store.claim, f"ack:{escalation_id}", self.clock(), links.signer.ttl_s * 2
             )
-        except Exception:  # noqa: BLE001 - a second acknowledgement is harmless; a lost one is not
-            log.warning(
-                "acknowledgement claim unavailable; acknowledging anyway: id=%s", escalation_id
-            )
+        except Exception:  # noqa: BLE001 - the event is raised: the acknowledgement has arrived
+            log.warning("acknowledgement claim not written: id=%s", escalation_id)
             claimed = True
         if not claimed:
             return AckPage(409, "already", escalation_id)
-        await orchestrations.raise_event(escalation_id, ACK_EVENT, {"at": now_iso()})
         await asyncio.to_thread(
             self.record_audit, escalation_id, "acknowledged", {"late": False, "via": "link"}
         )
         return AckPage(200, "acknowledged", escalation_id)
 
+    async def _forward_view(
+        self, links: AckLinks, region: str, token: str, escalation_id: str, *, messages: bool
+    ) -> AckPage:
+        """The view from the escalation's own region; the forms alone if it cannot answer."""
+        without_case = AckPage(200, "confirm", escalation_id, token)
+        base = links.region_urls.get(region)
+        if base is None:
+            log.error("view for region %s, which has no ACK_REGION_URLS entry", region)
+            return without_case
+        headers = {REGION_HEADER: region, FORWARDED_HEADER: "1", "accept": "application/json"}
+        try:
+            timeout = aiohttp.ClientTimeout(total=self.config.retry.attempt_timeout_s)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                request = (
+                    session.post(f"{base}{ACK_PATH}/view", data={"token": token}, headers=headers)
+                    if messages
+                    else session.get(f"{base}{ACK_PATH}", params={"token": token}, headers=headers)
+                )
+                async with request as response:
+                    body = await response.json(content_type=None)
+                    status = response.status
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            log.warning("view could not reach region %s: %s", region, type(exc).__name__)
+            return without_case
+        outcome = body.get("outcome") if isinstance(body, dict) else None
+        if status != 200 or outcome not in ("confirm", "messages"):
+            return without_case
+        return AckPage(
+            200,
+            "messages" if outcome == "messages" else "confirm",
+            escalation_id,
+            token,
+            case=CaseFile.from_json(escalation_id, body.get("case")),
+            messages_enabled=bool(body.get("messages_enabled")),
+        )
+
+    async def _acknowledged_before(self, escalation_id: str) -> bool:
+        """Whether the audit trail has an acknowledgement (by link or by an operator); False
+        when it cannot be read, so the event is raised again (harmless) rather than not at all."""
+        try:
+            rows = await asyncio.to_thread(self.store.history, escalation_id)
+        except Exception:  # noqa: BLE001 - unknown: raise again
+            return False
+        return any(r.get("event") == "acknowledged" for r in rows)
+
     async def _forward(
-        self, links: AckLinks, region: str, token: str, escalation_id: str
+        self, links: AckLinks, region: str, token: str, escalation_id: str, outcome: str | None
     ) -> AckPage:
         base = links.region_urls.get(region)
         if base is None:
             log.error("acknowledgement for region %s, which has no ACK_REGION_URLS entry", region)
             return AckPage(502, "unreachable", escalation_id)
-        url = f"{base}/api/ack"
+        url = f"{base}{ACK_PATH}" + ("" if outcome is None else "/outcome")
+        form = {"token": token} if outcome is None else {"token": token, "outcome": outcome}
         headers = {REGION_HEADER: region, FORWARDED_HEADER: "1", "accept": "application/json"}
         try:
             timeout = aiohttp.ClientTimeout(total=self.config.retry.attempt_timeout_s)
             async with (
                 aiohttp.ClientSession(timeout=timeout) as session,
-                session.post(url, data={"token": token}, headers=headers) as response,
+                session.post(url, data=form, headers=headers) as response,
             ):
-                outcome = _outcome_of(await response.json(content_type=None))
+                answer = _outcome_of(await response.json(content_type=None))
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             log.warning("acknowledgement could not reach region %s: %s", region, type(exc).__name__)
             return AckPage(502, "unreachable", escalation_id)
-        if not isinstance(outcome, str) or outcome not in _FORWARDABLE:
+        if not isinstance(answer, str) or answer not in _FORWARDABLE:
             return AckPage(502, "unreachable", escalation_id)
-        return AckPage(response.status, _FORWARDABLE[outcome], escalation_id)
+        recorded = outcome if answer == "recorded" else None
+        return AckPage(response.status, _FORWARDABLE[answer], escalation_id, recorded=recorded)
 
     async def acknowledge(self, escalation_id: str, orchestrations: Orchestrations) -> HttpReply:
         """Record that a nurse has taken a crisis case; stops the supervisor reminder."""

@@ -3,7 +3,10 @@
 De-duplication rows (PartitionKey ``dedup``) hold when a conversation was last escalated for a
 category; claiming one is an optimistic write, so two instances cannot both escalate the same
 conversation inside the window. Audit rows (PartitionKey = escalation id) record every
-delivery attempt, acknowledgement and reminder. Rows never hold message text.
+delivery attempt, acknowledgement, view, outcome and reminder. Audit rows never hold message
+text. Each crisis escalation also has one case row in its partition (RowKey ``case``, see
+:mod:`shared.escalation.casefile`), which holds the text of the last turns only when
+``ESCALATION_SHOW_MESSAGES`` is on; it is left out of :meth:`EscalationStore.history`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from shared.escalation.casefile import CASE_ROW, CaseFile
 from shared.platform import Settings, ensure_table, table_client
 
 log = logging.getLogger(__name__)
@@ -35,7 +39,15 @@ class EscalationStore(Protocol):
         ...
 
     def history(self, escalation_id: str) -> list[dict[str, Any]]:
-        """The audit rows of one escalation, oldest first."""
+        """The audit rows of one escalation, oldest first (never its case row)."""
+        ...
+
+    def save_case(self, case: CaseFile) -> None:
+        """Write the case row of a new escalation. Raises on storage failure."""
+        ...
+
+    def case(self, escalation_id: str) -> CaseFile | None:
+        """The case row of an escalation, or None when there is none."""
         ...
 
 
@@ -45,6 +57,7 @@ class MemoryEscalationStore:
     def __init__(self) -> None:
         self._claims: dict[str, float] = {}
         self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._cases: dict[str, CaseFile] = {}
         self._lock = threading.Lock()
 
     def claim(self, key: str, now: float, window_s: float) -> bool:
@@ -66,6 +79,14 @@ class MemoryEscalationStore:
     def history(self, escalation_id: str) -> list[dict[str, Any]]:
         with self._lock:
             return list(self._rows.get(escalation_id, []))
+
+    def save_case(self, case: CaseFile) -> None:
+        with self._lock:
+            self._cases[case.escalation_id] = case
+
+    def case(self, escalation_id: str) -> CaseFile | None:
+        with self._lock:
+            return self._cases.get(escalation_id)
 
 
 class TableEscalationStore:
@@ -130,8 +151,23 @@ class TableEscalationStore:
 
     def history(self, escalation_id: str) -> list[dict[str, Any]]:
         key = _safe_key(escalation_id).replace("'", "''")
-        rows = self._table.query_entities(f"PartitionKey eq '{key}'")
+        rows = self._table.query_entities(f"PartitionKey eq '{key}' and RowKey ne '{CASE_ROW}'")
         return [dict(r) for r in sorted(rows, key=lambda r: r["RowKey"])]
+
+    def save_case(self, case: CaseFile) -> None:
+        # ``event`` too, so a reader of the whole partition sees what the row is.
+        row = {"PartitionKey": _safe_key(case.escalation_id), "RowKey": CASE_ROW, "event": "case"}
+        row.update({k: v for k, v in case.to_row().items() if v is not None})
+        self._table.upsert_entity(row)
+
+    def case(self, escalation_id: str) -> CaseFile | None:
+        from azure.core.exceptions import ResourceNotFoundError  # noqa: PLC0415
+
+        try:
+            row = self._table.get_entity(_safe_key(escalation_id), CASE_ROW)
+        except ResourceNotFoundError:
+            return None
+        return CaseFile.from_row(escalation_id, row)
 
 
 class FallbackEscalationStore:
@@ -170,6 +206,12 @@ class FallbackEscalationStore:
 
     def history(self, escalation_id: str) -> list[dict[str, Any]]:
         return self.current().history(escalation_id)
+
+    def save_case(self, case: CaseFile) -> None:
+        self.current().save_case(case)
+
+    def case(self, escalation_id: str) -> CaseFile | None:
+        return self.current().case(escalation_id)
 
 
 def _safe_key(value: str) -> str:

@@ -79,6 +79,11 @@ def _latest(request: ChatRequest) -> str:
     return next(m.content for m in reversed(request.messages) if m.role == "user")
 
 
+def _transcript(request: ChatRequest) -> tuple[tuple[str, str], ...]:
+    """The conversation as (role, text), without system turns: for the nurse view's case row."""
+    return tuple((m.role, m.content) for m in request.messages if m.role != "system")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -341,6 +346,7 @@ class ChatGateway:
                 conversation_key=request.conversation_key,
                 latest_message=_latest(request),
                 classes=classes,
+                transcript=_transcript(request),
             ),
             ESCALATION_START_WAIT_S,
         )
@@ -370,6 +376,7 @@ class ChatGateway:
             conversation_key=request.conversation_key,
             latest_message=_latest(request),
             late=True,
+            transcript=_transcript(request),
         )
 
     async def _alert_all_tiers_failed(

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from shared.escalation import CASE_ROW, OUTCOMES
 from shared.events import ChatRecord
 from shared.failover import EMERGENCY
 from shared.observability.audit import ALERT, EVENT, AuditEvent, AuditStats, AuditTrail
@@ -259,6 +260,8 @@ class EscalationRow:
     delivered: tuple[str, ...]
     acknowledged: bool
     overdue: bool
+    # What nurses recorded on the view (contacted, could_not_contact, ...), oldest first.
+    outcomes: tuple[str, ...] = ()
 
     @property
     def awaiting_ack(self) -> bool:
@@ -274,6 +277,7 @@ class EscalationRow:
             "delivered": list(self.delivered),
             "acknowledged": self.acknowledged,
             "ack_overdue": self.overdue,
+            "outcomes": list(self.outcomes),
         }
 
 
@@ -329,6 +333,16 @@ class StatusReport:
     def awaiting_ack(self) -> tuple[EscalationRow, ...]:
         return tuple(e for e in self.escalations if e.awaiting_ack)
 
+    @property
+    def outcome_counts(self) -> dict[str, int]:
+        """How many of each outcome nurses recorded on this window's escalations (every
+        recording counts: ``could_not_contact`` then ``contacted`` is one of each)."""
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for row in self.escalations:
+            for outcome in row.outcomes:
+                counts[outcome] = counts.get(outcome, 0) + 1
+        return counts
+
     def to_json(self) -> dict[str, Any]:
         audit = self.audit
         return {
@@ -346,6 +360,7 @@ class StatusReport:
             "escalations": [e.to_json() for e in self.escalations],
             "unacknowledged_escalations": len(self.awaiting_ack),
             "crisis_retractions": self.crisis_retractions,
+            "escalation_outcomes": self.outcome_counts,
             "audit": None
             if audit is None
             else {
@@ -585,8 +600,9 @@ class TableEscalationSource:
     def recent(self, since: float) -> list[EscalationRow]:
         from azure.core.exceptions import ResourceNotFoundError  # noqa: PLC0415 - lazy
 
+        # Case rows (RowKey ``case``) may hold message text: never read here.
         rows = self._table.query_entities(
-            "Timestamp ge @since",
+            f"Timestamp ge @since and RowKey ne '{CASE_ROW}'",
             parameters={"since": datetime.fromtimestamp(since, UTC)},
             results_per_page=1000,
         )
@@ -605,7 +621,7 @@ def summarise_escalations(rows: Iterable[Mapping[str, Any]]) -> list[EscalationR
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         partition = str(row.get("PartitionKey", ""))
-        if partition and partition not in _NOT_ESCALATIONS:
+        if partition and partition not in _NOT_ESCALATIONS and row.get("RowKey") != CASE_ROW:
             grouped.setdefault(partition, []).append(row)
     found = []
     for escalation_id, items in grouped.items():
@@ -624,6 +640,7 @@ def summarise_escalations(rows: Iterable[Mapping[str, Any]]) -> list[EscalationR
                 ),
                 acknowledged=any(r.get("event") == "acknowledged" for r in items),
                 overdue=any(r.get("event") == "ack_overdue" for r in items),
+                outcomes=tuple(str(r.get("outcome")) for r in items if r.get("event") == "outcome"),
             )
         )
     return found

@@ -418,6 +418,7 @@ def report_body(
     safety_files: Mapping[str, str] | None = None,
     unreached_audiences: Sequence[str] = (),
     clinical_content: Mapping[str, Any] | None = None,
+    unresolved_settings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The ``/api/health`` document. ``safety_files``: the SHA-256 of each safety-critical
     config file this instance loaded, to compare with those the safety case was assessed on.
@@ -431,7 +432,7 @@ def report_body(
     Approval is a release decision, held in the safety case as an open action."""
     tier, name = serving_tier(tiers)
     status = overall_status(tiers)
-    if crisis_detection != "ok" or unreached_audiences:
+    if crisis_detection != "ok" or unreached_audiences or unresolved_settings:
         status = Status.MISCONFIGURED
     return {
         "status": status.value,
@@ -450,6 +451,8 @@ def report_body(
             "health": "ok" if health_store_ok else "unreachable",
         },
         "alerts": {"unreached_audiences": list(unreached_audiences)},
+        # Names only: an unresolved Key Vault reference is treated as unset (fails closed).
+        "settings": {"unresolved_key_vault_references": list(unresolved_settings)},
     }
 
 
@@ -503,6 +506,7 @@ async def health_report(
         safety_files=safety_files,
         unreached_audiences=unreached_audiences,
         clinical_content=clinical_content,
+        unresolved_settings=settings.unresolved,
     )
     if content_safety is not None:  # the classifier layer: on, or off and why
         body["content_safety"] = dict(content_safety)

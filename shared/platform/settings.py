@@ -10,12 +10,43 @@ environment, with real environment variables taking precedence.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from shared.platform.flags import flag
 
+log = logging.getLogger(__name__)
+
 DEV_STORAGE = "UseDevelopmentStorage=true"
+
+# What App Service hands the app when it cannot resolve a Key Vault reference: the reference
+# text itself. Matched anywhere in a value, in any case and spacing, so that a half-resolved or
+# hand-edited value fails closed too.
+_KEY_VAULT_REFERENCE = re.compile(r"@\s*microsoft\s*\.\s*keyvault\s*\(", re.IGNORECASE)
+
+
+def is_unresolved_reference(value: str) -> bool:
+    """Whether a setting's value is still an unresolved Key Vault reference."""
+    return bool(_KEY_VAULT_REFERENCE.search(value))
+
+
+def resolved_only(env: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The environment without its unresolved Key Vault references, and their names.
+
+    Such a value is not a secret but a public string: used as ``ACK_LINK_KEY`` it would let
+    anyone sign acknowledgements, as a webhook URL it would count as configured. So it is
+    treated as missing (fail closed), and each name is logged once, critically, without its
+    value."""
+    unresolved = tuple(sorted(n for n, v in env.items() if is_unresolved_reference(v)))
+    for name in unresolved:
+        log.critical(
+            "app setting %s is an unresolved Key Vault reference; treated as missing, and "
+            "/api/health reports misconfigured",
+            name,
+        )
+    return {n: v for n, v in env.items() if n not in unresolved}, unresolved
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -68,7 +99,12 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     data_residency: str = ""
     escalation_include_excerpt: bool = False
+    # The nurse view shows the last turns' text (stored in the escalation's case row): off
+    # unless the deploying organisation turns it on.
+    escalation_show_messages: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
+    # Settings whose value was an unresolved Key Vault reference (names only; treated as unset).
+    unresolved: tuple[str, ...] = ()
 
     def get(self, name: str) -> str:
         """Any other app setting by name (config files refer to settings by name)."""
@@ -78,7 +114,9 @@ class Settings:
         return "Settings(<redacted>)"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
+    def from_env(cls, raw_env: Mapping[str, str]) -> Settings:
+        """Read the settings; a value that is an unresolved Key Vault reference is missing."""
+        env, unresolved = resolved_only(raw_env)
         return cls(
             simulated_providers=flag(env.get("ASKEVE_SIMULATED_PROVIDERS")),
             storage_connection=env.get("BREAKER_STORAGE_CONNECTION", "")
@@ -95,5 +133,7 @@ class Settings:
             max_body_bytes=int(_float(env, "MAX_REQUEST_BODY_BYTES", 2 * 1024 * 1024)),
             data_residency=env.get("DATA_RESIDENCY", "").strip().lower(),
             escalation_include_excerpt=flag(env.get("ESCALATION_INCLUDE_EXCERPT")),
-            env=dict(env),
+            escalation_show_messages=flag(env.get("ESCALATION_SHOW_MESSAGES")),
+            env=env,
+            unresolved=unresolved,
         )

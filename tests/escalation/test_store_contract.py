@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from shared.escalation.casefile import CaseFile, case_file
 from shared.escalation.store import EscalationStore, MemoryEscalationStore, TableEscalationStore
 from shared.platform.settings import Settings
 
@@ -122,6 +123,47 @@ def test_escalation_events_read_back_in_order(stores: StoreFactory) -> None:
     store.audit("esc-1", "started", {"category": "self_harm"})
     store.audit("esc-1", "delivered", {"channel": "teams"})
     assert [row["event"] for row in store.history("esc-1")] == ["started", "delivered"]
+
+
+# --- the case row behind the nurse view ----------------------------------------------------
+
+CASE_ID = "esc-" + "5a" * 16
+
+
+def a_case(*, text: bool) -> CaseFile:
+    return case_file(
+        escalation_id=CASE_ID,
+        category="self_harm",
+        signals=("overdose_taken", "plan"),
+        created_at="2026-12-08T01:00:00+00:00",
+        conversation_ref="ref-0123456789abcdef",
+        transcript=(("user", "hello"), ("assistant", "hi"), ("user", "I took them all, café")),
+        show_messages=text,
+    )
+
+
+@pytest.mark.safety("H03")
+def test_a_saved_case_reads_back_from_another_instance(stores: StoreFactory) -> None:
+    """The case (with its text, when kept) reads back whole from another instance's store."""
+    stores().save_case(a_case(text=True))
+    case = stores().case(CASE_ID)
+    assert case is not None
+    assert (case.category, case.signals, case.turns) == ("self_harm", ("overdose_taken", "plan"), 3)
+    assert [t.text for t in case.messages][-1] == "I took them all, café"
+
+
+def test_a_case_never_saved_is_none(stores: StoreFactory) -> None:
+    """An escalation with no case row has no case."""
+    assert stores().case(CASE_ID) is None
+
+
+@pytest.mark.safety("H15")
+def test_the_audit_history_never_includes_the_case_row(stores: StoreFactory) -> None:
+    """history() is the audit trail only: the case row (which may hold text) is left out."""
+    store = stores()
+    store.save_case(a_case(text=True))
+    store.audit(CASE_ID, "viewed", {"via": "link"})
+    assert [row["event"] for row in store.history(CASE_ID)] == ["viewed"]
 
 
 def test_a_claim_reads_back_as_claimed_and_no_other(stores: StoreFactory) -> None:

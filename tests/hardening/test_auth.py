@@ -19,6 +19,8 @@ EXPECTED = {
     "escalation_ack": ("escalations/{escalation_id}/ack", ["POST"], "ANONYMOUS"),
     "ack_confirm": ("ack", ["GET"], "ANONYMOUS"),
     "ack_submit": ("ack", ["POST"], "ANONYMOUS"),
+    "ack_view_messages": ("ack/view", ["POST"], "ANONYMOUS"),
+    "ack_outcome": ("ack/outcome", ["POST"], "ANONYMOUS"),
     "breakers_list": ("breakers", ["GET"], "ANONYMOUS"),
     "breaker_open": ("breakers/{provider}/open", ["POST"], "ANONYMOUS"),
     "breaker_close": ("breakers/{provider}/close", ["POST"], "ANONYMOUS"),
@@ -36,7 +38,14 @@ OPERATOR = {"escalation_ack", "breakers_list", "breaker_open", "breaker_close"} 
     "status_json",
 }
 # Anonymous by design: probes, and the signed acknowledgement link (the token is the credential).
-OPEN = {"health_live", "health_ready", "ack_confirm", "ack_submit"}
+OPEN = {
+    "health_live",
+    "health_ready",
+    "ack_confirm",
+    "ack_submit",
+    "ack_view_messages",
+    "ack_outcome",
+}
 
 
 def http_triggers() -> dict[str, dict[str, object]]:

@@ -109,7 +109,7 @@ def test_get_on_the_link_changes_nothing(start_gateway: Callable[..., Gateway]) 
     link = raise_crisis(gateway)
     page = requests.get(link, headers=BROWSER, timeout=30.0)
     assert page.status_code == 200
-    assert '<form method="post" action="ack">' in page.text
+    assert '<form method="post" action="/api/ack">' in page.text
     assert escalation_state(gateway) == "Running"
     escalation_id = token_of(link).split(".")[0]
     assert not [
@@ -154,8 +154,8 @@ def test_altered_token_is_refused_and_changes_nothing(
     """A token with one character changed gets a 403 page, on GET and POST; nothing changes."""
     gateway = start_linked(start_gateway)
     token = token_of(raise_crisis(gateway))
-    escalation_id, region, expires, signature = token.split(".")
-    forged = f"{escalation_id}.{region}.{int(expires) + 86_400}.{signature}"
+    escalation_id, region, expires, kid, signature = token.split(".")
+    forged = f"{escalation_id}.{region}.{int(expires) + 86_400}.{kid}.{signature}"
     assert post_token(gateway.url, forged).status_code == 403
     opened = requests.get(f"{gateway.url}/api/ack", params={"token": forged}, timeout=30.0)
     assert opened.status_code == 403

@@ -55,7 +55,7 @@ def test_crisis_reply_does_not_wait_for_any_tier(start_gateway: Callable[..., Ga
 def test_escalation_reaches_teams_and_email_without_message_text(
     start_gateway: Callable[..., Gateway],
 ) -> None:
-    """The nurse team gets an Adaptive Card and an email: reference, category, callback; no text."""
+    """The nurse team gets an Adaptive Card and an email: reference, category, action; no text."""
     gateway = start_gateway()
     gateway.chat(EMERGENCY, CONVERSATION)
     assert wait_for(lambda: bool(clinical_cards(gateway)))
@@ -63,7 +63,7 @@ def test_escalation_reaches_teams_and_email_without_message_text(
     card = clinical_cards(gateway)[0]
     rows = facts(card)
     assert rows["Category"] == "medical emergency"
-    assert rows["Action"] == "Callback required"
+    assert rows["Action"].startswith("Acknowledge, then record the outcome")
     assert rows["Conversation"].startswith("ref-")
     assert CONVERSATION not in str(card)
     assert MARKER not in str(card).lower()

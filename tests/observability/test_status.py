@@ -232,3 +232,39 @@ def test_crisis_replies_followed_by_a_retraction_are_counted_in_the_window() -> 
     assert built.crisis_retractions == 2
     assert built.to_json()["crisis_retractions"] == 2
     assert "Crisis replies after a retraction" in render_page(built)
+
+
+@pytest.mark.safety("H03")
+def test_outcomes_recorded_by_nurses_are_counted_in_json_and_html() -> None:
+    """Each outcome row counts once; every outcome appears, zero or not, in JSON and HTML."""
+    rows = [
+        {"PartitionKey": "esc-1", "RowKey": f"{NOW * 1e9:020.0f}-started", "event": "started"},
+        {
+            "PartitionKey": "esc-1",
+            "RowKey": "2-outcome",
+            "event": "outcome",
+            "outcome": "contacted",
+        },
+        {
+            "PartitionKey": "esc-2",
+            "RowKey": "1-outcome",
+            "event": "outcome",
+            "outcome": "contacted",
+        },
+        {
+            "PartitionKey": "esc-2",
+            "RowKey": "2-outcome",
+            "event": "outcome",
+            "outcome": "not_a_crisis",
+        },
+    ]
+    built = report([], escalations=summarise_escalations(rows))
+    assert built.to_json()["escalation_outcomes"] == {
+        "contacted": 2,
+        "could_not_contact": 0,
+        "not_a_crisis": 1,
+        "handed_to_999": 0,
+    }
+    assert "contacted: 2, could not contact: 0, not a crisis: 1, handed to 999: 0" in render_page(
+        built
+    )

@@ -73,10 +73,10 @@ async def test_a_finished_escalation_is_409_and_changes_nothing() -> None:
 
 
 async def test_an_unreachable_durable_backend_is_a_503_page_not_a_500() -> None:
-    """A failing status query answers 503 ``unreachable``."""
+    """A failing status query answers 503 ``try_again``."""
     esc = escalator()
     page = await esc.acknowledge_link(token(esc), Engine(poll_error=OSError("down")))
-    assert (page.status, page.outcome) == (503, "unreachable")
+    assert (page.status, page.outcome) == (503, "try_again")
 
 
 async def test_without_the_claim_table_the_nurse_is_still_acknowledged() -> None:
@@ -108,6 +108,6 @@ async def test_the_confirmation_carries_the_token_to_post() -> None:
     shows it changes nothing)."""
     esc = escalator()
     sent = token(esc)
-    page = esc.ack_confirmation(sent)
+    page = await esc.nurse_view(sent)
     assert (page.status, page.outcome, page.escalation_id) == (200, "confirm", ESCALATION)
     assert page.token == sent

@@ -24,9 +24,9 @@ def test_a_token_names_the_escalation_its_region_and_expiry() -> None:
 
 
 @pytest.mark.safety("H03")
-@pytest.mark.parametrize("part", [0, 1, 2, 3])
+@pytest.mark.parametrize("part", [0, 1, 2, 3, 4])
 def test_changing_any_part_invalidates_the_token(part: int) -> None:
-    """Id, region, expiry or signature altered: invalid."""
+    """Id, region, expiry, key id or signature altered: invalid."""
     pieces = SIGNER.token(ESCALATION, RAISED).split(".")
     pieces[part] = pieces[part][:-1] + ("0" if pieces[part][-1] != "0" else "1")
     with pytest.raises(AckTokenError) as raised:
