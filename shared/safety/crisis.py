@@ -319,6 +319,8 @@ class Family:
     guards: tuple[re.Pattern[str], ...]
     openings: tuple[frozenset[str] | None, ...]  # per pattern; see _first_words
     language: str = DEFAULT_LANGUAGE  # the language its patterns are written in
+    wording_note: str = ""  # how far the wording is verified (required when not English)
+    sources: tuple[Source, ...] = ()  # public pages the wording was checked against
 
 
 @dataclass(frozen=True, slots=True)
@@ -850,13 +852,11 @@ def _family(
         raise item.child("language").fail(f"must be one of {', '.join(LANGUAGES)}")
     # Where the wording comes from; a family in another language must say how far it is
     # verified, so that a reviewer who does not read the language knows what to check.
-    for source in item.child("sources", []).items(allow_empty=True):
-        _source(source)
+    wording_sources = tuple(_source(s) for s in item.child("sources", []).items(allow_empty=True))
     note = item.child("wording_note", None)
-    if note.value is not None:
-        note.text()
-    elif language != DEFAULT_LANGUAGE:
+    if note.value is None and language != DEFAULT_LANGUAGE:
         raise item.fail(f"a family in language {language!r} needs a wording_note")
+    wording_note = note.text() if note.value is not None else ""
     return Family(
         name=item.child("name").name(),
         category=category,
@@ -866,6 +866,8 @@ def _family(
         guards=(*compiler.compile_guards(item.child("guards", [])), *guards),
         openings=tuple(_first_words(source) for source in sources),
         language=language,
+        wording_note=wording_note,
+        sources=wording_sources,
     )
 
 

@@ -11,12 +11,21 @@ from __future__ import annotations
 # class id -> (messages that fire with this class, near-misses that stay quiet)
 CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "self_harm.suicidal_ideation": (
-        ("I keep thinking I'd be better off dead", "some days I wish I could go to sleep and never wake up"),
-        ("I'm scared of dying before my daughter's wedding", "what's the suicide rate after a cancer diagnosis?"),
+        (
+            "I keep thinking I'd be better off dead",
+            "some days I wish I could go to sleep and never wake up",
+        ),
+        (
+            "I'm scared of dying before my daughter's wedding",
+            "what's the suicide rate after a cancer diagnosis?",
+        ),
     ),
     "self_harm.method_or_plan": (
         ("I've worked out the way to do it now", "I know how I will end my life"),
-        ("we've picked the date for my surgery", "I know how I will manage the drive to the hospital"),
+        (
+            "we've picked the date for my surgery",
+            "I know how I will manage the drive to the hospital",
+        ),
     ),
     "self_harm.means_access": (
         ("I've been stockpiling my morphine for weeks",),
@@ -27,23 +36,45 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("we had a lovely goodbye party for my colleague today",),
     ),
     "self_harm.overdose_taken": (
-        ("I took about twenty of my sertraline an hour ago", "just swallowed a handful of my painkillers", "I've necked 30 of my zopiclone"),
-        ("I took 2 paracetamol an hour ago for the headache", "I take 20 mg of citalopram a day", "I watched a documentary about an overdose and couldn't sleep"),
+        (
+            "I took about twenty of my sertraline an hour ago",
+            "just swallowed a handful of my painkillers",
+            "I've necked 30 of my zopiclone",
+        ),
+        (
+            "I took 2 paracetamol an hour ago for the headache",
+            "I take 20 mg of citalopram a day",
+            "I watched a documentary about an overdose and couldn't sleep",
+        ),
     ),
     "self_harm.self_injury": (
         ("I've been cutting myself again",),
         ("I cut my finger chopping onions",),
     ),
     "medical_emergency.neutropenic_sepsis": (
-        ("I'm on chemo and my temperature is 38.4", "38.1 and shivering, had carboplatin on Tuesday", "had my paclitaxel yesterday and I suddenly feel really unwell"),
-        ("37.1 after chemo, is that a fever?", "my temp is 36.8 on chemo, is that normal?", "does 37.2 count as a temperature on chemotherapy?"),
+        (
+            "I'm on chemo and my temperature is 38.4",
+            "38.1 and shivering, had carboplatin on Tuesday",
+            "had my paclitaxel yesterday and I suddenly feel really unwell",
+        ),
+        (
+            "37.1 after chemo, is that a fever?",
+            "my temp is 36.8 on chemo, is that normal?",
+            "does 37.2 count as a temperature on chemotherapy?",
+        ),
     ),
     "medical_emergency.sepsis": (
-        ("my daughter has a rash that doesn't fade when I press a glass on it", "I haven't passed any urine since yesterday and I feel awful"),
+        (
+            "my daughter has a rash that doesn't fade when I press a glass on it",
+            "I haven't passed any urine since yesterday and I feel awful",
+        ),
         ("I've got a rash on my arm from the plaster", "what is sepsis?"),
     ),
     "medical_emergency.anaphylaxis_or_infusion_reaction": (
-        ("my lips are swelling up after the infusion", "my tongue has swollen and it's hard to swallow"),
+        (
+            "my lips are swelling up after the infusion",
+            "my tongue has swollen and it's hard to swallow",
+        ),
         ("my lips are swollen from the cold sores", "can carboplatin cause an allergic reaction?"),
     ),
     "medical_emergency.chest_pain": (
@@ -63,16 +94,28 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("I had a bit of spotting after my smear",),
     ),
     "medical_emergency.bowel_obstruction": (
-        ("haven't opened my bowels in five days and I keep vomiting", "I can't pass wind, my tummy is rock hard and the pain is unbearable"),
-        ("I haven't had a poo today, is that normal on tamoxifen?", "I've been sick twice since the chemo but I'm keeping water down"),
+        (
+            "haven't opened my bowels in five days and I keep vomiting",
+            "I can't pass wind, my tummy is rock hard and the pain is unbearable",
+        ),
+        (
+            "I haven't had a poo today, is that normal on tamoxifen?",
+            "I've been sick twice since the chemo but I'm keeping water down",
+        ),
     ),
     "medical_emergency.spinal_cord_compression": (
-        ("new back pain and my legs keep giving way", "my back is agony and I've lost control of my bladder"),
+        (
+            "new back pain and my legs keep giving way",
+            "my back is agony and I've lost control of my bladder",
+        ),
         ("I leak a bit when I sneeze", "my feet are numb from the paclitaxel"),
     ),
     "medical_emergency.acute_confusion": (
         ("my husband is suddenly confused and doesn't know where he is",),
-        ("I'm a bit confused about which tablets to take first", "mum has dementia and gets confused in the evenings"),
+        (
+            "I'm a bit confused about which tablets to take first",
+            "mum has dementia and gets confused in the evenings",
+        ),
     ),
     "medical_emergency.stroke": (
         ("her face is drooping on one side and her speech is slurred",),
@@ -95,8 +138,14 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("I forgot to take my tablets this morning",),
     ),
     "medical_emergency.child_ingestion": (
-        ("I think my 3 year old has swallowed some of my morphine tablets", "found my toddler chewing a dishwasher tablet"),
-        ("my daughter finally managed to swallow her tablets", "how do I store tablets safely with a toddler in the house?"),
+        (
+            "I think my 3 year old has swallowed some of my morphine tablets",
+            "found my toddler chewing a dishwasher tablet",
+        ),
+        (
+            "my daughter finally managed to swallow her tablets",
+            "how do I store tablets safely with a toddler in the house?",
+        ),
     ),
     "medical_emergency.sudden_severe_headache_or_head_injury": (
         ("worst headache of my life came on suddenly",),
@@ -119,27 +168,54 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("does rape crisis help people who were abused years ago?",),
     ),
     "safeguarding.child_disclosure": (
-        ("my step dad keeps coming into my bedroom at night", "mum's boyfriend said I must not tell mum what he does", "my uncle touches me when nobody is looking"),
-        ("my little boy comes into my bed when he has nightmares", "my mum says I can't tell anyone about her surprise party", "my stepdad told me not to tell mum about her birthday present"),
+        (
+            "my step dad keeps coming into my bedroom at night",
+            "mum's boyfriend said I must not tell mum what he does",
+            "my uncle touches me when nobody is looking",
+        ),
+        (
+            "my little boy comes into my bed when he has nightmares",
+            "my mum says I can't tell anyone about her surprise party",
+            "my stepdad told me not to tell mum about her birthday present",
+        ),
     ),
     "safeguarding.child_abuse_reported": (
-        ("my niece told me her stepdad touches her at night", "the kids next door are left alone all night with no food"),
+        (
+            "my niece told me her stepdad touches her at night",
+            "the kids next door are left alone all night with no food",
+        ),
         ("my granddaughter told me her teacher is lovely",),
     ),
     "safeguarding.fgm_reported": (
-        ("my neighbour says they are taking her daughter abroad this summer to be cut", "my in-laws want to circumcise my daughter"),
-        ("my daughter is getting her hair cut tomorrow", "what is FGM and does it affect smear tests?"),
+        (
+            "my neighbour says they are taking her daughter abroad this summer to be cut",
+            "my in-laws want to circumcise my daughter",
+        ),
+        (
+            "my daughter is getting her hair cut tomorrow",
+            "what is FGM and does it affect smear tests?",
+        ),
     ),
     "safeguarding.fgm": (
         ("my family are sending me abroad to be cut",),
         ("I'm being sent abroad for work in the summer",),
     ),
     "safeguarding.adult_at_risk_reported": (
-        ("the care home left my mum on the floor for hours", "my nan has unexplained bruises on her arms from the nursing home", "her carer has been taking her pension"),
-        ("the care home staff are lovely with my mum", "my son takes her money to the post office for her"),
+        (
+            "the care home left my mum on the floor for hours",
+            "my nan has unexplained bruises on her arms from the nursing home",
+            "her carer has been taking her pension",
+        ),
+        (
+            "the care home staff are lovely with my mum",
+            "my son takes her money to the post office for her",
+        ),
     ),
     "safeguarding.sexual_exploitation": (
-        ("he says I owe him and makes me have sex with his mates", "I have to sleep with men for somewhere to stay"),
+        (
+            "he says I owe him and makes me have sex with his mates",
+            "I have to sleep with men for somewhere to stay",
+        ),
         ("my partner and I have sex less since the surgery",),
     ),
     "safeguarding.sexual_exploitation_reported": (
@@ -147,7 +223,10 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("my grandson is being bullied at school",),
     ),
     "safeguarding.modern_slavery": (
-        ("they took my passport and I have to work for nothing to pay off the debt", "I'm not allowed to leave the car wash"),
+        (
+            "they took my passport and I have to work for nothing to pay off the debt",
+            "I'm not allowed to leave the car wash",
+        ),
         ("I'm not allowed to leave the ward until the doctor has seen me",),
     ),
 }
@@ -161,11 +240,26 @@ LANGUAGE_CASES: tuple[tuple[str, str, str, str], ...] = (
     ("rydw i wedi torri fy hun eto", "self_harm", "self_harm.self_injury", "cy"),
     ("dw i wedi llyncu'r tabledi i gyd", "self_harm", "self_harm.overdose_taken", "cy"),
     ("dyw Mam ddim yn anadlu", "medical_emergency", "medical_emergency.not_breathing", "cy"),
-    ("mae gen i boen ofnadwy yn fy mrest", "medical_emergency", "medical_emergency.chest_pain", "cy"),
-    ("mae hi'n anymwybodol ar y llawr", "medical_emergency", "medical_emergency.collapse_or_unconscious", "cy"),
+    (
+        "mae gen i boen ofnadwy yn fy mrest",
+        "medical_emergency",
+        "medical_emergency.chest_pain",
+        "cy",
+    ),
+    (
+        "mae hi'n anymwybodol ar y llawr",
+        "medical_emergency",
+        "medical_emergency.collapse_or_unconscious",
+        "cy",
+    ),
     ("Mae e'n fy nghuro i bob nos", "safeguarding", "safeguarding.domestic_abuse", "cy"),
     ("mae o wedi bygwth fy lladd", "safeguarding", "safeguarding.domestic_abuse", "cy"),
-    ("mae fy llystad yn fy nghyffwrdd ac yn dweud mai ein cyfrinach ni yw e", "safeguarding", "safeguarding.child_disclosure", "cy"),
+    (
+        "mae fy llystad yn fy nghyffwrdd ac yn dweud mai ein cyfrinach ni yw e",
+        "safeguarding",
+        "safeguarding.child_disclosure",
+        "cy",
+    ),
     ("me quiero morir", "self_harm", "self_harm.suicidal_ideation", "es"),
     ("voy a suicidarme esta noche", "self_harm", "self_harm.suicidal_ideation", "es"),
     ("ya no quiero vivir", "self_harm", "self_harm.suicidal_ideation", "es"),

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from scripts import crisis_taxonomy
 from shared.platform.config import ConfigError
 from shared.safety.crisis import (
     DEFAULT_PATTERNS_PATH,
@@ -48,7 +49,8 @@ def test_each_class_fires_with_its_category_and_class(
     """A message of a class gets that class's category and names the class."""
     match = detector.detect([text])
     assert match is not None
-    assert (match.category, class_id in match.classes) == (class_id.split(".")[0], True)
+    category = class_id.partition(".")[0]
+    assert (match.category, class_id in match.classes) == (category, True)
 
 
 @pytest.mark.safety("H12")
@@ -84,7 +86,8 @@ def test_every_class_names_a_dated_public_source(detector: CrisisDetector) -> No
     for crisis_class in detector.patterns.classes:
         assert crisis_class.sources, crisis_class.id
         for source in crisis_class.sources:
-            assert source.title and source.publisher, crisis_class.id
+            assert source.title, crisis_class.id
+            assert source.publisher, crisis_class.id
             assert source.url.startswith("https://"), crisis_class.id
             assert source.checked == CHECKED, crisis_class.id
 
@@ -181,9 +184,7 @@ def test_a_temperature_of_37_5_or_more_after_chemotherapy_fires(
 
 @pytest.mark.safety("H12")
 @pytest.mark.parametrize("text", cases.MEDIA_QUIET)
-def test_fiction_and_the_media_are_someone_elses_story(
-    detector: CrisisDetector, text: str
-) -> None:
+def test_fiction_and_the_media_are_someone_elses_story(detector: CrisisDetector, text: str) -> None:
     """A film, programme or storyline about a crisis is not the writer's crisis."""
     assert detector.detect([text]) is None
 
@@ -211,6 +212,19 @@ def test_someone_elses_abuse_is_a_reported_class(detector: CrisisDetector) -> No
         assert all(c.endswith("_reported") for c in detector.patterns.class_of[name]), name
 
 
+def test_the_reviewers_table_is_generated_from_the_file(detector: CrisisDetector) -> None:
+    """config/README-crisis-patterns.md lists exactly the classes, sources and signals of the
+    shipped file (regenerate with ``python -m scripts.crisis_taxonomy``)."""
+    readme = crisis_taxonomy.README.read_text(encoding="utf-8")
+    assert crisis_taxonomy.generated(readme) == crisis_taxonomy.render(detector.patterns)
+
+
+def test_the_reviewers_table_names_every_class(detector: CrisisDetector) -> None:
+    """The generated table has a row for each class (the check above cannot pass vacuously)."""
+    table = crisis_taxonomy.render(detector.patterns)
+    assert all(f"| `{c.id}` |" in table for c in detector.patterns.classes)
+
+
 def test_a_match_built_the_old_way_still_works() -> None:
     """CrisisMatch(category, signals) keeps working: no classes, language English."""
     match = CrisisMatch("self_harm", ("overdose",))
@@ -223,9 +237,7 @@ def first_class(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def first_welsh_family(data: dict[str, Any]) -> dict[str, Any]:
-    return next(
-        f for f in data["categories"]["self_harm"]["families"] if f.get("language") == "cy"
-    )
+    return next(f for f in data["categories"]["self_harm"]["families"] if f.get("language") == "cy")
 
 
 EDITS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
