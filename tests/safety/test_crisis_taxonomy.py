@@ -62,6 +62,7 @@ def test_each_class_near_miss_stays_quiet(
     assert detector.detect([text]) is None, class_id
 
 
+@pytest.mark.safety("H01")
 def test_every_class_has_cases_both_ways(detector: CrisisDetector) -> None:
     """Each configured class has messages that fire and near-misses, and no case names a
     class that is not configured."""
@@ -80,6 +81,7 @@ def test_every_signal_that_can_fire_belongs_to_a_class(detector: CrisisDetector)
     assert firing - set(patterns.class_of) == set()
 
 
+@pytest.mark.safety("H01")
 def test_every_class_names_a_dated_public_source(detector: CrisisDetector) -> None:
     """Each class names at least one source with a title, publisher, https address and the
     date it was checked."""
@@ -212,6 +214,7 @@ def test_someone_elses_abuse_is_a_reported_class(detector: CrisisDetector) -> No
         assert all(c.endswith("_reported") for c in detector.patterns.class_of[name]), name
 
 
+@pytest.mark.safety("H01")
 def test_the_reviewers_table_is_generated_from_the_file(detector: CrisisDetector) -> None:
     """config/README-crisis-patterns.md lists exactly the classes, sources and signals of the
     shipped file (regenerate with ``python -m scripts.crisis_taxonomy``)."""
