@@ -126,7 +126,8 @@ _BUILT_INS = {"END": r"(?= \.|$)", "START": r"(?<![^.] )"}
 _WORD_END = "(?![a-z0-9])"
 _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_OPENING = re.compile(r"[a-z0-9@$]+(?: [a-z0-9@$]+)?")
+# A word, or a decimal number such as a temperature ("38.2"), optionally followed by another.
+_OPENING = re.compile(r"[a-z0-9@$]+(?:\.[0-9]+)?(?: [a-z0-9@$]+(?:\.[0-9]+)?)?")
 _SEPARATOR = f" {SENTENCE} "
 _CLAUSE_BREAK = re.compile(re.escape(_SEPARATOR))
 # How many of a match's first words may complete a negation filler ("no thoughts | of ending").

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (messages are data: kept on one line each, as people write them)
 """Examples for each class of the red-flag taxonomy (``classes`` in config/crisis-patterns.json).
 
 For every class: messages that must fire *with that class* (and its category), and near-misses
