@@ -24,11 +24,19 @@ The pattern file (``config/crisis-patterns.json``, explained for reviewers in
       "guards": [{"name": "...", "pattern": "..."}],             # apply to every category
       "context_guards": [{"name": "...", "pattern": "...",       # a topic anywhere in a
                           "families": ["goodbye_message"]}],     # message mutes families
+      "classes": [{"id": "medical_emergency.bowel_obstruction",  # the red-flag taxonomy:
+                   "description": "...",                         # each class, its public
+                   "sources": [{"title": "...", "publisher": "...",   # sources (checked on a
+                                "url": "https://...", "checked": "2026-12-08",  # date) and
+                                "note": "..."}],                 # the signals covering it
+                   "signals": ["possible_bowel_obstruction"]}],
       "categories": {
         "self_harm": {
           "guards": [...],                                       # apply to this category
           "families": [{"name": "suicidal_ideation", "strength": "strong",
-                        "negatable": true, "patterns": [...], "guards": [...]}],
+                        "negatable": true, "patterns": [...], "guards": [...],
+                        "language": "en"}],   # "cy" / "es": needs "wording_note", may
+                                              # list "sources" of its wording
           "combinations": [{"name": "...", "all_of": [["a"], ["b", "c"]]},
                            {"name": "...", "any_of": ["a", "b", "c"], "at_least": 2}],
           "concepts": [{"name": "ending_state", "patterns": [...], "guards": [...],
@@ -82,7 +90,9 @@ match ("i") in between. Concepts generalise where phrase lists did not, because 
 usually reuses the words even when it does not reuse the phrasing.
 
 :class:`CrisisMatch` names the category and the signals (family and combination names, never
-message text): the chosen category's first, then those of any other category that matched.
+message text): the chosen category's first, then those of any other category that matched;
+then the taxonomy classes of those signals in the same order, and the language of the phrasing
+(``cy`` or ``es`` when a family written in Welsh or Spanish fired, else ``en``).
 
 Speed. Each pattern is indexed by the one or two words its matches can start with (read from
 the compiled pattern), and is only tried where those words occur in the message, anchored on
