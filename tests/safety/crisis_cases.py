@@ -915,6 +915,7 @@ FAMILY_EXAMPLES: dict[str, str] = {
     "es_overdose": "me tomé todas las pastillas",
     "es_self_injury": "me corto para no sentir",
     "child_disclosure": "my mum's boyfriend touches me when she's at work",
+    "child_disclosure_secrecy": "he says it's our little secret and I mustn't tell",
     "child_abuse_reported": "my granddaughter told me her uncle touches her",
     "fgm_risk_reported": "my sister's family are sending her daughter abroad to be circumcised",
     "fgm_disclosure": "my parents are taking me back home to be cut",

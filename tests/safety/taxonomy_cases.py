@@ -107,13 +107,18 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "new back pain and my legs keep giving way",
             "my back is agony and I've lost control of my bladder",
         ),
-        ("I leak a bit when I sneeze", "my feet are numb from the paclitaxel"),
+        (
+            "I leak a bit when I sneeze",
+            "my feet are numb from the paclitaxel",
+            "back ache since surgery and my legs feel heavy after walking",
+        ),
     ),
     "medical_emergency.acute_confusion": (
         ("my husband is suddenly confused and doesn't know where he is",),
         (
             "I'm a bit confused about which tablets to take first",
             "mum has dementia and gets confused in the evenings",
+            "my dad is confused, he has Alzheimer's",
         ),
     ),
     "medical_emergency.stroke": (
@@ -171,11 +176,13 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "my step dad keeps coming into my bedroom at night",
             "mum's boyfriend said I must not tell mum what he does",
             "my uncle touches me when nobody is looking",
+            "my uncle buys me presents and touches me",
         ),
         (
             "my little boy comes into my bed when he has nightmares",
             "my mum says I can't tell anyone about her surprise party",
             "my stepdad told me not to tell mum about her birthday present",
+            "it's our secret, I'm planning a surprise party for mum",
         ),
     ),
     "safeguarding.child_abuse_reported": (
@@ -226,7 +233,10 @@ CLASS_CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "they took my passport and I have to work for nothing to pay off the debt",
             "I'm not allowed to leave the car wash",
         ),
-        ("I'm not allowed to leave the ward until the doctor has seen me",),
+        (
+            "I'm not allowed to leave the ward until the doctor has seen me",
+            "my sister works at a car wash and isn't allowed to leave until 6",
+        ),
     ),
 }
 
@@ -276,6 +286,7 @@ LANGUAGE_QUIET: tuple[str, ...] = (
     "no quiero morir",
     "me corto el pelo mañana",
     "la prevención del suicidio es importante",
+    "la película sobre el suicidio me afectó",
     "me he tomado las pastillas de la mañana",
 )
 
