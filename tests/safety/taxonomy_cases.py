@@ -313,4 +313,6 @@ MEDIA_QUIET: tuple[str, ...] = (
 MEDIA_STILL_FIRES: tuple[str, ...] = (
     "after the film about an overdose I took all my tablets",
     "I watched a programme about it and now I want to kill myself",
+    "I watched a video on how to tie a noose",
+    "I read an article about how many paracetamol it takes to die",
 )
