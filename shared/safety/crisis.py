@@ -24,11 +24,19 @@ The pattern file (``config/crisis-patterns.json``, explained for reviewers in
       "guards": [{"name": "...", "pattern": "..."}],             # apply to every category
       "context_guards": [{"name": "...", "pattern": "...",       # a topic anywhere in a
                           "families": ["goodbye_message"]}],     # message mutes families
+      "classes": [{"id": "medical_emergency.bowel_obstruction",  # the red-flag taxonomy:
+                   "description": "...",                         # each class, its public
+                   "sources": [{"title": "...", "publisher": "...",   # sources (checked on a
+                                "url": "https://...", "checked": "2026-12-08",  # date) and
+                                "note": "..."}],                 # the signals covering it
+                   "signals": ["possible_bowel_obstruction"]}],
       "categories": {
         "self_harm": {
           "guards": [...],                                       # apply to this category
           "families": [{"name": "suicidal_ideation", "strength": "strong",
-                        "negatable": true, "patterns": [...], "guards": [...]}],
+                        "negatable": true, "patterns": [...], "guards": [...],
+                        "language": "en"}],   # "cy" / "es": needs "wording_note", may
+                                              # list "sources" of its wording
           "combinations": [{"name": "...", "all_of": [["a"], ["b", "c"]]},
                            {"name": "...", "any_of": ["a", "b", "c"], "at_least": 2}],
           "concepts": [{"name": "ending_state", "patterns": [...], "guards": [...],
@@ -82,7 +90,9 @@ match ("i") in between. Concepts generalise where phrase lists did not, because 
 usually reuses the words even when it does not reuse the phrasing.
 
 :class:`CrisisMatch` names the category and the signals (family and combination names, never
-message text): the chosen category's first, then those of any other category that matched.
+message text): the chosen category's first, then those of any other category that matched;
+then the taxonomy classes of those signals in the same order, and the language of the phrasing
+(``cy`` or ``es`` when a family written in Welsh or Spanish fired, else ``en``).
 
 Speed. Each pattern is indexed by the one or two words its matches can start with (read from
 the compiled pattern), and is only tried where those words occur in the message, anchored on
@@ -97,7 +107,7 @@ import re._parser as sre_parse  # only to read patterns' first words; see _first
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import repeat
 from pathlib import Path
@@ -115,6 +125,10 @@ from shared.safety.text import SENTENCE, WORD, Normaliser
 
 DEFAULT_PATTERNS_PATH = DEFAULT_CONFIG_DIR / "crisis-patterns.json"
 STRENGTHS = ("strong", "weak")
+DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "cy", "es")  # English, Welsh, Spanish
+_CLASS_ID = re.compile(r"([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _MACRO = re.compile(r"\{(?:w:(\d{1,2})|(END|START)|([A-Z][A-Z0-9_]*))\}")
 # Text is matched with one leading space, and every pattern starts on the space before a word:
@@ -123,7 +137,8 @@ _BUILT_INS = {"END": r"(?= \.|$)", "START": r"(?<![^.] )"}
 _WORD_END = "(?![a-z0-9])"
 _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_OPENING = re.compile(r"[a-z0-9@$]+(?: [a-z0-9@$]+)?")
+# A word, or a decimal number such as a temperature ("38.2"), optionally followed by another.
+_OPENING = re.compile(r"[a-z0-9@$]+(?:\.[0-9]+)?(?: [a-z0-9@$]+(?:\.[0-9]+)?)?")
 _SEPARATOR = f" {SENTENCE} "
 _CLAUSE_BREAK = re.compile(re.escape(_SEPARATOR))
 # How many of a match's first words may complete a negation filler ("no thoughts | of ending").
@@ -289,10 +304,19 @@ def _blocked(
 
 @dataclass(frozen=True, slots=True)
 class CrisisMatch:
-    """A crisis was detected: which reply to send, and which signals matched (names only)."""
+    """A crisis was detected: which reply to send, and which signals matched (names only).
+
+    ``classes`` are the taxonomy classes (``config/crisis-patterns.json``, ``classes``) of the
+    signals that fired, the chosen category's first: e.g. ``medical_emergency.neutropenic_sepsis``
+    or ``safeguarding.child_abuse_reported`` (safeguarding classes about someone else's abuse
+    end in ``_reported``). ``language`` is the language of the phrasing that fired: ``en``
+    unless a family written for another language (``cy`` Welsh, ``es`` Spanish) fired.
+    """
 
     category: str
     signals: tuple[str, ...]
+    classes: tuple[str, ...] = ()
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +330,9 @@ class Family:
     patterns: tuple[re.Pattern[str], ...]
     guards: tuple[re.Pattern[str], ...]
     openings: tuple[frozenset[str] | None, ...]  # per pattern; see _first_words
+    language: str = DEFAULT_LANGUAGE  # the language its patterns are written in
+    wording_note: str = ""  # how far the wording is verified (required when not English)
+    sources: tuple[Source, ...] = ()  # public pages the wording was checked against
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +452,32 @@ class ConceptRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """A public clinical source: its title, publisher, address and the date it was checked."""
+
+    title: str
+    publisher: str
+    url: str
+    checked: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisClass:
+    """One class of the red-flag taxonomy, e.g. ``medical_emergency.bowel_obstruction``.
+
+    Named by a public clinical source, described in plain words for reviewers, and covered by
+    the ``signals`` (strong families, combinations or concept rules) that fire for it.
+    """
+
+    id: str
+    category: str
+    description: str
+    sources: tuple[Source, ...]
+    signals: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CrisisPatterns:
     """The validated, compiled pattern file."""
 
@@ -442,6 +495,11 @@ class CrisisPatterns:
     context_guards: tuple[ContextGuard, ...] = ()
     concepts: tuple[Concept, ...] = ()
     concept_rules: tuple[ConceptRule, ...] = ()
+    classes: tuple[CrisisClass, ...] = ()
+    # signal name -> the ids of the classes that list it, in the file's order
+    class_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # family name -> its language, for families not written in English
+    language_of: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def keys(self) -> tuple[tuple[int, int], ...]:
@@ -608,7 +666,16 @@ class CrisisDetector:
         priority = self._patterns.priority
         ranked = sorted(signals, key=lambda c: (c not in current, priority.index(c)))
         names = tuple(name for category in ranked for name in signals[category])
-        return CrisisMatch(category=ranked[0], signals=names)
+        class_of = self._patterns.class_of
+        classes = tuple(dict.fromkeys(c for name in names for c in class_of.get(name, ())))
+        language_of = self._patterns.language_of
+        languages = [language_of[name] for name in names if name in language_of]
+        return CrisisMatch(
+            category=ranked[0],
+            signals=names,
+            classes=classes,
+            language=languages[0] if languages else DEFAULT_LANGUAGE,
+        )
 
 
 # --- loading and validation -------------------------------------------------------------------
@@ -792,6 +859,16 @@ def _family(
     if strength not in STRENGTHS:
         raise item.child("strength").fail(f"must be one of {', '.join(STRENGTHS)}")
     sources = compiler.compile_all(item.child("patterns").items())
+    language = item.child("language", DEFAULT_LANGUAGE).text()
+    if language not in LANGUAGES:
+        raise item.child("language").fail(f"must be one of {', '.join(LANGUAGES)}")
+    # Where the wording comes from; a family in another language must say how far it is
+    # verified, so that a reviewer who does not read the language knows what to check.
+    wording_sources = tuple(_source(s) for s in item.child("sources", []).items(allow_empty=True))
+    note = item.child("wording_note", None)
+    if note.value is None and language != DEFAULT_LANGUAGE:
+        raise item.fail(f"a family in language {language!r} needs a wording_note")
+    wording_note = note.text() if note.value is not None else ""
     return Family(
         name=item.child("name").name(),
         category=category,
@@ -800,6 +877,9 @@ def _family(
         patterns=tuple(_word_regex([source]) for source in sources),
         guards=(*compiler.compile_guards(item.child("guards", [])), *guards),
         openings=tuple(_first_words(source) for source in sources),
+        language=language,
+        wording_note=wording_note,
+        sources=wording_sources,
     )
 
 
@@ -905,6 +985,62 @@ def _context_guard(field: _Field, compiler: _Compiler, signals: frozenset[str]) 
     )
 
 
+def _source(field: _Field) -> Source:
+    url = field.child("url").text()
+    if not url.startswith("https://"):
+        raise field.child("url").fail("expected an https:// address")
+    checked = field.child("checked").text()
+    if not _DATE.fullmatch(checked):
+        raise field.child("checked").fail("expected a date, YYYY-MM-DD")
+    note = field.child("note", None)
+    return Source(
+        title=field.child("title").text(),
+        publisher=field.child("publisher").text(),
+        url=url,
+        checked=checked,
+        note=note.text() if note.value is not None else "",
+    )
+
+
+def _classes(
+    field: _Field, categories: Mapping[str, str]
+) -> tuple[tuple[CrisisClass, ...], Mapping[str, tuple[str, ...]]]:
+    """The taxonomy classes, and for each signal the ids of the classes that list it.
+
+    ``categories`` maps every signal that can fire (strong family, combination, concept rule)
+    to its category; a class may list only those, of its own category.
+    """
+    classes: list[CrisisClass] = []
+    class_of: dict[str, list[str]] = {}
+    for item in field.items(allow_empty=True):
+        id_field = item.child("id")
+        parts = _CLASS_ID.fullmatch(id_field.text())
+        if parts is None:
+            raise id_field.fail("expected <category>.<snake_case_name>")
+        category = parts.group(1)
+        if category not in CRISIS_CATEGORIES:
+            raise id_field.fail(f"unknown category {category!r}")
+        if any(c.id == parts.group(0) for c in classes):
+            raise id_field.fail(f"duplicate class {parts.group(0)!r}")
+        signals_field = item.child("signals")
+        signals = signals_field.strings(allow_empty=False)
+        for name, where in zip(signals, signals_field.items(), strict=True):
+            if categories.get(name) != category:
+                problem = f"{name!r} is not a signal of {category} that can fire on its own"
+                raise where.fail(problem)
+        crisis_class = CrisisClass(
+            id=parts.group(0),
+            category=category,
+            description=item.child("description").text(),
+            sources=tuple(_source(s) for s in item.child("sources").items()),
+            signals=signals,
+        )
+        classes.append(crisis_class)
+        for name in signals:
+            class_of.setdefault(name, []).append(crisis_class.id)
+    return tuple(classes), MappingProxyType({k: tuple(v) for k, v in class_of.items()})
+
+
 def _index(
     families: Sequence[Family],
 ) -> tuple[Mapping[str, tuple[tuple[int, int], ...]], tuple[tuple[int, int], ...]]:
@@ -957,6 +1093,10 @@ def parse_patterns(data: object) -> CrisisPatterns:
         for item in root.child("context_guards", []).items(allow_empty=True)
     )
     index, unindexed = _index(families)
+    firing = {f.name: f.category for f in families if f.strong}
+    firing.update({c.name: c.category for c in combinations})
+    firing.update({r.name: r.category for r in concept_rules})
+    classes, class_of = _classes(root.child("classes", []), firing)
     return CrisisPatterns(
         version=root.child("version").text(),
         user_turns=user_turns,
@@ -970,6 +1110,11 @@ def parse_patterns(data: object) -> CrisisPatterns:
         context_guards=context_guards,
         concepts=concepts,
         concept_rules=concept_rules,
+        classes=classes,
+        class_of=class_of,
+        language_of=MappingProxyType(
+            {f.name: f.language for f in families if f.language != DEFAULT_LANGUAGE}
+        ),
     )
 
 

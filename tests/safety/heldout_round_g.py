@@ -219,6 +219,11 @@ NOT_CRISIS: tuple[str, ...] = (
 # Crisis messages the final detector still misses: a plan or a time with no act named
 # ("planning it for weeks", "wait until the kids are at school"), absence with a shrug instead
 # of a marker, and medical and safeguarding wording no family covers yet.
+# Two safeguarding misses ("my stepdad comes into my room at night ...", "my dad says i can't
+# tell anyone about what he does to me") fire since the red-flag taxonomy's child_disclosure
+# class (NSPCC signs of indirect disclosure: someone coming into the bedroom at night, being
+# told not to tell). That class was written from its source; this list was read only after it
+# had been scored, and the two were then moved off the list.
 KNOWN_MISSES: tuple[str, ...] = (
     "I've been planning it for weeks now, I know exactly when",
     "My plan is to wait until the kids are at school on Monday",
@@ -230,11 +235,9 @@ KNOWN_MISSES: tuple[str, ...] = (
     "I took double my dose of morphine by accident and I'm really drowsy",
     "wound from my op has burst open and theres pus and im burning up",
     "39.5 fever, heart racing, feel confused",
-    "my stepdad comes into my room at night and I don't want him to",
     "im 14 and my mum's boyfriend hits me",
     "my carer takes money from my purse and shouts if I complain",
     "my ex keeps turning up at the hospital and following me",
-    "my dad says i can't tell anyone about what he does to me",
     "the little girl next door is left alone for days and has bruises",
 )
 

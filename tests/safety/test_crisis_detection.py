@@ -162,7 +162,9 @@ def test_a_single_weak_signal_does_not_fire(detector: CrisisDetector) -> None:
 def test_two_different_weak_signals_fire(detector: CrisisDetector) -> None:
     """Two different ambiguous signals in one message add up to a crisis."""
     match = detector.detect(["I'm such a burden on my family and there's no point anymore"])
-    assert match == CrisisMatch("self_harm", ("several_indirect_signals",))
+    assert match == CrisisMatch(
+        "self_harm", ("several_indirect_signals",), ("self_harm.suicidal_ideation",)
+    )
 
 
 def test_the_latest_message_decides_between_categories(detector: CrisisDetector) -> None:

@@ -38,6 +38,7 @@ H       means      24/42        -              -         41/44
 I       means      34/57        -              -         84/86
 J       original   10/52        -              -         83/86
 J       first run  21/52        -              -         83/86
+G       taxonomy   53/57        11/17          13/17     75/76
 ======  =========  ===========  =============  ========  =======
 
 Round G was written before the pattern file was reopened, and its first run (25/57, 44%) matched
@@ -98,6 +99,15 @@ That evidence is ``FIRST_RUN``: each round's first-run figures (round A's "origi
 predates the practice), recorded as fixed facts beside the floors and checked against the table
 above. The estimate of recall on unseen wording for the shipped detector is round J's first run
 (``UNSEEN_ESTIMATE``): J was written before the detector's last rule and scored once, after it.
+
+The red-flag taxonomy (``classes`` in the pattern file: classes from named clinical sources,
+each covered by new or existing families; Welsh and Spanish phrases; a 37.5 C fever guard and a
+fiction/media guard) was written from the sources, not from these rounds, and then scored on
+all of A-J once: the only change was round G's safeguarding, 11/17 to 13/17 (row "taxonomy";
+two indirect child disclosures, moved off G's known misses), with every other recall figure and
+every quiet figure unchanged. No round is a fresh test of the taxonomy: its medical and
+safeguarding classes have almost no held-out messages here (rounds E, F and H-J are self-harm
+only), so its recall on unseen wording is unmeasured until a new round is written.
 
 Known misses and known false alarms are kept in step both ways: an unlisted miss or false alarm
 fails, and so does a listed one that no longer misses (or now stays quiet) until it is moved off
