@@ -32,6 +32,7 @@ SAFETY_CRITICAL_FILES: Mapping[str, str] = {
     "safety-config.json": "crisis and emergency texts, prohibited patterns, link allowlist",
     "failover-config.json": "tier timings (first token, stall, total, budget), breakers",
     "escalation-config.json": "escalation audiences, channels and retry window",
+    "crisis-triage.json": "the language-model crisis triage's prompt, schema and thresholds",
 }
 _hashes: dict[Path, str] = {}
 _hashes_lock = threading.Lock()

@@ -124,11 +124,13 @@ def load_classifier_config(config_dir: str | Path | None = None) -> ClassifierCo
 
 @dataclass(frozen=True, slots=True)
 class ClassifierFlag:
-    """A crisis the classifier found: the category, and the signals the nurses see
-    (category and severity, never the text)."""
+    """A crisis a second opinion found: the category, the signals the nurses see (category
+    and severity or class, never the text), and which detector found it (``classifier`` or
+    ``triage``; the answer's ``crisis_source``)."""
 
     crisis_category: str
     signals: tuple[str, ...]
+    source: str = "classifier"
 
 
 def crisis_flag(severities: Mapping[str, int], config: ClassifierConfig) -> ClassifierFlag | None:
