@@ -5,13 +5,15 @@ backend is down (cached for 5 s)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import azure.durable_functions as df
 import azure.functions as func
 
 from api.durable import DurableOrchestrations
 from api.http import to_response
 from shared.bootstrap import get_runtime
-from shared.operations import health_report
+from shared.operations import DetectorState, health_report
 from shared.platform import loaded_safety_hashes
 from shared.safety import detection_state
 
@@ -21,6 +23,7 @@ bp = df.Blueprint()
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 async def health(req: func.HttpRequest) -> func.HttpResponse:
     runtime = get_runtime()
+    detectors = await asyncio.to_thread(runtime.gateway.detector_states)
     reply = await health_report(
         runtime.config.failover.tiers,
         runtime.providers,
@@ -32,6 +35,8 @@ async def health(req: func.HttpRequest) -> func.HttpResponse:
         safety_files=loaded_safety_hashes(runtime.settings.config_dir or None),
         unreached_audiences=runtime.escalator.missing_audiences(),
         content_safety=runtime.gateway.second_opinion_state(),
+        triage=runtime.gateway.triage_state(),
+        detectors=[DetectorState(**row) for row in detectors],
     )
     return to_response(reply)
 

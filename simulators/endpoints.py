@@ -170,6 +170,7 @@ class ProviderEndpoint:
         self, body: dict[str, Any], serial: int, headers: dict[str, str]
     ) -> web.Response:
         """A crisis-triage request, answered by the rule in :mod:`simulators.triage`."""
+        self.state.triage_requests += 1
         problem = triage.schema_problem(self.provider, body)
         if problem is not None:
             return self._error(400, headers, problem)

@@ -10,17 +10,19 @@ user's words are never read otherwise, and nothing of them is echoed.
 marker in a user turn                  the triage answer
 =====================================  ===================================================
 (none), ``[triage:none]``              ``crisis: false``, category ``none``, confidence 0.9
-``[triage:CATEGORY]``                  ``crisis: true``, that category (``self_harm``,
-                                       ``medical_emergency``, ``safeguarding``), class
+``[triage:sh]``, ``[triage:me]``,      ``crisis: true``, category ``self_harm``,
+``[triage:sg]``                        ``medical_emergency`` or ``safeguarding``, class
                                        ``CATEGORY.simulated``, confidence 0.9
-``[triage:CATEGORY.CLASS]``            as above, with that class
-``[triage:CATEGORY@0.3]``              as above, with that confidence
+``[triage:sh@0.3]``                    as above, with that confidence
 ``[triage:malformed]``                 an answer that breaks the schema (``crisis: "yes"``)
 ``[triage:slow]``                      no crisis, after :data:`SLOW_S` (past any triage
                                        timeout: the caller's own timeout ends it)
-``[triage:late:CATEGORY]``             a crisis, after :data:`LATE_S` (after an instant
+``[triage:late:sh]`` (``me``, ``sg``)  a crisis, after :data:`LATE_S` (after an instant
                                        answer and its grace, within the triage timeout)
 =====================================  ===================================================
+
+The markers are codes, not category names: the crisis patterns read "self harm" in
+``self_harm``, and a test message must be one that only the triage flags.
 
 Faults set on a provider (statuses, hangs, broken bodies) apply to triage requests as to any.
 """
@@ -37,10 +39,9 @@ from simulators.faults import ProviderName
 SLOW_S = 30.0
 LATE_S = 1.5
 _MARKER = re.compile(
-    r"\[triage:(?:(?P<late>late):)?(?P<what>[a-z_]+)(?:\.(?P<cls>[a-z_]+))?"
-    r"(?:@(?P<confidence>[01](?:\.\d+)?))?\]"
+    r"\[triage:(?:(?P<late>late):)?(?P<what>[a-z_]+)(?:@(?P<confidence>[01](?:\.\d+)?))?\]"
 )
-CATEGORIES = ("self_harm", "medical_emergency", "safeguarding")
+CATEGORIES = {"sh": "self_harm", "me": "medical_emergency", "sg": "safeguarding"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +104,14 @@ def answer_for(provider: ProviderName, body: dict[str, Any]) -> TriageAnswer:
         return TriageAnswer({"crisis": "yes", "category": "self_harm"})
     if what == "slow":
         return TriageAnswer(none, SLOW_S)
-    if what not in CATEGORIES:
+    category = CATEGORIES.get(what)
+    if category is None:
         return TriageAnswer(none)
     confidence = float(marker["confidence"]) if marker["confidence"] else 0.9
     payload = {
         "crisis": True,
-        "category": what,
-        "class": f"{what}.{marker['cls'] or 'simulated'}",
+        "category": category,
+        "class": f"{category}.simulated",
         "confidence": confidence,
     }
     return TriageAnswer(payload, LATE_S if marker["late"] else 0.0)

@@ -29,7 +29,7 @@ from shared.failover.second_opinion import SecondOpinion, detach, first_flag, ra
 from shared.failover.triage_opinion import TriageOpinion
 from shared.models import ChatRequest, Outcome
 from shared.platform import CHAT_ORCHESTRATION, ApiError, AppConfig, HttpReply, Orchestrations
-from shared.safety import BUILT_IN_DETECTOR, Pseudonymizer
+from shared.safety import BREAKER_NAME, BUILT_IN_DETECTOR, TRIAGE_BREAKER, Pseudonymizer
 
 if TYPE_CHECKING:
     from shared.safety import ClassifierFlag, CrisisDetector, CrisisMatch
@@ -138,6 +138,34 @@ class ChatGateway:
         if self.second_opinion is None:
             return {"enabled": False, "reason": "not built"}
         return self.second_opinion.describe()
+
+    def detector_states(self) -> list[dict[str, Any]]:
+        """The classifier and the triage, each on or off (and why) with its breaker row's
+        state, read afresh (blocking: call it on a worker thread). A row that cannot be read
+        is reported as ``None``."""
+        rows: list[dict[str, Any]] = []
+        for name, layer, row in (
+            ("classifier", self.second_opinion, BREAKER_NAME),
+            ("triage", self.triage, TRIAGE_BREAKER),
+        ):
+            if layer is None:
+                rows.append({"name": name, "enabled": False, "reason": "not built"})
+                continue
+            breaker = None
+            if layer.enabled:
+                try:
+                    breaker = layer.breakers.states([row])[0].state.value
+                except Exception:  # noqa: BLE001 - health reports what it can read
+                    log.warning("%s breaker unreadable for health", name)
+            rows.append(
+                {
+                    "name": name,
+                    "enabled": layer.enabled,
+                    "reason": layer.off_reason,
+                    "breaker": breaker,
+                }
+            )
+        return rows
 
     def triage_state(self) -> dict[str, Any]:
         """The language-model triage's state, for ``/api/health``."""
