@@ -19,6 +19,8 @@ marker in a user turn                  the triage answer
                                        timeout: the caller's own timeout ends it)
 ``[triage:late:sh]`` (``me``, ``sg``)  a crisis, after :data:`LATE_S` (after an instant
                                        answer and its grace, within the triage timeout)
+``[triage:none~150]`` (any marker)     the same answer, after 150 ms (the benchmark's
+                                       triage pace; ``slow`` and ``late`` keep theirs)
 =====================================  ===================================================
 
 The markers are codes, not category names: the crisis patterns read "self harm" in
@@ -39,7 +41,8 @@ from simulators.faults import ProviderName
 SLOW_S = 30.0
 LATE_S = 1.5
 _MARKER = re.compile(
-    r"\[triage:(?:(?P<late>late):)?(?P<what>[a-z_]+)(?:@(?P<confidence>[01](?:\.\d+)?))?\]"
+    r"\[triage:(?:(?P<late>late):)?(?P<what>[a-z_]+)(?:@(?P<confidence>[01](?:\.\d+)?))?"
+    r"(?:~(?P<ms>\d{1,5}))?\]"
 )
 CATEGORIES = {"sh": "self_harm", "me": "medical_emergency", "sg": "safeguarding"}
 
@@ -100,13 +103,14 @@ def answer_for(provider: ProviderName, body: dict[str, Any]) -> TriageAnswer:
         return TriageAnswer(none)
     marker = markers[-1]
     what = marker["what"]
+    paced = int(marker["ms"]) / 1000.0 if marker["ms"] else 0.0
     if what == "malformed":
-        return TriageAnswer({"crisis": "yes", "category": "self_harm"})
+        return TriageAnswer({"crisis": "yes", "category": "self_harm"}, paced)
     if what == "slow":
         return TriageAnswer(none, SLOW_S)
     category = CATEGORIES.get(what)
     if category is None:
-        return TriageAnswer(none)
+        return TriageAnswer(none, paced)
     confidence = float(marker["confidence"]) if marker["confidence"] else 0.9
     payload = {
         "crisis": True,
@@ -114,7 +118,7 @@ def answer_for(provider: ProviderName, body: dict[str, Any]) -> TriageAnswer:
         "class": f"{category}.simulated",
         "confidence": confidence,
     }
-    return TriageAnswer(payload, LATE_S if marker["late"] else 0.0)
+    return TriageAnswer(payload, LATE_S if marker["late"] else paced)
 
 
 def structured_body(
