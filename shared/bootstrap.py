@@ -74,7 +74,6 @@ from shared.platform import (
     OperatorAccess,
     Settings,
     StorageQueue,
-    flag,
     load_config,
     table_client,
     with_tier_regions,
@@ -93,6 +92,7 @@ from shared.safety import (
     load_triage_config,
 )
 from shared.safety.triage import ENABLED_SETTING as TRIAGE_SETTING
+from shared.safety.triage import triage_enabled
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def _triage_opinion(
 ) -> TriageOpinion:
     """The language-model triage: on when ``CRISIS_TRIAGE_ENABLED`` is (or a test gives one),
     on the tiers' own adapters, with its own breaker row (``crisis_triage``)."""
-    on = triage is not None or flag(settings.get(TRIAGE_SETTING))
+    on = triage is not None or triage_enabled(settings)
     try:
         config = load_triage_config(settings.config_dir or None)
     except ConfigError:

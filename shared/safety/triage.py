@@ -32,7 +32,9 @@ from shared.platform import (
     BreakerSettings,
     ConfigError,
     ConfigReader,
+    Settings,
     config_path,
+    flag,
     read_config_file,
 )
 
@@ -107,6 +109,11 @@ def parse_triage(data: object) -> TriageConfig:
             max_open_s=breaker.number("max_open_s", base.max_open_s, minimum=0.001),
         ),
     )
+
+
+def triage_enabled(settings: Settings) -> bool:
+    """Whether ``CRISIS_TRIAGE_ENABLED`` turns the triage on."""
+    return flag(settings.get(ENABLED_SETTING))
 
 
 def load_triage_config(config_dir: str | Path | None = None) -> TriageConfig:
