@@ -62,6 +62,9 @@ class TriageConfig:
     timeout_s: float = 2.0
     max_tokens: int = 120
     min_confidence: float = 0.5
+    # The class labels a signal may carry; any other label is reported as ``unlisted``, so a
+    # model's free wording (a name, a place) never reaches an alert or a log.
+    classes: frozenset[str] = frozenset()
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
 
 
@@ -101,6 +104,7 @@ def parse_triage(data: object) -> TriageConfig:
         timeout_s=reader.number("timeout_s", 2.0, minimum=0.05),
         max_tokens=reader.integer("max_tokens", 120, minimum=16),
         min_confidence=confidence,
+        classes=frozenset(reader.strings("classes")) if reader.has("classes") else frozenset(),
         breaker=BreakerSettings(
             failure_threshold=breaker.integer(
                 "failure_threshold", base.failure_threshold, minimum=1
@@ -181,9 +185,10 @@ def triage_flag(verdict: TriageVerdict, config: TriageConfig) -> tuple[str, tupl
     above the configured confidence; else None."""
     if not verdict.crisis or verdict.confidence < config.min_confidence:
         return None
+    label = verdict.triage_class if verdict.triage_class in config.classes else "unlisted"
     signals = (
         f"triage:{verdict.category}",
-        f"triage_class:{verdict.triage_class}",
+        f"triage_class:{label}",
         f"triage_confidence:{verdict.confidence:.2f}",
     )
     return verdict.category, signals

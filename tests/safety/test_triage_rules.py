@@ -19,7 +19,12 @@ from shared.safety.triage import (
 )
 
 SHIPPED: dict[str, Any] = json.loads((DEFAULT_CONFIG_DIR / "crisis-triage.json").read_text())
-FLAG = {"crisis": True, "category": "self_harm", "class": "self_harm.plan", "confidence": 0.8}
+FLAG = {
+    "crisis": True,
+    "category": "self_harm",
+    "class": "self_harm.plan_or_means",
+    "confidence": 0.8,
+}
 
 
 def config(**changes: Any) -> TriageConfig:
@@ -48,7 +53,7 @@ def test_a_crisis_verdict_at_the_confidence_flags_its_category() -> None:
     found = triage_flag(parse_verdict(json.dumps(FLAG)), config())
     assert found == (
         "self_harm",
-        ("triage:self_harm", "triage_class:self_harm.plan", "triage_confidence:0.80"),
+        ("triage:self_harm", "triage_class:self_harm.plan_or_means", "triage_confidence:0.80"),
     )
 
 
@@ -97,3 +102,14 @@ def test_the_model_reads_the_last_three_user_turns_delimited() -> None:
     assert "one" not in text
     assert text.count("<message>") == 3
     assert "</message> four" not in text
+
+
+@pytest.mark.safety("H15")
+def test_a_class_outside_the_listed_ones_never_reaches_a_signal() -> None:
+    """A label-shaped class the config does not list (it could carry a name) is reported as
+    ``unlisted``."""
+    verdict = parse_verdict({**FLAG, "class": "safeguarding.jane_smith_at_home"})
+    found = triage_flag(verdict, config())
+    assert found is not None
+    assert "triage_class:unlisted" in found[1]
+    assert not any("jane" in signal for signal in found[1])
