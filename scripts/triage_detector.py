@@ -17,7 +17,9 @@ is unmeasured until this runs against clinician-labelled messages with the real 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -82,7 +84,9 @@ class TriageDetector:
         return self._loop.run_until_complete(self._detect(user_turns))
 
     def close(self) -> None:
-        """Close the SDK clients, then the loop."""
+        """Close the SDK clients, then the loop (once; later calls do nothing)."""
+        if self._loop.is_closed():
+            return
         self._loop.run_until_complete(close_providers(self._providers))
         self._loop.close()
 
@@ -109,3 +113,28 @@ class TriageDetector:
                 return None
             return None if found is None else CrisisMatch(category=found[0], signals=found[1])
         return None  # not reached: the last attempt returns or raises
+
+
+class _CommandLineTriage:
+    """The detector as the evaluation command uses it: a run that cannot go on ends with a
+    one-line reason (exit 2) instead of a traceback, and the clients close at exit."""
+
+    def __init__(self) -> None:
+        try:
+            self._detector = TriageDetector()
+        except TriageUnavailableError as exc:
+            sys.stderr.write(f"evaluate_crisis --detector triage: {exc}\n")
+            raise SystemExit(2) from exc
+        atexit.register(self._detector.close)
+
+    def detect(self, user_turns: Sequence[str]) -> CrisisMatch | None:
+        try:
+            return self._detector.detect(user_turns)
+        except TriageUnavailableError as exc:
+            sys.stderr.write(f"evaluate_crisis --detector triage: {exc}\n")
+            raise SystemExit(2) from exc
+
+
+def command_line_detector(_options: object) -> _CommandLineTriage:
+    """The ``triage`` entry of the evaluation command's detector registry."""
+    return _CommandLineTriage()
