@@ -5,13 +5,15 @@ backend is down (cached for 5 s)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import azure.durable_functions as df
 import azure.functions as func
 
 from api.durable import DurableOrchestrations
 from api.http import to_response
 from shared.bootstrap import get_runtime
-from shared.operations import health_report
+from shared.operations import DetectorState, health_report
 from shared.platform import loaded_safety_hashes
 from shared.safety import detection_state
 
@@ -23,6 +25,7 @@ bp = df.Blueprint()
 async def health(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     runtime = get_runtime()
     ready = await runtime.readiness.check(DurableOrchestrations(client))
+    detectors = await asyncio.to_thread(runtime.gateway.detector_states)
     reply = await health_report(
         runtime.config.failover.tiers,
         runtime.providers,
@@ -36,6 +39,8 @@ async def health(req: func.HttpRequest, client: df.DurableOrchestrationClient) -
         content_safety=runtime.gateway.second_opinion_state(),
         clinical_content=runtime.gateway.clinical_content_state(),
         durable=str(ready.body["durable"]),
+        triage=runtime.gateway.triage_state(),
+        detectors=[DetectorState(**row) for row in detectors],
     )
     return to_response(reply)
 

@@ -1,6 +1,7 @@
 """``make bench``: every figure of issues 9, 14 and 18 (B1a-B11, B13), B12 (the
-content-safety check), B15 (cold starts) and B16 (the crisis pattern detector's cost per
-message; also on its own, without hosts: ``python -m bench.detector``), measured in one run.
+content-safety check), B14 (the crisis triage), B15 (cold starts) and B16 (the crisis pattern
+detector's cost per message; also on its own, without hosts: ``python -m bench.detector``),
+measured in one run.
 
     python -m bench [--quick] [--no-profile] [--only B11] [--out bench/results]
 
@@ -27,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import classifier, detector, figures, loadgen
+from bench import classifier, detector, figures, loadgen, triage
 from bench.figures import Bench, Sizes
 from bench.profiling import Profile, profile_lines, profile_while
 from bench.stack import REPO, Host, ProbeOptions, Stack, stack
@@ -47,6 +48,7 @@ STEPS: tuple[Callable[[Bench], Awaitable[list[Figure]]], ...] = (
     figures.failover_latency,
     figures.first_token_limit,
     classifier.classifier_cost,
+    triage.triage_cost,
     figures.breaker_skip,
     figures.crisis_under_load,
     figures.throughput,
@@ -124,6 +126,7 @@ ONLY: dict[str, tuple[Callable[[Bench], Awaitable[list[Figure]]], set[str]]] = {
     "B1a": (figures.cpu_per_request, {"probe", "probeshipped"}),
     "B11": (figures.durable_hops, set(figures.HOP_HOSTS.values())),
     "B12": (classifier.classifier_cost, {"plain"}),
+    "B14": (triage.triage_cost, {"plain"}),
     "B10": (figures.import_time, set()),
     "B15": (figures.cold_start, set()),
     "B16": (detector.detector_cost, set()),

@@ -90,6 +90,10 @@ def _services(args: argparse.Namespace) -> Iterator[list[str]]:
             sims = stack.enter_context(SimulatedProviders(args.host, pacing=REALISTIC))
             os.environ.update(app_settings(sims.urls, SIM_KEY))
             notes.append(f"simulated providers (fault control: {sims.control_url}/_sim/stats)")
+            # The crisis triage on against the simulators, which answer it by marker
+            # (simulators/triage.py: [triage:sh], [triage:malformed], [triage:slow], ...).
+            os.environ.setdefault("CRISIS_TRIAGE_ENABLED", "true")
+            notes.append("crisis triage on (simulators answer it by marker, e.g. [triage:sh])")
             if not os.environ.get("CONTENT_SAFETY_ENDPOINT"):
                 from simulators.content_safety import (  # noqa: PLC0415 - dev only
                     ContentSafetySimulator,

@@ -314,12 +314,14 @@ def shipped_safety_hashes() -> dict[str, str]:
     from shared.escalation.model import load_escalation_config  # noqa: PLC0415
     from shared.platform import load_config, loaded_safety_hashes  # noqa: PLC0415
     from shared.safety.crisis import read_patterns  # noqa: PLC0415
+    from shared.safety.triage import load_triage_config  # noqa: PLC0415
     from shared.signposting import load_signposting  # noqa: PLC0415
 
     load_config()
     load_escalation_config()
     read_patterns()
     load_signposting()
+    load_triage_config()
     return loaded_safety_hashes()
 
 

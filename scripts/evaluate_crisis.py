@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import sys
 from collections import Counter
@@ -88,9 +89,19 @@ def _builtin(_: DetectorOptions) -> Detector:
     return BUILT_IN_DETECTOR
 
 
+def _triage(options: DetectorOptions) -> Detector:
+    # The language-model triage on the first tier the policy permits, from the provider
+    # settings in the environment (scripts/triage_detector.py); imported only when asked for,
+    # by name (scripts/ is not a package, so a static import would name the module twice).
+    module = importlib.import_module("scripts.triage_detector")
+    detector: Detector = module.command_line_detector(options)
+    return detector
+
+
 DETECTORS: dict[str, DetectorFactory] = {
     "patterns": _patterns,
     "builtin": _builtin,
+    "triage": _triage,
 }
 
 

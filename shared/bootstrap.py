@@ -56,9 +56,11 @@ from shared.escalation import (
 from shared.events import EventBus
 from shared.failover import (
     ChatGateway,
+    ProviderTriage,
     RateLimiter,
     RequestLimits,
     SecondOpinion,
+    TriageOpinion,
     residency_policy,
 )
 from shared.observability import (
@@ -74,6 +76,7 @@ from shared.platform import (
     FALLBACK_QUEUE,
     OUTBOX_QUEUE,
     AppConfig,
+    ConfigError,
     OperatorAccess,
     Settings,
     StorageQueue,
@@ -86,12 +89,17 @@ from shared.runtime import Runtime
 from shared.safety import (
     ContentSafety,
     ContentSafetySettings,
+    CrisisTriage,
     Pseudonymizer,
+    TriageConfig,
     build_content_safety,
     load_classifier_config,
     load_detector,
+    load_triage_config,
     warm_up_link_check,
 )
+from shared.safety.triage import ENABLED_SETTING as TRIAGE_SETTING
+from shared.safety.triage import triage_enabled
 from shared.signposting import NO_FOLLOW_UP, Signposting, load_signposting
 
 log = logging.getLogger(__name__)
@@ -108,6 +116,7 @@ def assemble(
     conversations: ConversationEscalations | None = None,
     pending_crisis: PendingCrisisStore | None = None,
     content_safety: ContentSafety | None = None,
+    crisis_triage: CrisisTriage | None = None,
     audit_store: Callable[[], AuditStore] | None = None,
     tracer_provider: Any = None,
     meter_provider: Any = None,
@@ -169,6 +178,15 @@ def assemble(
         clock=breaker_clock,
         events=events,
     )
+    triage = _triage_opinion(
+        settings,
+        breaker_store,
+        outcomes,
+        providers=providers,
+        triage=crisis_triage,
+        clock=breaker_clock,
+        events=events,
+    )
     gateway = ChatGateway(
         config=config,
         breakers=breakers,
@@ -183,6 +201,7 @@ def assemble(
         signposting=signposting,
         follow_up=_nurse_follow_up(settings, signposting),
         second_opinion=second_opinion,
+        triage=triage,
         simulated=settings.simulated_providers,
         poll_interval_s=settings.status_poll_interval_s,
         limits=RequestLimits(max_body_bytes=settings.max_body_bytes),
@@ -277,6 +296,46 @@ def _second_opinion(
         pending=pending,
         off_reason=None if classifier is not None else access.off_reason,
         auth=access.auth,
+    )
+
+
+def _triage_opinion(
+    settings: Settings,
+    breaker_store: BreakerStore,
+    outcomes: OutcomeWriter,
+    *,
+    providers: Mapping[str, Provider],
+    triage: CrisisTriage | None,
+    clock: Callable[[], float],
+    events: EventBus,
+) -> TriageOpinion:
+    """The language-model triage: on when ``CRISIS_TRIAGE_ENABLED`` is (or a test gives one),
+    on the tiers' own adapters, with its own breaker row (``crisis_triage``)."""
+    on = triage is not None or triage_enabled(settings)
+    try:
+        config = load_triage_config(settings.config_dir or None)
+    except ConfigError:
+        if on:  # on, the prompt and schema must be the reviewed ones: fail loudly
+            raise
+        log.warning("crisis triage is off and its config did not load", exc_info=True)
+        config = TriageConfig(system_prompt="", schema_name="crisis_triage", schema={})
+    if on and triage is None:
+        triage = ProviderTriage(providers, config)
+    breakers = BreakerService(
+        breaker_store,
+        settings_for=lambda _name: config.breaker,
+        lease_s_for=lambda _name: config.timeout_s + config.breaker.probe_lease_margin_s,
+        clock=clock,
+        events=events,
+    )
+    if not on:
+        log.info("crisis triage is off: %s is not set", TRIAGE_SETTING)
+    return TriageOpinion(
+        triage=triage if on else None,
+        config=config,
+        breakers=breakers,
+        outcomes=outcomes,
+        off_reason=None if on else f"{TRIAGE_SETTING} is not set",
     )
 
 

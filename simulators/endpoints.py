@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
-from simulators import validation, wire
+from simulators import triage, validation, wire
 from simulators.faults import ANSWERING, Fault, FaultKind, ProviderName
 from simulators.pacing import Pacing, answer_tokens, due_s, effective
 from simulators.state import ProviderState, RecordedRequest
@@ -149,6 +149,8 @@ class ProviderEndpoint:
         checked = self._checked(request, body, headers)
         if isinstance(checked, web.Response):
             return checked
+        if not streamed and triage.is_triage(self.provider, checked):
+            return await self._triage(checked, serial, headers)
         pacing = effective(self.state.pacing, fault)
         text = wire.default_answer(self.provider)
         if fault is not None and fault.answer is not None:
@@ -163,6 +165,29 @@ class ProviderEndpoint:
         if kind is FaultKind.DROP:
             return await self._send_cut_short(request, answer, headers)
         return web.json_response(answer, headers=headers)
+
+    async def _triage(
+        self, body: dict[str, Any], serial: int, headers: dict[str, str]
+    ) -> web.Response:
+        """A crisis-triage request, answered by the rule in :mod:`simulators.triage`."""
+        self.state.triage_requests += 1
+        problem = triage.schema_problem(self.provider, body)
+        if problem is not None:
+            return self._error(400, headers, problem)
+        answer = triage.answer_for(self.provider, body)
+        if await self._pause(answer.delay_s):
+            return self._error(503, headers)
+        prefix = "msg_sim" if self.provider == "anthropic" else "chatcmpl-sim"
+        return web.json_response(
+            triage.structured_body(
+                self.provider,
+                body,
+                answer.payload,
+                response_id=f"{prefix}{serial:06d}",
+                created=int(self._clock()),
+            ),
+            headers=headers,
+        )
 
     async def _pause(self, seconds: float) -> bool:
         """Wait ``seconds`` (0: not at all); True if the simulator began stopping meanwhile."""

@@ -138,6 +138,10 @@ class SimulatedProviders:
         """Requests ``provider`` has received, including faulted ones."""
         return self._read(lambda: self._hub.count(provider))
 
+    def triage_count(self, provider: ProviderName) -> int:
+        """Crisis-triage requests ``provider`` answered by the rule (counted in ``count`` too)."""
+        return self._read(lambda: self._hub.triage_count(provider))
+
     def last_request(self, provider: ProviderName) -> dict[str, Any] | None:
         """The JSON body of the last request ``provider`` received."""
         recorded = self.last_recorded(provider)

@@ -130,6 +130,9 @@ class SimulatorHub:
     def count(self, provider: ProviderName) -> int:
         return self._states[provider].requests
 
+    def triage_count(self, provider: ProviderName) -> int:
+        return self._states[provider].triage_requests
+
     def last(self, provider: ProviderName) -> RecordedRequest | None:
         return self._states[provider].last
 

@@ -48,6 +48,8 @@ class ProviderState:
     fault: Fault | None = None
     remaining: int | None = None
     requests: int = 0
+    # Of those, the crisis-triage requests answered by the rule (simulators/triage.py).
+    triage_requests: int = 0
     last: RecordedRequest | None = None
     pacing: Pacing = INSTANT
     # Hung requests wait on this; it is set (and replaced) whenever the fault is changed.
@@ -82,11 +84,13 @@ class ProviderState:
     def reset(self) -> None:
         self.set_fault(None)
         self.requests = 0
+        self.triage_requests = 0
         self.last = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
+            "triage_requests": self.triage_requests,
             "fault": None if self.fault is None else self.fault.to_json(),
             "remaining": self.remaining,
             "pacing": self.pacing.to_json(),

@@ -149,6 +149,9 @@ param healthCheckSchedule string
 @description('NCRONTAB schedule of the secret rotation job.')
 param secretRotationSchedule string
 
+@description('Whether the language-model crisis triage runs (CRISIS_TRIAGE_ENABLED). Its recall is unmeasured until it is run against clinician-labelled messages; off, /api/health reports crisis detection degraded.')
+param crisisTriageEnabled bool = true
+
 @description('Tags for every resource.')
 param tags object
 
@@ -225,6 +228,27 @@ module durableScheduler 'durable-scheduler.bicep' = if (useScheduler) {
   }
 }
 
+// The crisis classifier's Content Safety account, in this region (UK West availability of the
+// service was not verified here: if Azure refuses the account there, deploy that region's
+// stack with the uksouth account instead; both keep processing in the UK).
+module contentSafety 'content-safety.bicep' = {
+  name: 'content-safety-${location}'
+  params: {
+    location: location
+    name: 'cs-askeve-${environmentName}-${regionCode}-${take(nameSuffix, 6)}'
+    workspaceId: workspaceId
+    tags: tags
+  }
+}
+
+module contentSafetyAccess 'access-content-safety.bicep' = {
+  name: 'access-content-safety-${location}'
+  params: {
+    contentSafetyAccountName: contentSafety.outputs.name
+    principalId: app.outputs.principalId
+  }
+}
+
 module storageAccess 'access-storage.bicep' = {
   name: 'access-storage-${location}'
   params: {
@@ -281,6 +305,7 @@ module settings 'functionapp-settings.bicep' = {
     openAiAccess
     keyVaultAccessSecondary
     openAiAccessSecondary
+    contentSafetyAccess
     durableScheduler
   ]
   params: {
@@ -350,6 +375,12 @@ module settings 'functionapp-settings.bicep' = {
       CHAT_INSTANCE_RETENTION_MINUTES: '15'
       ESCALATION_INSTANCE_RETENTION_HOURS: '2'
       SECRET_ROTATION_ENABLED: (rotationEnabled || secondaryRotationEnabled) ? 'true' : 'false'
+      // Crisis detection beside the patterns: the Content Safety classifier, keyless (managed
+      // identity; the account has local auth off, so CONTENT_SAFETY_KEY is never set), and the
+      // language-model triage on the first tier the policy permits (a UK tier here).
+      CONTENT_SAFETY_ENDPOINT: contentSafety.outputs.endpoint
+      CONTENT_SAFETY_USE_MANAGED_IDENTITY: 'true'
+      CRISIS_TRIAGE_ENABLED: crisisTriageEnabled ? 'true' : 'false'
     }
   }
 }
@@ -357,5 +388,6 @@ module settings 'functionapp-settings.bicep' = {
 output appName string = app.outputs.name
 output defaultHostName string = app.outputs.defaultHostName
 output storageAccountName string = storage.outputs.name
+output contentSafetyAccountName string = contentSafety.outputs.name
 output durableSchedulerName string = useScheduler ? durableScheduler.outputs.name : ''
 

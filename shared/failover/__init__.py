@@ -14,15 +14,18 @@ from shared.failover.plan import (
 from shared.failover.ratelimit import RateLimiter
 from shared.failover.requests import RequestLimits
 from shared.failover.second_opinion import SecondOpinion
+from shared.failover.triage_opinion import ProviderTriage, TriageOpinion
 
 __all__ = [
     "EMERGENCY",
     "ChatGateway",
     "ChatPlan",
     "FailoverResult",
+    "ProviderTriage",
     "RateLimiter",
     "RequestLimits",
     "SecondOpinion",
+    "TriageOpinion",
     "emergency_result",
     "residency_policy",
 ]

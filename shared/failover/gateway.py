@@ -25,10 +25,11 @@ from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan
 from shared.failover.ratelimit import RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
 from shared.failover.responses import ChatAnswer, completion_body, preapproved
-from shared.failover.second_opinion import SecondOpinion, detach
+from shared.failover.second_opinion import SecondOpinion, detach, first_flag, race
+from shared.failover.triage_opinion import TriageOpinion
 from shared.models import ChatRequest, Outcome
 from shared.platform import CHAT_ORCHESTRATION, ApiError, AppConfig, HttpReply, Orchestrations
-from shared.safety import BUILT_IN_DETECTOR, Pseudonymizer
+from shared.safety import BREAKER_NAME, BUILT_IN_DETECTOR, TRIAGE_BREAKER, Pseudonymizer
 from shared.safety.retraction import RETRACTION_EVENT, retracted_after_crisis
 from shared.signposting import EMERGENCY as EMERGENCY_REPLY
 from shared.signposting import NO_FOLLOW_UP, Signposting, compose, person_for
@@ -58,6 +59,8 @@ POLL_CEILING_S = 0.1
 STOP_POLLS = 300
 BUDGET_REASON = "budget exhausted; answered from the emergency tier"
 CRISIS_REASON = "answered with the crisis reply"
+# The grace an answer waits for the second opinions when no classifier config is at hand.
+DEFAULT_GRACE_S = 0.15
 _T = TypeVar("_T")
 _DETACHED: set[asyncio.Task[Any]] = set()
 
@@ -148,6 +151,8 @@ class ChatGateway:
     follow_up: str = NO_FOLLOW_UP
     # The classifier's check beside the orchestration (shared/failover/second_opinion.py).
     second_opinion: SecondOpinion | None = None
+    # The language-model triage beside it (shared/failover/triage_opinion.py).
+    triage: TriageOpinion | None = None
     simulated: bool = False
     poll_interval_s: float = 0.1
     limits: RequestLimits = field(default_factory=RequestLimits)
@@ -176,6 +181,40 @@ class ChatGateway:
         if self.second_opinion is None:
             return {"enabled": False, "reason": "not built"}
         return self.second_opinion.describe()
+
+    def detector_states(self) -> list[dict[str, Any]]:
+        """The classifier and the triage, each on or off (and why) with its breaker row's
+        state, read afresh (blocking: call it on a worker thread). A row that cannot be read
+        is reported as ``None``."""
+        rows: list[dict[str, Any]] = []
+        for name, layer, row in (
+            ("classifier", self.second_opinion, BREAKER_NAME),
+            ("triage", self.triage, TRIAGE_BREAKER),
+        ):
+            if layer is None:
+                rows.append({"name": name, "enabled": False, "reason": "not built"})
+                continue
+            breaker = None
+            if layer.enabled:
+                try:
+                    breaker = layer.breakers.states([row])[0].state.value
+                except Exception:  # noqa: BLE001 - health reports what it can read
+                    log.warning("%s breaker unreadable for health", name)
+            rows.append(
+                {
+                    "name": name,
+                    "enabled": layer.enabled,
+                    "reason": layer.off_reason,
+                    "breaker": breaker,
+                }
+            )
+        return rows
+
+    def triage_state(self) -> dict[str, Any]:
+        """The language-model triage's state, for ``/api/health``."""
+        if self.triage is None:
+            return {"enabled": False, "reason": "not built"}
+        return self.triage.describe()
 
     async def handle(
         self,
@@ -224,13 +263,18 @@ class ChatGateway:
                 match=match,
             )
         opinion = self.second_opinion
+        triage_on = self.triage is not None and self.triage.enabled
         check = (
-            None if opinion is None else opinion.start(_latest(request), context.conversation_ref)
+            None
+            if opinion is None
+            else opinion.start(_latest(request), context.conversation_ref, owed=triage_on)
         )
-        reply, flag_used = await self._ordinary(request, orchestrations, context, check, headers)
+        reply, flag_used, checks = await self._ordinary(
+            request, orchestrations, context, check, headers
+        )
         if opinion is not None and not flag_used:  # a check still running may flag late
             opinion.follow(
-                check,
+                checks,
                 context.conversation_ref,
                 lambda flag: self._escalate_late(request, flag, orchestrations),
             )
@@ -243,23 +287,28 @@ class ChatGateway:
         context: _Context,
         check: asyncio.Task[ClassifierFlag | None] | None,
         headers: Mapping[str, str],
-    ) -> tuple[HttpReply, bool]:
-        """The answer to an ordinary message, and whether the classifier's flag replaced it."""
+    ) -> tuple[HttpReply, bool, asyncio.Task[ClassifierFlag | None] | None]:
+        """The answer to an ordinary message, whether a second opinion's flag replaced it, and
+        the second opinions' check (the classifier's and the triage's, as one) to follow."""
         verdict = self.rate_limiter.check(
             conversation=context.conversation_ref,
             client_ip=client_ip(headers, self.front_door_id),
         )
         if not verdict.allowed:
-            return _error_reply(
-                ApiError(
-                    429,
-                    f"too many requests for this {verdict.limited_by}; retry later",
-                    None,
-                    "rate_limited",
-                    type="rate_limit_error",
-                    retry_after_s=verdict.retry_after_s,
-                )
-            ), False
+            return (
+                _error_reply(
+                    ApiError(
+                        429,
+                        f"too many requests for this {verdict.limited_by}; retry later",
+                        None,
+                        "rate_limited",
+                        type="rate_limit_error",
+                        retry_after_s=verdict.retry_after_s,
+                    )
+                ),
+                False,
+                check,
+            )
 
         plan = build_plan(
             self.config.failover,
@@ -269,13 +318,18 @@ class ChatGateway:
             blocked=self.blocked,
         )
         plan = await self._admit(plan)
-        if self.second_opinion is None or check is None:
-            # No check running (the layer is off): nothing to race, so the chat path stays
+        # The triage starts on the first tier the plan would call (policy and breakers chose).
+        triage = None if self.triage is None else self.triage.start(request, plan.callable_tiers())
+        checks = first_flag([c for c in (check, triage) if c is not None])
+        if checks is None:
+            # No check running (the layers are off): nothing to race, so the chat path stays
             # one task.
             result = await self._run(plan, orchestrations, context.started)
         else:
             run = asyncio.ensure_future(self._run(plan, orchestrations, context.started))
-            flag = await self.second_opinion.race(check, run)
+            opinion = self.second_opinion
+            grace = DEFAULT_GRACE_S if opinion is None else opinion.config.grace_s
+            flag = await race(checks, run, grace)
             if flag is not None:  # the crisis reply replaces the answer, ready or not
                 run.cancel()  # _run terminates and purges its orchestration
                 crisis = await self._crisis(
@@ -284,13 +338,13 @@ class ChatGateway:
                     flag.signals,
                     orchestrations,
                     context,
-                    source="classifier",
+                    source=flag.source,
                 )
-                return crisis, True
+                return crisis, True, checks
             result = await run
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
-        return self._reply(result, plan, context, request), False
+        return self._reply(result, plan, context, request), False, checks
 
     def _count_retraction(self, request: ChatRequest, category: str, context: _Context) -> None:
         """A crisis reply to a retraction ("it was a joke") is kept (H28) and counted: an audit
@@ -368,7 +422,7 @@ class ChatGateway:
     async def _escalate_late(
         self, request: ChatRequest, flag: ClassifierFlag, orchestrations: Orchestrations
     ) -> None:
-        """The escalation for a message the classifier flagged after its answer went out."""
+        """The escalation for a message a second opinion flagged after its answer went out."""
         await self.escalator.crisis(
             orchestrations,
             category=flag.crisis_category,

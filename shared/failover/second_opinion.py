@@ -92,28 +92,21 @@ class SecondOpinion:
             await self.classifier.close()
 
     def start(
-        self, text: str, conversation_ref: str | None
+        self, text: str, conversation_ref: str | None, *, owed: bool = False
     ) -> asyncio.Task[ClassifierFlag | None] | None:
-        """Start the check of ``text`` (the latest user message); None when the layer is off."""
-        if self.classifier is None:
+        """Start the check of ``text`` (the latest user message); None when the layer is off.
+        With ``owed`` (another second opinion, the triage, is on and may have flagged late),
+        the conversation's owed crisis reply is looked up even when the classifier is off."""
+        if self.classifier is None and not (owed and conversation_ref is not None):
             return None
         return asyncio.ensure_future(self._check(self.classifier, text, conversation_ref))
 
     async def race(
         self, check: asyncio.Future[ClassifierFlag | None] | None, answer: asyncio.Future[Any]
     ) -> ClassifierFlag | None:
-        """The flag that must replace ``answer``, or None once ``answer`` may go out.
-
-        Returns as soon as the check flags; if ``answer`` is ready first, waits at most the
-        grace for the check. Never awaits ``answer`` itself past the check's end."""
-        if check is None:
-            return None
-        done, _ = await asyncio.wait({check, answer}, return_when=asyncio.FIRST_COMPLETED)
-        if check not in done:
-            done, _ = await asyncio.wait({check}, timeout=self.config.grace_s)
-            if check not in done:
-                return None
-        return check.result()
+        """The flag that must replace ``answer``, or None once ``answer`` may go out
+        (:func:`race`, within this layer's grace)."""
+        return await race(check, answer, self.config.grace_s)
 
     def follow(
         self,
@@ -130,7 +123,7 @@ class SecondOpinion:
             flag = await check
             if flag is None:
                 return
-            log.warning("classifier flagged a message after its answer; escalating (late)")
+            log.warning("%s flagged a message after its answer; escalating (late)", flag.source)
             if conversation_ref is None:
                 log.warning("late flag without a conversation id: no crisis reply can be owed")
             else:
@@ -148,9 +141,11 @@ class SecondOpinion:
         detach(late())
 
     async def _check(
-        self, classifier: ContentSafety, text: str, conversation_ref: str | None
+        self, classifier: ContentSafety | None, text: str, conversation_ref: str | None
     ) -> ClassifierFlag | None:
-        lookups = {asyncio.ensure_future(self._classify(classifier, text))}
+        lookups: set[asyncio.Future[ClassifierFlag | None]] = set()
+        if classifier is not None:
+            lookups.add(asyncio.ensure_future(self._classify(classifier, text)))
         if conversation_ref is not None:
             lookups.add(asyncio.ensure_future(self._owed(conversation_ref)))
         while lookups:
@@ -169,7 +164,11 @@ class SecondOpinion:
         except Exception:
             log.exception("owed crisis replies unreadable")
             return None
-        return None if category is None else ClassifierFlag(category, (OWED_SIGNAL,))
+        if category is None:
+            return None
+        # The store keeps the category only; with the classifier off only the triage can owe.
+        source = "classifier" if self.classifier is not None else "triage"
+        return ClassifierFlag(category, (OWED_SIGNAL,), source)
 
     async def _classify(self, classifier: ContentSafety, text: str) -> ClassifierFlag | None:
         try:
@@ -202,8 +201,56 @@ class SecondOpinion:
         return None if severities is None else crisis_flag(severities, self.config)
 
 
+async def race(
+    check: asyncio.Future[ClassifierFlag | None] | None,
+    answer: asyncio.Future[Any],
+    grace_s: float,
+) -> ClassifierFlag | None:
+    """The flag that must replace ``answer``, or None once ``answer`` may go out.
+
+    Returns as soon as the check flags; if ``answer`` is ready first, waits at most ``grace_s``
+    for the check. Never awaits ``answer`` itself past the check's end."""
+    if check is None:
+        return None
+    done, _ = await asyncio.wait({check, answer}, return_when=asyncio.FIRST_COMPLETED)
+    if check not in done:
+        done, _ = await asyncio.wait({check}, timeout=grace_s)
+        if check not in done:
+            return None
+    return check.result()
+
+
+def first_flag(
+    checks: list[asyncio.Task[ClassifierFlag | None]],
+) -> asyncio.Task[ClassifierFlag | None] | None:
+    """One check of several: done with the first flag any of them raises, or with None once
+    all have ended without one (None when there is nothing to check). A check that raises is a
+    check without a flag. The checks left running keep running (their outcomes are recorded)."""
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+
+    async def first() -> ClassifierFlag | None:
+        pending: set[asyncio.Future[ClassifierFlag | None]] = set(checks)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for check in done:
+                if check.cancelled():
+                    continue
+                if check.exception() is None and check.result() is not None:
+                    for rest in pending:
+                        detach(_quietly(rest))
+                    return check.result()
+                if check.exception() is not None:
+                    log.error("a crisis check failed", exc_info=check.exception())
+        return None
+
+    return asyncio.ensure_future(first())
+
+
 async def _quietly(work: asyncio.Future[Any]) -> None:
     try:
         await work
     except Exception:
-        log.exception("content-safety lookup failed")
+        log.exception("a crisis check or lookup failed")

@@ -3,7 +3,13 @@
 What other rooms may use is exported here; the modules behind it are this room's own.
 """
 
-from shared.operations.health import CheckResult, HealthChecker, HealthSettings, health_report
+from shared.operations.health import (
+    CheckResult,
+    DetectorState,
+    HealthChecker,
+    HealthSettings,
+    health_report,
+)
 from shared.operations.readiness import Readiness
 from shared.operations.results_table import ResilientHealthStore, health_store_for
 from shared.operations.rotation import run_secret_rotation
@@ -11,6 +17,7 @@ from shared.operations.taskhub import PurgeReport, TaskHubRetention, purge_task_
 
 __all__ = [
     "CheckResult",
+    "DetectorState",
     "HealthChecker",
     "HealthSettings",
     "PurgeReport",

@@ -408,6 +408,55 @@ def serving_tier(tiers: Sequence[TierHealth]) -> tuple[int, str]:
     return emergency_tier(tiers), EMERGENCY_TIER
 
 
+@dataclass(frozen=True, slots=True)
+class DetectorState:
+    """One second-opinion crisis detector as ``/api/health`` sees it: on or off (and why), and
+    its breaker row's state (``closed``, ``open``, ``half_open``; None when off or unread)."""
+
+    name: str
+    enabled: bool
+    reason: str | None = None
+    breaker: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """Why this detector is not fully on, or None."""
+        if not self.enabled:
+            return f"{self.name}: off ({self.reason or 'not configured'})"
+        if self.breaker in ("open", "half_open"):
+            return f"{self.name}: breaker {self.breaker.replace('_', '-')}"
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        if not self.enabled:
+            return {"state": "off", "reason": self.reason}
+        state = "on" if self.problem is None else "breaker_open"
+        return {"state": state, "breaker": self.breaker}
+
+
+def crisis_detection_body(
+    patterns: str, detectors: Sequence[DetectorState] | None
+) -> dict[str, Any]:
+    """The ``crisis_detection`` object. ``patterns``: ``ok`` or ``misconfigured`` (the pattern
+    file failed to load, the built-in fallback is on). With ``detectors`` (the classifier and
+    the triage), the status is ``degraded`` when any of them is off, by configuration or by
+    fault, or has an open breaker: one detector fewer is weaker detection, whatever the reason.
+    ``misconfigured`` outranks ``degraded``."""
+    body: dict[str, Any] = {
+        "status": patterns,
+        "detector": "patterns" if patterns == "ok" else "built_in_explicit_only",
+    }
+    if detectors is None:
+        return body
+    reasons = [] if patterns == "ok" else ["patterns: the pattern file failed to load"]
+    reasons += [d.problem for d in detectors if d.problem is not None]
+    if patterns == "ok" and reasons:
+        body["status"] = "degraded"
+    body["detectors"] = {"patterns": patterns, **{d.name: d.to_json() for d in detectors}}
+    body["reasons"] = reasons
+    return body
+
+
 def report_body(
     tiers: Sequence[TierHealth],
     *,
@@ -419,6 +468,7 @@ def report_body(
     unreached_audiences: Sequence[str] = (),
     clinical_content: Mapping[str, Any] | None = None,
     unresolved_settings: Sequence[str] = (),
+    detectors: Sequence[DetectorState] | None = None,
 ) -> dict[str, Any]:
     """The ``/api/health`` document. ``safety_files``: the SHA-256 of each safety-critical
     config file this instance loaded, to compare with those the safety case was assessed on.
@@ -436,10 +486,7 @@ def report_body(
         status = Status.MISCONFIGURED
     return {
         "status": status.value,
-        "crisis_detection": {
-            "status": crisis_detection,
-            "detector": "patterns" if crisis_detection == "ok" else "built_in_explicit_only",
-        },
+        "crisis_detection": crisis_detection_body(crisis_detection, detectors),
         "safety_files": dict(sorted((safety_files or {}).items())),
         "clinical_content": dict(clinical_content or {"status": "unknown"}),
         "at": iso(now),
@@ -471,6 +518,8 @@ async def health_report(
     content_safety: Mapping[str, Any] | None = None,
     clinical_content: Mapping[str, Any] | None = None,
     durable: str | None = None,
+    triage: Mapping[str, Any] | None = None,
+    detectors: Sequence[DetectorState] | None = None,
 ) -> HttpReply:
     """Read the breakers (afresh, which also tests the breaker store) and the last checks.
     ``crisis_detection`` is ``ok`` or ``misconfigured`` (the pattern file failed to load).
@@ -507,9 +556,12 @@ async def health_report(
         unreached_audiences=unreached_audiences,
         clinical_content=clinical_content,
         unresolved_settings=settings.unresolved,
+        detectors=detectors,
     )
     if content_safety is not None:  # the classifier layer: on, or off and why
         body["content_safety"] = dict(content_safety)
+    if triage is not None:  # the language-model triage: on, or off and why
+        body["triage"] = dict(triage)
     if durable is not None:
         # Without the task hub, chat answers from the emergency tier and escalations go by
         # the fallback queue: the service works, degraded.

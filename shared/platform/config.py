@@ -35,6 +35,7 @@ SAFETY_CRITICAL_FILES: Mapping[str, str] = {
     "crisis-replies.json": "crisis and emergency reply fragments, Welsh texts, approval state",
     "failover-config.json": "tier timings (first token, stall, total, budget), breakers",
     "escalation-config.json": "escalation audiences, channels and retry window",
+    "crisis-triage.json": "the language-model crisis triage's prompt, schema and thresholds",
 }
 _hashes: dict[Path, str] = {}
 _hashes_lock = threading.Lock()

@@ -13,6 +13,12 @@ from shared.providers.loops import Session
 from shared.providers.sdk_adapter import Clock, SdkProvider
 from shared.providers.sdk_errors import SdkErrors
 from shared.providers.streams import EventStream, read_stream
+from shared.providers.structured import (
+    StructuredCall,
+    StructuredReply,
+    anthropic_arguments,
+    anthropic_reply,
+)
 from shared.providers.translate import anthropic_prompt
 
 if TYPE_CHECKING:
@@ -85,3 +91,7 @@ class AnthropicProvider(SdkProvider["AsyncAnthropic"]):
             return cast("EventStream", await client.messages.create(**arguments))
 
         return await read_stream(open_stream, AnthropicStreamAnswer(self.tier.model), request)
+
+    async def _structured(self, client: AsyncAnthropic, call: StructuredCall) -> StructuredReply:
+        message = await client.messages.create(**anthropic_arguments(call, self.tier.model))
+        return anthropic_reply(message, call.schema_name)

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from shared.models import ProviderRequest, ProviderResult
 from shared.platform import DEFAULT_AZURE_API_VERSION, Settings, TierConfig, flag
 from shared.providers.loops import Session
-from shared.providers.openai_provider import openai_errors, stream_chat
+from shared.providers.openai_provider import openai_errors, stream_chat, structured_chat
 from shared.providers.sdk_adapter import Clock, SdkProvider
 from shared.providers.sdk_errors import SdkErrors
+from shared.providers.structured import StructuredCall, StructuredReply
 
 if TYPE_CHECKING:
     from openai import AsyncAzureOpenAI
@@ -128,3 +129,8 @@ class AzureOpenAIProvider(SdkProvider["AsyncAzureOpenAI"]):
     async def _call(self, client: AsyncAzureOpenAI, request: ProviderRequest) -> ProviderResult:
         # For Azure the model argument names the deployment (the SDK puts it in the URL).
         return await stream_chat(client, request, self.deployment, self.tier.model)
+
+    async def _structured(self, client: AsyncAzureOpenAI, call: StructuredCall) -> StructuredReply:
+        # json_schema response formats need API version 2024-08-01-preview or later (GA
+        # 2024-10-21); the tier's api-version setting must be one of them.
+        return await structured_chat(client, call, self.deployment)

@@ -13,6 +13,12 @@ from shared.providers.loops import Session
 from shared.providers.sdk_adapter import Clock, SdkProvider
 from shared.providers.sdk_errors import SdkErrors
 from shared.providers.streams import EventStream, read_stream
+from shared.providers.structured import (
+    StructuredCall,
+    StructuredReply,
+    openai_arguments,
+    openai_reply,
+)
 from shared.providers.translate import openai_messages
 
 if TYPE_CHECKING:
@@ -64,6 +70,12 @@ async def stream_chat(
     return await read_stream(open_stream, OpenAIStreamAnswer(fallback_model), request)
 
 
+async def structured_chat(client: AsyncOpenAI, call: StructuredCall, model: str) -> StructuredReply:
+    """One non-streamed chat completion held to the call's JSON schema (OpenAI and Azure)."""
+    completion = await client.chat.completions.create(**openai_arguments(call, model))
+    return openai_reply(completion)
+
+
 class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
     """OpenAI Chat Completions; the model comes from the tier config, the key and optional base
     URL from the app settings the tier names (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``)."""
@@ -97,3 +109,6 @@ class OpenAIProvider(SdkProvider["AsyncOpenAI"]):
 
     async def _call(self, client: AsyncOpenAI, request: ProviderRequest) -> ProviderResult:
         return await stream_chat(client, request, self.tier.model, self.tier.model)
+
+    async def _structured(self, client: AsyncOpenAI, call: StructuredCall) -> StructuredReply:
+        return await structured_chat(client, call, self.tier.model)

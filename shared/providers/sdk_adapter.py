@@ -18,6 +18,7 @@ from shared.models import Outcome, ProviderRequest, ProviderResult
 from shared.platform import TierConfig
 from shared.providers.loops import ClientT, PerLoop, Session
 from shared.providers.sdk_errors import SdkErrors, result_for_exception
+from shared.providers.structured import StructuredCall, StructuredReply
 
 Clock = Callable[[], float]
 # Past the stream's own deadlines, time to close the stream; the outer bound is a backstop.
@@ -69,6 +70,23 @@ class SdkProvider(ABC, Generic[ClientT]):
             result = result_for_exception(exc, self._errors_or_none(), now=self._wall_clock())
         return replace(result, ms=(self._clock() - started) * 1000.0)
 
+    async def structured(self, call: StructuredCall) -> StructuredReply:
+        """One non-streamed call held to ``call.schema``, within ``call.timeout_s``, with no
+        retries, on this tier's client; the payload is returned unvalidated. Never raises for
+        provider trouble (cancellation still does)."""
+        missing = self._missing()
+        if missing:
+            return StructuredReply(Outcome.NOT_CONFIGURED)
+        try:
+            client = self._clients.get()  # built outside the bound, as in complete()
+            async with asyncio.timeout(call.timeout_s + CLOSE_GRACE_S):
+                return await self._structured(client, call)
+        except TimeoutError:
+            return StructuredReply(Outcome.TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - an adapter never raises
+            result = result_for_exception(exc, self._errors_or_none(), now=self._wall_clock())
+            return StructuredReply(result.outcome, retry_after_s=result.retry_after_s)
+
     def preload(self) -> None:
         """Import the SDK now (e.g. at worker start-up) so that no request pays for it."""
         self._errors_or_none()
@@ -94,6 +112,11 @@ class SdkProvider(ABC, Generic[ClientT]):
     @abstractmethod
     def _errors(self) -> SdkErrors:
         """The SDK's exception classes (importing the SDK)."""
+
+    @abstractmethod
+    async def _structured(self, client: ClientT, call: StructuredCall) -> StructuredReply:
+        """Make exactly one non-streamed request held to the call's schema (see
+        :mod:`shared.providers.structured`), with the SDK timeout ``call.timeout_s``."""
 
     @abstractmethod
     async def _call(self, client: ClientT, request: ProviderRequest) -> ProviderResult:

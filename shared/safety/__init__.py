@@ -1,4 +1,5 @@
-"""Crisis detection (patterns; the content-safety classifier's port and adapter), text
+"""Crisis detection (patterns; the content-safety classifier's port and adapter; the
+language-model triage's port, config and verdict rule), text
 normalisation, the output guard, redaction and pseudonyms.
 
 What other rooms may use is exported here; the modules behind it are this room's own.
@@ -20,11 +21,18 @@ from shared.safety.crisis import CrisisDetector, CrisisMatch, load_detector
 from shared.safety.output_guard import guard_answer, warm_up_link_check
 from shared.safety.pseudonym import Pseudonymizer
 from shared.safety.redact import excerpt
+from shared.safety.triage import (
+    TRIAGE_BREAKER,
+    CrisisTriage,
+    TriageConfig,
+    load_triage_config,
+)
 
 __all__ = [
     "BREAKER_NAME",
     "BUILT_IN_DETECTOR",
     "BUILT_IN_SIGNAL",
+    "TRIAGE_BREAKER",
     "ClassifierConfig",
     "ClassifierError",
     "ClassifierFlag",
@@ -32,7 +40,9 @@ __all__ = [
     "ContentSafetySettings",
     "CrisisDetector",
     "CrisisMatch",
+    "CrisisTriage",
     "Pseudonymizer",
+    "TriageConfig",
     "build_content_safety",
     "crisis_flag",
     "detection_state",
@@ -40,5 +50,6 @@ __all__ = [
     "guard_answer",
     "load_classifier_config",
     "load_detector",
+    "load_triage_config",
     "warm_up_link_check",
 ]

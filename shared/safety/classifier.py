@@ -18,7 +18,7 @@ Failures of the service are typed (:class:`ClassifierError` with an
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -124,11 +124,13 @@ def load_classifier_config(config_dir: str | Path | None = None) -> ClassifierCo
 
 @dataclass(frozen=True, slots=True)
 class ClassifierFlag:
-    """A crisis the classifier found: the category, and the signals the nurses see
-    (category and severity, never the text)."""
+    """A crisis a second opinion found: the category, the signals the nurses see (category
+    and severity or class, never the text), and which detector found it (``classifier`` or
+    ``triage``; the answer's ``crisis_source``)."""
 
     crisis_category: str
     signals: tuple[str, ...]
+    source: str = "classifier"
 
 
 def crisis_flag(severities: Mapping[str, int], config: ClassifierConfig) -> ClassifierFlag | None:
@@ -220,13 +222,33 @@ def _status_outcome(exc: Any) -> ClassifierError:
     return ClassifierError(Outcome.UNAVAILABLE)
 
 
+def _default_credential() -> Any:
+    """The app's managed identity in Azure (``DefaultAzureCredential``, lazily imported)."""
+    from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415
+
+    return DefaultAzureCredential()
+
+
 class AzureContentSafety:
     """Azure AI Content Safety text analysis through the ``azure-ai-contentsafety`` async
     client: one attempt per check (no SDK retries), within the check's timeout."""
 
-    def __init__(self, settings: ContentSafetySettings, config: ClassifierConfig) -> None:
+    def __init__(
+        self,
+        settings: ContentSafetySettings,
+        config: ClassifierConfig,
+        *,
+        credential_factory: Callable[[], Any] | None = None,
+        enforce_https: bool = True,
+    ) -> None:
+        """``credential_factory``: the managed identity's token credential (default
+        ``DefaultAzureCredential``, which is the app's identity in Azure). ``enforce_https``
+        False lets a test send a bearer token to a loopback simulator over plain HTTP; the
+        app never sets it."""
         self._settings = settings
         self._config = config
+        self._credential_factory = credential_factory or _default_credential
+        self._enforce_https = enforce_https
         self._client: Any = None
         self._credential: Any = None
 
@@ -235,9 +257,7 @@ class AzureContentSafety:
             from azure.ai.contentsafety.aio import ContentSafetyClient  # noqa: PLC0415
 
             if self._settings.managed_identity:
-                from azure.identity.aio import DefaultAzureCredential  # noqa: PLC0415
-
-                self._credential = DefaultAzureCredential()
+                self._credential = self._credential_factory()
                 credential: Any = self._credential
             else:
                 from azure.core.credentials import AzureKeyCredential  # noqa: PLC0415
@@ -263,7 +283,9 @@ class AzureContentSafety:
             output_type=self._config.output_type,
         )
         try:
-            result = await client.analyze_text(options)
+            # enforce_https is a per-request option of azure-core's bearer-token policy.
+            extra = {} if self._enforce_https else {"enforce_https": False}
+            result = await client.analyze_text(options, **extra)
         except Exception as exc:
             raise _outcome_of(exc) from exc
         return {

@@ -153,3 +153,21 @@ def test_acknowledged_escalation_logs_no_content_or_ids(
 
     assert wait_for(completed)
     assert leaks(captured()) == []
+
+
+@pytest.mark.safety("H15")
+def test_triage_flag_and_malformed_triage_log_and_alert_no_content_or_ids(
+    start_gateway: Callable[..., Gateway], captured: Callable[[], list[str]]
+) -> None:
+    """With the language-model triage on, a malformed triage and a triage flag (its crisis
+    reply, Teams card and email) leave no text or ids anywhere."""
+    gateway = start_gateway(extra={"CRISIS_TRIAGE_ENABLED": "true"})
+    assert chat(gateway, f"{QUESTION} [triage:malformed]")["failover"]["crisis"] is False
+    # The tier's answers start late; its triage answers at once, so the flag wins the race.
+    gateway.sims.set_fault("openai", Fault(kind=FaultKind.OK, first_token_ms=1000))
+    failover = chat(gateway, f"{QUESTION} [triage:sg]")["failover"]
+    assert (failover["crisis"], failover["crisis_source"]) == (True, "triage")
+    assert wait_for(lambda: bool(clinical(gateway)) and bool(gateway.smtp.messages))
+    alerts = [repr(r.body) for r in gateway.webhook.received]
+    alerts += [m.as_string() for m in gateway.smtp.messages]
+    assert leaks([*captured(), *alerts]) == []

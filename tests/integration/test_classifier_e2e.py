@@ -116,6 +116,20 @@ def test_violence_at_its_severity_is_a_safeguarding_crisis(
     )
 
 
+@pytest.mark.safety("H01")
+def test_sexual_at_high_severity_is_a_safeguarding_crisis(
+    start_gateway: Callable[..., Gateway], classifier: ContentSafetySimulator, tmp_path: Path
+) -> None:
+    """Sexual rated 6 (sexual violence, abuse) gets the safeguarding crisis reply."""
+    gateway = start_with_classifier(start_gateway, classifier, tmp_path)
+    classifier.rate("qv7", Sexual=6)
+    failover = gateway.chat(INDIRECT, CONVERSATION)["failover"]
+    assert (failover["crisis_category"], failover["crisis_source"]) == (
+        "safeguarding",
+        "classifier",
+    )
+
+
 @pytest.mark.safety("H12")
 def test_severity_below_the_threshold_is_answered_normally(
     start_gateway: Callable[..., Gateway], classifier: ContentSafetySimulator, tmp_path: Path
@@ -138,7 +152,7 @@ def test_ordinary_message_with_the_check_on_answers_from_tier_1(
     assert classifier.requests == 1
     assert classifier.last_request() == {
         "text": ORDINARY,
-        "categories": ["SelfHarm", "Violence"],
+        "categories": ["SelfHarm", "Violence", "Sexual"],
         "outputType": "FourSeverityLevels",
     }
     assert classifier.last_credential() == "key"

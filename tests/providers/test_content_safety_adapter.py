@@ -4,8 +4,10 @@ simulated endpoint's wire format, and its failures as breaker outcomes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
+from azure.core.credentials import AccessToken
 
 from shared.models import Outcome
 from shared.safety import ClassifierConfig, ClassifierError, ContentSafetySettings
@@ -106,3 +108,40 @@ def test_unconfigured_layer_says_which_setting_is_missing() -> None:
     assert ContentSafetySettings().off_reason == "CONTENT_SAFETY_ENDPOINT is not set"
     assert "CONTENT_SAFETY_KEY" in str(ContentSafetySettings(endpoint="https://x").off_reason)
     assert ContentSafetySettings(endpoint="https://x", managed_identity=True).off_reason is None
+
+
+class StaticTokenCredential:
+    """Stands in for the managed identity at the Entra edge: an obviously fake token."""
+
+    def __init__(self) -> None:
+        self.scopes: list[str] = []
+        self.closed = False
+
+    async def get_token(self, *scopes: str, **_: Any) -> Any:
+        self.scopes.extend(scopes)
+        return AccessToken("not-a-real-token", 4_102_444_800)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_managed_identity_sends_an_entra_token_not_a_key(
+    simulator: ContentSafetySimulator,
+) -> None:
+    """With managed identity on, the real client sends a bearer token for the Cognitive
+    Services scope, no key, and the credential is closed with the client."""
+    simulator.clear()
+    credential = StaticTokenCredential()
+    client = AzureContentSafety(
+        ContentSafetySettings(endpoint=simulator.endpoint, managed_identity=True),
+        ClassifierConfig(),
+        credential_factory=lambda: credential,
+        enforce_https=False,
+    )
+    try:
+        await client.analyze("hello")
+    finally:
+        await client.close()
+    assert simulator.last_credential() == "bearer"
+    assert credential.scopes == ["https://cognitiveservices.azure.com/.default"]
+    assert credential.closed

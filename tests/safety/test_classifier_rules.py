@@ -20,12 +20,14 @@ def config_with(**classifier: Any) -> dict[str, Any]:
     return {"classifier": {**base, **classifier}}
 
 
-def test_shipped_config_flags_self_harm_at_4_and_violence_at_6() -> None:
-    """The shipped thresholds are SelfHarm 4 (self_harm) and Violence 6 (safeguarding)."""
+def test_shipped_config_flags_self_harm_at_4_violence_and_sexual_at_6() -> None:
+    """The shipped thresholds are SelfHarm 4 (self_harm), Violence 6 and Sexual 6
+    (safeguarding)."""
     config = load_classifier_config()
     assert [(r.service_category, r.crisis_category, r.crisis_severity) for r in config.rules] == [
         ("SelfHarm", "self_harm", 4),
         ("Violence", "safeguarding", 6),
+        ("Sexual", "safeguarding", 6),
     ]
     assert config.grace_s == pytest.approx(0.15)
 
@@ -74,3 +76,21 @@ def test_unknown_service_category_is_rejected() -> None:
 def test_grace_is_read_in_milliseconds() -> None:
     """``grace_ms`` 80 is a grace of 0.08 s."""
     assert parse_classifier(config_with(grace_ms=80)).grace_s == pytest.approx(0.08)
+
+
+@pytest.mark.safety("H01")
+def test_sexual_at_high_severity_is_safeguarding() -> None:
+    """Sexual rated 6 (where the service places sexual violence and child sexual abuse) flags
+    safeguarding with the shipped config."""
+    flag = crisis_flag({"SelfHarm": 0, "Violence": 0, "Sexual": 6}, load_classifier_config())
+    assert flag is not None
+    assert (flag.crisis_category, flag.signals) == ("safeguarding", ("classifier:Sexual:6",))
+
+
+@pytest.mark.safety("H12")
+def test_sexual_at_medium_severity_is_not_a_crisis() -> None:
+    """Sexual rated 4 (frank talk about sex, which people after gynaecological cancer write
+    about their own bodies) is not a crisis with the shipped config."""
+    assert (
+        crisis_flag({"SelfHarm": 0, "Violence": 0, "Sexual": 4}, load_classifier_config()) is None
+    )
