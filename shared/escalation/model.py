@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
+from shared.escalation.markdown import escape_markdown
 from shared.platform import ConfigReader, config_path, read_config_file
 
 Audience = Literal["clinical", "supervisor", "operations"]
@@ -187,12 +188,15 @@ def teams_message(escalation: Escalation, *, ack_url: str | None = None) -> dict
                             "size": "Large",
                             "weight": "Bolder",
                             "color": "Attention",
-                            "text": escalation.title,
+                            "text": escape_markdown(escalation.title),
                             "wrap": True,
                         },
                         {
                             "type": "FactSet",
-                            "facts": [{"title": k, "value": v} for k, v in escalation.fact_rows()],
+                            "facts": [
+                                {"title": escape_markdown(k), "value": escape_markdown(v)}
+                                for k, v in escalation.fact_rows()
+                            ],
                         },
                     ],
                 },
