@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import azure.functions as func
 
-from api.http import to_response
+from api.http import HSTS, to_response
 from shared.bootstrap import get_runtime
 from shared.platform import ApiError, HttpReply
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 _PAGE_HEADERS = {
+    **HSTS,
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -123,7 +124,8 @@ def _table(table_id: str, headings: Sequence[str], rows: Iterable[str], empty: s
 
 
 def _cell(value: object, css: str = "") -> str:
-    attr = f' class="{css}"' if css else ""
+    # Escaped as well: a class can come from stored state (a breaker's state from its table).
+    attr = f' class="{escape(css)}"' if css else ""
     return f"<td{attr}>{escape(str(value))}</td>"
 
 
@@ -140,7 +142,8 @@ def _tier_row(tier: TierRow) -> str:
     configured = "" if tier.configured else " (not configured)"
     error_rate = None if tier.calls == 0 else tier.failures / tier.calls
     return (
-        f'<tr class="tier" data-tier="{tier.tier}" data-breaker="{escape(tier.breaker)}">'
+        f'<tr class="tier" data-tier="{escape(str(tier.tier))}" '
+        f'data-breaker="{escape(tier.breaker)}">'
         + _cell(tier.tier, "num")
         + _cell(f"{tier.name}{configured}")
         + _cell(tier.region)

@@ -11,8 +11,10 @@ from shared.escalation.acklinks import (
     AckSigner,
     AckTokenError,
     ack_links_from,
+    link_lifetime_s,
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
+from shared.escalation.flood import FloodControl, MemoryFloodCounters, TableFloodCounters
 from shared.escalation.model import CHANNELS, Escalation, RetryConfig, load_escalation_config
 from shared.escalation.pending import (
     FallbackPendingCrisis,
@@ -39,10 +41,14 @@ __all__ = [
     "Escalator",
     "FallbackEscalationStore",
     "FallbackPendingCrisis",
+    "FloodControl",
+    "MemoryFloodCounters",
     "MemoryPendingCrisis",
     "PendingCrisisStore",
     "RetryConfig",
     "SentAlert",
+    "TableFloodCounters",
     "ack_links_from",
+    "link_lifetime_s",
     "load_escalation_config",
 ]

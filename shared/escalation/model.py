@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
+from shared.escalation.flood import FloodConfig, parse_flood_config
 from shared.escalation.markdown import escape_markdown
 from shared.platform import ConfigReader, config_path, read_config_file
 
@@ -52,6 +53,10 @@ class EscalationConfig:
     ack_timeout_s: float
     dedup_window_s: float
     excerpt_max_chars: int
+    # How long an acknowledgement link outlives the acknowledgement window (ACK_LINK_TTL_S
+    # overrides the sum): room for a card that took delivery retries to arrive.
+    ack_link_margin_s: float = 1800.0
+    flood: FloodConfig = field(default_factory=FloodConfig)
 
 
 def parse_escalation_config(data: object) -> EscalationConfig:
@@ -75,6 +80,10 @@ def parse_escalation_config(data: object) -> EscalationConfig:
         ack_timeout_s=root.number("ack_timeout_s", 300.0, minimum=0.001),
         dedup_window_s=root.number("dedup_window_s", 900.0),
         excerpt_max_chars=root.integer("excerpt_max_chars", 160, minimum=20),
+        ack_link_margin_s=root.number("ack_link_margin_s", 1800.0, minimum=0.0),
+        flood=parse_flood_config(
+            root.obj("flood") if root.has("flood") else ConfigReader({}, "flood")
+        ),
     )
 
 

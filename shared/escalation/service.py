@@ -29,6 +29,7 @@ from shared.escalation.acklinks import (
 )
 from shared.escalation.alerts import Alert, AlertSink, SendOutcome
 from shared.escalation.channels import Delivery, SmtpSettings, send_email, send_teams
+from shared.escalation.flood import Admission, FloodControl, digest_id
 from shared.escalation.model import (
     Audience,
     Escalation,
@@ -101,6 +102,8 @@ class Escalator:
     links: AckLinks | None = None
     # De-duplication keys this instance knows to be claimed, with when that lapses.
     claims: dict[str, float] = field(default_factory=dict)
+    # Folds crisis escalations past a limit a minute into one digest (shared/escalation/flood).
+    flood: FloodControl | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     # --- starting ---------------------------------------------------------------------------
@@ -114,15 +117,27 @@ class Escalator:
         conversation_key: str | None,
         latest_message: str,
         late: bool = False,
+        user_key: str | None = None,
     ) -> EscalationOutcome:
         """Start the clinical escalation for a crisis message, unless one is already running.
 
         ``late``: the message was flagged after its ordinary answer had gone out (the
         classifier's late flag); the title says so, so the nurse knows the person has not yet
-        seen the crisis signposting."""
+        seen the crisis signposting. ``user_key``: the bot's ``user`` field, de-duplicated as
+        well as the conversation (a new conversation id does not make a new crisis)."""
         reference = self.pseudonyms.reference(conversation_key)
         if reference is not None and not await self._claim(f"{reference}:{category}"):
             return EscalationOutcome(escalated=True, deduplicated=True)
+        user_ref = self.pseudonyms.reference(user_key) if user_key != conversation_key else None
+        if user_ref is not None and not await self._claim(f"user:{user_ref}:{category}"):
+            return EscalationOutcome(escalated=True, deduplicated=True)
+        if self.flood is not None:
+            source = self.pseudonyms.reference(user_key) or reference
+            admission = await asyncio.to_thread(self.flood.admit, source, self.clock())
+            if admission.folded:
+                return await self._fold(
+                    starter, admission, category, signals, reference=reference, late=late
+                )
         excerpt = None
         if self.settings.escalation_include_excerpt:
             excerpt = redacted_excerpt(latest_message, self.config.excerpt_max_chars)
@@ -164,6 +179,79 @@ class Escalator:
             facts=facts,
         )
         return await self._start(starter, escalation, await_ack=False)
+
+    async def _fold(
+        self,
+        starter: Orchestrations,
+        admission: Admission,
+        category: str,
+        signals: tuple[str, ...],
+        *,
+        reference: str | None,
+        late: bool,
+    ) -> EscalationOutcome:
+        """Fold one crisis escalation into its minute's digest: record it under the digest's
+        id, and let the first fold of the minute start the digest and the operations alert."""
+        assert self.flood is not None  # noqa: S101 - only called with flood control on
+        digest = digest_id(admission.minute)
+        await asyncio.to_thread(
+            self.record_audit,
+            digest,
+            "folded",
+            {
+                "conversation_ref": reference,
+                "category": category,
+                "signals": ",".join(signals),
+                "late": late,
+                "reason": admission.reason,
+            },
+        )
+        await asyncio.to_thread(self.flood.record_fold, admission.minute)
+        if not await self._claim(f"flood-digest:{admission.minute}"):
+            return EscalationOutcome(escalated=True, escalation_id=digest, deduplicated=True)
+        limits = self.config.flood
+        minute = now_iso()[:16].replace("T", " ")
+        outcome = await self._start(
+            starter,
+            Escalation(
+                id=digest,
+                audience="clinical",
+                kind="crisis",
+                title=(
+                    "Ask Eve: more crisis messages than the alert limit this minute "
+                    f"({minute} UTC); this card stands for every one of them"
+                ),
+                created_at=now_iso(),
+                category=category,
+                signals=signals,
+                conversation_ref=reference,
+                callback_required=True,
+                facts=(
+                    (
+                        "Folded into this card",
+                        "every crisis message over the limit in this minute: the count is on "
+                        "the status page; each one's conversation reference is in the "
+                        "escalation record under this card's id",
+                    ),
+                    (
+                        "Limits",
+                        f"{limits.per_source_per_minute} a minute from one source, "
+                        f"{limits.total_per_minute} a minute in all",
+                    ),
+                ),
+            ),
+            await_ack=True,
+        )
+        await self.alert(
+            starter,
+            title=(
+                "Crisis escalations over the limit: a surge, or one source repeating; "
+                "the nurses get one digest card a minute"
+            ),
+            facts=(("Minute (UTC)", minute), ("Reason", admission.reason)),
+            dedup_key=f"escalation-flood:{admission.minute}",
+        )
+        return outcome
 
     def alert_sink(self, starter: Orchestrations) -> AlertSink:
         """Where an :class:`~shared.escalation.alerts.AlertQueue` flushes to: one durable

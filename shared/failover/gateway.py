@@ -280,6 +280,7 @@ class ChatGateway:
                 signals=signals,
                 conversation_key=request.conversation_key,
                 latest_message=_latest(request),
+                user_key=request.user,
             ),
             ESCALATION_START_WAIT_S,
         )
@@ -306,6 +307,7 @@ class ChatGateway:
             conversation_key=request.conversation_key,
             latest_message=_latest(request),
             late=True,
+            user_key=request.user,
         )
 
     async def _alert_all_tiers_failed(
