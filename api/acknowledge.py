@@ -10,8 +10,8 @@ confirmation page and changes nothing.
 ``POST`` refuses a body over 4 KB from its ``Content-Length`` before the body is touched, and
 a cross-site request (``Sec-Fetch-Site`` or ``Origin``; :mod:`shared.platform.origins`).
 A browser (``Accept: text/html``) gets a page; any other client (another region forwarding a
-nurse's acknowledgement, a script) gets JSON: ``{"outcome", "escalation_id"}``, or the OpenAI error shape with the outcome as its
-``code`` for a 4xx or 5xx.
+nurse's acknowledgement, a script) gets JSON: ``{"outcome", "escalation_id"}``, or the
+OpenAI error shape with the outcome as its ``code`` for a 4xx or 5xx.
 """
 
 from __future__ import annotations
