@@ -73,7 +73,7 @@ async def test_the_digest_is_a_crisis_card_awaiting_acknowledgement() -> None:
     esc, engine = escalator(per_source=1), FakeOrchestrations()
     await crisis(esc, engine)
     await crisis(esc, engine)
-    name, payload, instance = engine.started[1]
+    name, payload, _instance = engine.started[1]
     assert name == ESCALATION_ORCHESTRATION
     assert payload["escalation"]["kind"] == "crisis"
     assert payload["escalation"]["callback_required"] is True
