@@ -67,7 +67,8 @@ def email_link(gateway: Gateway) -> str:
 
 
 def token_of(link: str) -> str:
-    return parse_qs(urlsplit(link).fragment)["token"][0]
+    parts = urlsplit(link)  # the fragment; links sent before it carried the query
+    return parse_qs(parts.fragment or parts.query)["token"][0]
 
 
 def escalation_state(gateway: Gateway) -> str:
