@@ -162,7 +162,9 @@ class Escalation:
             facts=(("Original escalation", self.id), *self.facts),
         )
 
-    def fact_rows(self) -> list[tuple[str, str]]:
+    def fact_rows(self, user_text: Callable[[str], str] = str) -> list[tuple[str, str]]:
+        """The facts, label and value; ``user_text`` is applied to every value derived from
+        what a person wrote (the excerpt): a Teams card escapes markdown there."""
         rows: list[tuple[str, str]] = [("Escalation", self.id), ("Time (UTC)", self.created_at)]
         if self.category:
             rows.append(("Category", self.category.replace("_", " ")))
@@ -174,7 +176,7 @@ class Escalation:
             rows.append(("Action", "Callback required"))
         rows.extend(self.facts)
         if self.excerpt:
-            rows.append(("Excerpt (redacted)", self.excerpt))
+            rows.append(("Excerpt (redacted)", user_text(self.excerpt)))
         return rows
 
 
@@ -197,14 +199,14 @@ def teams_message(escalation: Escalation, *, ack_url: str | None = None) -> dict
                             "size": "Large",
                             "weight": "Bolder",
                             "color": "Attention",
-                            "text": escape_markdown(escalation.title),
+                            "text": escalation.title,
                             "wrap": True,
                         },
                         {
                             "type": "FactSet",
                             "facts": [
-                                {"title": escape_markdown(k), "value": escape_markdown(v)}
-                                for k, v in escalation.fact_rows()
+                                {"title": k, "value": v}
+                                for k, v in escalation.fact_rows(escape_markdown)
                             ],
                         },
                     ],

@@ -75,16 +75,17 @@ def test_a_newline_cannot_start_a_heading_or_quote() -> None:
 
 
 @pytest.mark.safety("H03")
-def test_every_card_value_is_escaped_not_only_the_excerpt() -> None:
-    """Facts from elsewhere (an alert's facts) are escaped as well."""
-    alert = Escalation(
-        id="alert-1",
-        audience="operations",
-        kind="alert",
-        title="Spike *now*",
-        created_at="2026-12-08T01:00:00+00:00",
-        facts=(("source", "[x](//evil.example)"),),
+def test_every_value_from_a_person_is_escaped_and_system_text_is_not() -> None:
+    """The excerpt (the only value a person wrote) is escaped in every card that carries it,
+    a reminder included; titles and facts the service wrote stay as written."""
+    crisis = crisis_with_excerpt("*help* me")
+    reminder = crisis.derived(
+        id="esc-" + "cd" * 16,
+        audience="supervisor",
+        kind="unacknowledged",
+        title="[ack-overdue] Not acknowledged",
+        created_at="2026-12-08T01:05:00+00:00",
     )
-    values = card_values(alert)
-    assert values[0] == "Spike \\*now\\*"
-    assert "\\[x\\]\\(//evil.example\\)" in values
+    values = card_values(reminder)
+    assert values[0] == "[ack-overdue] Not acknowledged"
+    assert values[-1] == "\\*help\\* me"
