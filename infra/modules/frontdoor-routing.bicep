@@ -309,45 +309,10 @@ resource waf 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-
           ]
         }
         {
-          // Function keys travel in the x-functions-key header only: a key in a chat URL
-          // would be written to access logs. Matched in the query string of the chat routes.
-          name: 'BlockKeyInChatUrl'
-          priority: 3
-          enabledState: 'Enabled'
-          ruleType: 'MatchRule'
-          action: 'Block'
-          matchConditions: [
-            {
-              matchVariable: 'RequestUri'
-              operator: 'Contains'
-              negateCondition: false
-              matchValue: [
-                '/api/chat'
-                '/api/v1/chat/'
-              ]
-              transforms: [
-                'Lowercase'
-              ]
-            }
-            {
-              matchVariable: 'QueryString'
-              operator: 'RegEx'
-              negateCondition: false
-              matchValue: [
-                '(^|&)code='
-              ]
-              transforms: [
-                'Lowercase'
-                'UrlDecode'
-              ]
-            }
-          ]
-        }
-        {
           // The chatbot backend is one client sending every conversation, crisis messages
           // included: it is allowed before the rate limit, the managed rule sets and Bot
           // Manager, so the edge never throttles it or blocks a message for its wording. An
-          // Allow ends evaluation, so the size and key rules come before it. Matched on the
+          // Allow ends evaluation, so the size rules come before it. Matched on the
           // socket address, which a client cannot forge: the bot needs a dedicated egress
           // address (NAT gateway or static IP), never a shared App Service outbound address,
           // or every app on that address shares the bot's exemption.
@@ -399,6 +364,43 @@ resource waf 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-
               ]
               transforms: [
                 'Lowercase'
+              ]
+            }
+          ]
+        }
+        {
+          // Function keys travel in the x-functions-key header only: a key in a chat URL
+          // would be written to access logs. Matched in the query string of the chat routes.
+          // After the bot's Allow: a bot that still sent ?code= must never have its crisis
+          // messages blocked; everyone else is.
+          name: 'BlockKeyInChatUrl'
+          priority: 7
+          enabledState: 'Enabled'
+          ruleType: 'MatchRule'
+          action: 'Block'
+          matchConditions: [
+            {
+              matchVariable: 'RequestUri'
+              operator: 'Contains'
+              negateCondition: false
+              matchValue: [
+                '/api/chat'
+                '/api/v1/chat/'
+              ]
+              transforms: [
+                'Lowercase'
+              ]
+            }
+            {
+              matchVariable: 'QueryString'
+              operator: 'RegEx'
+              negateCondition: false
+              matchValue: [
+                '(^|&)code='
+              ]
+              transforms: [
+                'Lowercase'
+                'UrlDecode'
               ]
             }
           ]

@@ -14,10 +14,10 @@ def _rules() -> dict[str, dict[str, Any]]:
 
 
 def test_the_size_rules_come_before_the_bots_allow() -> None:
-    """An Allow ends evaluation, so the 2 MB, 4 KB acknowledgement and key rules come first."""
+    """An Allow ends evaluation, so the 2 MB and 4 KB acknowledgement rules come first."""
     rules = _rules()
     allow = rules["AllowBotBackend"]["priority"]
-    for name in ("BlockBodyOver2MB", "BlockAckBodyOver4KB", "BlockKeyInChatUrl"):
+    for name in ("BlockBodyOver2MB", "BlockAckBodyOver4KB"):
         assert rules[name]["priority"] < allow, name
         assert rules[name]["action"] == "Block"
 
@@ -45,8 +45,12 @@ def test_chunked_api_bodies_are_blocked() -> None:
 
 
 def test_a_key_in_a_chat_url_is_blocked() -> None:
-    """``code=`` in the query string of the chat routes is blocked."""
-    conditions = _rules()["BlockKeyInChatUrl"]["matchConditions"]
+    """``code=`` in the query string of the chat routes is blocked, after the bot's Allow (a
+    misconfigured bot must never have its crisis messages blocked)."""
+    rules = _rules()
+    assert rules["BlockKeyInChatUrl"]["priority"] > rules["AllowBotBackend"]["priority"]
+    assert rules["BlockKeyInChatUrl"]["action"] == "Block"
+    conditions = rules["BlockKeyInChatUrl"]["matchConditions"]
     assert conditions[0]["matchValue"] == ["/api/chat", "/api/v1/chat/"]
     assert conditions[1]["matchVariable"] == "QueryString"
     assert conditions[1]["matchValue"] == ["(^|&)code="]

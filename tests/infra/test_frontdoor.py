@@ -123,7 +123,11 @@ def test_waf_allows_the_bot_backend_before_any_other_rule() -> None:
         "botBackendAddresses",
     )
     assert condition["negateCondition"] is False
-    others = [_custom_rule("RateLimitPerClient"), _custom_rule("BlockChunkedApiBody")]
+    others = [
+        _custom_rule("RateLimitPerClient"),
+        _custom_rule("BlockChunkedApiBody"),
+        _custom_rule("BlockKeyInChatUrl"),
+    ]
     assert all(allow["priority"] < rule["priority"] for rule in others)
     assert _bicep.module("frontDoorRouting").params["botBackendAddresses"] == "botBackendAddresses"
 
