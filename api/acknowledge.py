@@ -1,22 +1,30 @@
 """``/api/ack`` (anonymous; the signed token is the credential): the nurse view behind the
 alert's link.
 
-``GET /api/ack?token=...`` shows the case (what the alert carries and how many turns the
-conversation had) and changes nothing but the audit trail. Its forms post the token:
-``POST /api/ack`` acknowledges once; ``POST /api/ack/outcome`` records what happened (and
-acknowledges); ``POST /api/ack/view`` shows the last turns' text, when the deployment has
-turned ``ESCALATION_SHOW_MESSAGES`` on. A browser (``Accept: text/html``) gets a page; any other
-client (another region forwarding a nurse's post, a script) gets JSON: ``{"outcome",
-"escalation_id"}``, or the OpenAI error shape with the outcome as its ``code`` for a 4xx or 5xx.
+The link carries the token in its fragment (``/api/ack#token=...``), which browsers never send
+to a server, so it reaches neither Front Door's access log nor request telemetry. ``GET
+/api/ack`` answers a small page whose script moves the token from the fragment into a form
+(and removes it from the address bar); its button posts it to ``POST /api/ack/case``, which
+shows the case (what the alert carries and how many turns the conversation had) and changes
+nothing but the audit trail. ``GET /api/ack?token=...`` (links sent before the fragment) shows
+the same case. The case page's forms post the token: ``POST /api/ack`` acknowledges once;
+``POST /api/ack/outcome`` records what happened (and acknowledges); ``POST /api/ack/view``
+shows the last turns' text, when the deployment has turned ``ESCALATION_SHOW_MESSAGES`` on.
 
-The forms need no CSRF token of their own: nothing here rides on ambient credentials (no
-cookie, no session), so a forged cross-site post would need the signed token itself, and
-whoever has it can post it anyway. The pages are same-origin forms (``form-action 'self'``)
-and cannot be framed (``frame-ancestors 'none'``).
+Every ``POST`` refuses a body over 4 KB from its ``Content-Length`` before the body is
+touched, and a cross-site request (``Sec-Fetch-Site`` or ``Origin``;
+:mod:`shared.platform.origins`). Nothing here rides on ambient credentials (no cookie, no
+session): a forged post would need the signed token itself. The pages are same-origin forms
+(``form-action 'self'``) and cannot be framed (``frame-ancestors 'none'``). A browser
+(``Accept: text/html``) gets a page; any other client (another region forwarding a nurse's
+post, a script) gets JSON: ``{"outcome", "escalation_id"}``, or the OpenAI error shape with
+the outcome as its ``code`` for a 4xx or 5xx.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from html import escape
 from urllib.parse import parse_qs
@@ -25,15 +33,17 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.durable import DurableOrchestrations
+from api.http import HSTS, bounded_body, cross_site_refusal, to_response
 from shared.bootstrap import get_runtime
 from shared.escalation import FORWARDED_HEADER, AckPage
 from shared.escalation.acklinks import ACK_PATH
 from shared.escalation.casefile import OUTCOMES, VIEW_TURNS, CaseFile
-from shared.platform import ApiError
+from shared.platform import ApiError, HttpReply
 
 bp = df.Blueprint()
 
 _HEADERS = {
+    **HSTS,
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -45,6 +55,10 @@ _HEADERS = {
 }
 
 _TEXT: dict[str, tuple[str, str]] = {
+    "open": (
+        "Crisis escalation",
+        "Open the alert to see the case, acknowledge it and record what happened.",
+    ),
     "confirm": (
         "Crisis escalation",
         "Acknowledge to tell the team that you have taken this case: the supervisor will then "
@@ -232,6 +246,49 @@ def _respond(req: func.HttpRequest, page: AckPage) -> func.HttpResponse:
     )
 
 
+# Moves the token from the fragment into the form, then drops it from the address bar (and
+# so from history). Allowed by its hash in the page's Content-Security-Policy, nothing else.
+_FRAGMENT_SCRIPT = (
+    "(function(){var m=/(?:^#|&)token=([^&]*)/.exec(location.hash),"
+    "f=document.getElementById('token');if(m&&f&&m[1]){f.value=decodeURIComponent(m[1]);"
+    "document.getElementById('ack').hidden=false;"
+    "history.replaceState(null,'',location.pathname+location.search);}"
+    "else{document.getElementById('missing').hidden=false;}})();"
+)
+_FRAGMENT_SCRIPT_HASH = base64.b64encode(
+    hashlib.sha256(_FRAGMENT_SCRIPT.encode()).digest()
+).decode()
+
+
+def fragment_page() -> tuple[str, dict[str, str]]:
+    """The page a link opens: the token stays in the fragment until the form posts it.
+    Without script the page says the link cannot be used here (it changes nothing)."""
+    title, message = _TEXT["open"]
+    missing_title, missing = _TEXT["invalid"]
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f'<div id="ack" hidden><h1>{escape(title)}</h1><p>{escape(message)}</p>'
+        f'<form method="post" action="{ACK_PATH}/case">'
+        '<input type="hidden" id="token" name="token" value="">'
+        "<button type=submit>Open the alert</button></form></div>"
+        f'<div id="missing" hidden><h1>{escape(missing_title)}</h1><p>{escape(missing)}</p></div>'
+        "<noscript><p>This page needs JavaScript to read the link. Acknowledge through the "
+        "operations team.</p></noscript>"
+        f"<script>{_FRAGMENT_SCRIPT}</script></body></html>"
+    )
+    headers = {
+        **_HEADERS,
+        "Content-Security-Policy": (
+            f"default-src 'none'; script-src 'sha256-{_FRAGMENT_SCRIPT_HASH}'; "
+            "style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'"
+        ),
+    }
+    return page, headers
+
+
 def _form_field(body: bytes, name: str) -> str:
     """One field of a small form body; empty (so ``invalid``) for anything else."""
     if len(body) > _MAX_FORM_BYTES:
@@ -250,15 +307,45 @@ def _form_token(body: bytes) -> str:
 @bp.route(route="ack", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def ack_confirm(req: func.HttpRequest) -> func.HttpResponse:
     token = req.params.get("token") or ""
+    if not token and "text/html" in (req.headers.get("accept") or ""):
+        page, headers = fragment_page()
+        return func.HttpResponse(
+            page, status_code=200, mimetype="text/html", charset="utf-8", headers=headers
+        )
     forwarded = bool(req.headers.get(FORWARDED_HEADER))
     return _respond(req, await get_runtime().escalator.nurse_view(token, forwarded=forwarded))
 
 
+def _posted_form(req: func.HttpRequest) -> bytes | func.HttpResponse:
+    """The form body of a POST, or the refusal: cross-site, or over 4 KB (read from
+    ``Content-Length`` before the body is touched)."""
+    if refusal := cross_site_refusal(req, get_runtime().operators.origins):
+        return refusal
+    body = bounded_body(req, _MAX_FORM_BYTES)
+    if body is None:
+        error = ApiError(413, "the form is larger than 4 KB", None, "body_too_large")
+        return to_response(HttpReply(413, error.to_body(), {"Cache-Control": "no-store"}))
+    return body
+
+
+@bp.route(route="ack/case", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+async def ack_open_case(req: func.HttpRequest) -> func.HttpResponse:
+    body = _posted_form(req)
+    if isinstance(body, func.HttpResponse):
+        return body
+    page = await get_runtime().escalator.nurse_view(
+        _form_token(body), forwarded=bool(req.headers.get(FORWARDED_HEADER))
+    )
+    return _respond(req, page)
+
+
 @bp.route(route="ack/view", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 async def ack_view_messages(req: func.HttpRequest) -> func.HttpResponse:
-    token = _form_token(req.get_body())
+    body = _posted_form(req)
+    if isinstance(body, func.HttpResponse):
+        return body
     page = await get_runtime().escalator.nurse_view(
-        token, messages=True, forwarded=bool(req.headers.get(FORWARDED_HEADER))
+        _form_token(body), messages=True, forwarded=bool(req.headers.get(FORWARDED_HEADER))
     )
     return _respond(req, page)
 
@@ -268,7 +355,9 @@ async def ack_view_messages(req: func.HttpRequest) -> func.HttpResponse:
 async def ack_outcome(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    body = req.get_body()
+    body = _posted_form(req)
+    if isinstance(body, func.HttpResponse):
+        return body
     page = await get_runtime().escalator.record_outcome(
         _form_field(body, "token"),
         _form_field(body, "outcome"),
@@ -283,7 +372,10 @@ async def ack_outcome(
 async def ack_submit(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    token = _form_token(req.get_body())
+    body = _posted_form(req)
+    if isinstance(body, func.HttpResponse):
+        return body
+    token = _form_token(body)
     page = await get_runtime().escalator.acknowledge_link(
         token, DurableOrchestrations(client), forwarded=bool(req.headers.get(FORWARDED_HEADER))
     )

@@ -8,6 +8,7 @@ and no script: inline CSS and an inline SVG latency chart. Its links and its ref
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from html import escape
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import azure.functions as func
 
-from api.http import to_response
+from api.http import HSTS, to_response
 from shared.bootstrap import get_runtime
 from shared.platform import ApiError, HttpReply
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 _PAGE_HEADERS = {
+    **HSTS,
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -61,13 +63,23 @@ async def _report(req: func.HttpRequest) -> StatusReport | HttpReply:
     return await observed.status.report(window)
 
 
+async def _folded(report: StatusReport) -> int | None:
+    """Crisis escalations folded into digests in the report's window, every instance (the
+    flood counters in the escalations table); None when unknown."""
+    flood = get_runtime().escalator.flood
+    if flood is None:
+        return 0
+    end = report.generated_at
+    return await asyncio.to_thread(flood.folded_between, end - report.window.seconds, end)
+
+
 @bp.route(route="status", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 async def status_page(req: func.HttpRequest) -> func.HttpResponse:
     report = await _report(req)
     if isinstance(report, HttpReply):
         return to_response(report)
     return func.HttpResponse(
-        render_page(report),
+        render_page(report, folded=await _folded(report)),
         status_code=200,
         mimetype="text/html",
         charset="utf-8",
@@ -80,7 +92,8 @@ async def status_json(req: func.HttpRequest) -> func.HttpResponse:
     report = await _report(req)
     if isinstance(report, HttpReply):
         return to_response(report)
-    return to_response(HttpReply(200, report.to_json(), {"Cache-Control": "no-store"}))
+    body = {**report.to_json(), "folded_escalations": await _folded(report)}
+    return to_response(HttpReply(200, body, {"Cache-Control": "no-store"}))
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -123,7 +136,8 @@ def _table(table_id: str, headings: Sequence[str], rows: Iterable[str], empty: s
 
 
 def _cell(value: object, css: str = "") -> str:
-    attr = f' class="{css}"' if css else ""
+    # Escaped as well: a class can come from stored state (a breaker's state from its table).
+    attr = f' class="{escape(css)}"' if css else ""
     return f"<td{attr}>{escape(str(value))}</td>"
 
 
@@ -140,7 +154,8 @@ def _tier_row(tier: TierRow) -> str:
     configured = "" if tier.configured else " (not configured)"
     error_rate = None if tier.calls == 0 else tier.failures / tier.calls
     return (
-        f'<tr class="tier" data-tier="{tier.tier}" data-breaker="{escape(tier.breaker)}">'
+        f'<tr class="tier" data-tier="{escape(str(tier.tier))}" '
+        f'data-breaker="{escape(tier.breaker)}">'
         + _cell(tier.tier, "num")
         + _cell(f"{tier.name}{configured}")
         + _cell(tier.region)
@@ -322,7 +337,18 @@ def _audit(report: StatusReport) -> str:
     )
 
 
-def render_page(report: StatusReport) -> str:
+def _folded_note(folded: int | None) -> str:
+    """How many crisis escalations flood control folded into digest cards in the window."""
+    if folded is None:
+        return '<p id="folded" class="warn">Folded escalations: unknown (table unreadable).</p>'
+    css = "bad" if folded else "muted"
+    return (
+        f'<p id="folded" class="{css}">{folded:,} crisis escalations folded into digest cards '
+        "in this window (each is recorded under its digest).</p>"
+    )
+
+
+def render_page(report: StatusReport, *, folded: int | None = 0) -> str:
     """The whole page: tiers, chart, SLA, alerts, failovers, escalations, audit."""
     from shared.observability import Window  # noqa: PLC0415 - see _report
 
@@ -386,6 +412,7 @@ def render_page(report: StatusReport) -> str:
             "No open alerts.",
         )
         + "<h2>Escalations</h2>"
+        + _folded_note(folded)
         + _table(
             "escalations",
             [

@@ -212,6 +212,9 @@ param errorRateMinimumRequests int = 20
 @description('Extra tags for every resource.')
 param tags object = {}
 
+@description('Put Key Vault, storage and Azure OpenAI behind private endpoints, with the function apps joined to a virtual network in each region (peered). On by default in production.')
+param privateNetworking bool = environmentName == 'prod'
+
 var nameSuffix = uniqueString(resourceGroup().id)
 var namePrefix = 'askeve-${environmentName}'
 var allTags = union(tags, {
@@ -254,6 +257,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: take('kv-${namePrefix}-${nameSuffix}', 24)
     softDeleteRetentionDays: 90
     workspaceId: monitoring.outputs.workspaceId
+    privateOnly: privateNetworking
     tags: allTags
   }
 }
@@ -273,6 +277,7 @@ module openAi 'modules/openai.bicep' = [for openAiLocation in openAiLocations: {
     keySecretName: 'azure-openai-api-key-${openAiLocation}'
     keySecretExpiry: openAiKeySecretExpiry
     workspaceId: monitoring.outputs.workspaceId
+    privateOnly: privateNetworking
     tags: allTags
   }
 }]
@@ -294,9 +299,38 @@ module frontDoorProfile 'modules/frontdoor-profile.bicep' = {
   }
 }
 
+module privateDns 'modules/private-dns.bicep' = if (privateNetworking) {
+  name: 'private-dns'
+  params: {
+    tags: allTags
+  }
+}
+
+// Key Vault and the Azure OpenAI accounts have one private endpoint each, in the first
+// region's network; the second region reaches them over the peering.
+var vaultPrivateEndpoint = {
+  name: 'vault'
+  id: keyVault.outputs.id
+  groupId: 'vault'
+  zone: 'vault'
+}
+var openAiPrivateEndpoints = [for (openAiLocation, i) in openAiLocations: {
+  name: 'openai-${openAiLocation}'
+  id: openAi[i].outputs.id
+  groupId: 'account'
+  zone: 'openai'
+}]
+var sharedPrivateEndpoints = concat([vaultPrivateEndpoint], openAiPrivateEndpoints)
+
 module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
   name: 'region-${region}'
   params: {
+    privateNetworking: privateNetworking
+    vnetAddressPrefix: '10.${60 + i}.0.0/16'
+    appSubnetPrefix: '10.${60 + i}.0.0/24'
+    endpointSubnetPrefix: '10.${60 + i}.1.0/24'
+    privateDnsZoneIds: privateNetworking ? privateDns.outputs.zoneIds : {}
+    sharedPrivateEndpoints: (privateNetworking && i == 0) ? sharedPrivateEndpoints : []
     location: region
     environmentName: environmentName
     nameSuffix: nameSuffix
@@ -346,6 +380,14 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     tags: allTags
   }
 }]
+
+module vnetPeering 'modules/vnet-peering.bicep' = if (privateNetworking && length(regions) > 1) {
+  name: 'vnet-peering'
+  params: {
+    firstVnetName: regionStacks[0].outputs.vnetName
+    secondVnetName: regionStacks[1].outputs.vnetName
+  }
+}
 
 module frontDoorRouting 'modules/frontdoor-routing.bicep' = {
   name: 'frontdoor-routing'

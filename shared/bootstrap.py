@@ -48,9 +48,13 @@ from shared.escalation import (
     FallbackConversations,
     FallbackEscalationStore,
     FallbackPendingCrisis,
+    FloodControl,
     MemoryConversations,
+    MemoryFloodCounters,
     PendingCrisisStore,
+    TableFloodCounters,
     ack_links_from,
+    link_lifetime_s,
     load_escalation_config,
 )
 from shared.events import EventBus
@@ -142,13 +146,19 @@ def assemble(
         events=events,
     )
     pseudonyms = Pseudonymizer(settings.pseudonym_key)
+    escalation_config = load_escalation_config(settings.config_dir or None)
     escalator = Escalator(
-        config=load_escalation_config(settings.config_dir or None),
+        config=escalation_config,
         settings=settings,
         store=escalation_store or FallbackEscalationStore.for_settings(settings),
         pseudonyms=pseudonyms,
         events=events,
-        links=ack_links_from(settings),
+        links=ack_links_from(
+            settings,
+            link_lifetime_s(
+                settings, escalation_config.ack_timeout_s, escalation_config.ack_link_margin_s
+            ),
+        ),
         # An injected escalation store (tests) keeps the conversations in memory beside it.
         conversations=conversations
         or (
@@ -157,6 +167,14 @@ def assemble(
             else FallbackConversations.for_settings(settings)
         ),
         fallback=escalation_fallback,
+        flood=FloodControl(
+            escalation_config.flood,
+            # Shared across instances in the escalations table; a test's in-memory
+            # escalation store comes with in-memory counters.
+            MemoryFloodCounters()
+            if escalation_store is not None
+            else TableFloodCounters.for_settings(settings),
+        ),
     )
     alerts = AlertQueue(outbox=alert_outbox)
     warnings = _configuration_warnings(escalator)

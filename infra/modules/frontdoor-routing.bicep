@@ -46,6 +46,9 @@ param botBackendAddresses array
 @description('Largest request body accepted, in bytes (2 MB).')
 param maxRequestBodyBytes int
 
+@description('Largest acknowledgement form accepted on /api/ack, in bytes (the app refuses the same).')
+param maxAckBodyBytes int = 4096
+
 @description('Tags for every resource.')
 param tags object
 
@@ -127,6 +130,35 @@ resource pinnedOrigins 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' 
   }
 }]
 
+// HSTS on every response from the edge, whatever the origin sent (the app sends it too).
+// A rule set of its own, listed first on the route, so the region-pinning rules' Stop cannot
+// skip it.
+resource securityHeaders 'Microsoft.Cdn/profiles/ruleSets@2024-02-01' = {
+  parent: profile
+  name: 'securityheaders'
+}
+
+resource hstsRule 'Microsoft.Cdn/profiles/ruleSets/rules@2024-02-01' = {
+  parent: securityHeaders
+  name: 'hsts'
+  properties: {
+    order: 1
+    matchProcessingBehavior: 'Continue'
+    conditions: []
+    actions: [
+      {
+        name: 'ModifyResponseHeader'
+        parameters: {
+          typeName: 'DeliveryRuleHeaderActionParameters'
+          headerAction: 'Overwrite'
+          headerName: 'Strict-Transport-Security'
+          value: 'max-age=31536000; includeSubDomains'
+        }
+      }
+    ]
+  }
+}
+
 resource pinRules 'Microsoft.Cdn/profiles/ruleSets@2024-02-01' = {
   parent: profile
   name: 'pinregion'
@@ -181,12 +213,16 @@ resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
   dependsOn: [
     regionOrigins
     pinRule
+    hstsRule
   ]
   properties: {
     originGroup: {
       id: originGroup.id
     }
     ruleSets: [
+      {
+        id: securityHeaders.id
+      }
       {
         id: pinRules.id
       }
@@ -221,8 +257,9 @@ resource waf 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-
     customRules: {
       rules: [
         {
+          // First of all, the bot included: a body over 2 MB is refused before any Allow.
           name: 'BlockBodyOver2MB'
-          priority: 10
+          priority: 1
           enabledState: 'Enabled'
           ruleType: 'MatchRule'
           action: 'Block'
@@ -240,9 +277,45 @@ resource waf 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-
           ]
         }
         {
+          // The acknowledgement form is a token and nothing else: 4 KB is plenty. The app
+          // refuses the same from Content-Length before it reads the body.
+          name: 'BlockAckBodyOver4KB'
+          priority: 2
+          enabledState: 'Enabled'
+          ruleType: 'MatchRule'
+          action: 'Block'
+          matchConditions: [
+            {
+              matchVariable: 'RequestUri'
+              operator: 'BeginsWith'
+              negateCondition: false
+              matchValue: [
+                '/api/ack'
+              ]
+              transforms: [
+                'Lowercase'
+              ]
+            }
+            {
+              matchVariable: 'RequestHeader'
+              selector: 'Content-Length'
+              operator: 'GreaterThan'
+              negateCondition: false
+              matchValue: [
+                string(maxAckBodyBytes)
+              ]
+              transforms: []
+            }
+          ]
+        }
+        {
           // The chatbot backend is one client sending every conversation, crisis messages
-          // included: it is allowed before any other rule, so the edge never throttles or
-          // blocks it. Matched on the socket address, which a client cannot forge.
+          // included: it is allowed before the rate limit, the managed rule sets and Bot
+          // Manager, so the edge never throttles it or blocks a message for its wording. An
+          // Allow ends evaluation, so the size rules come before it. Matched on the
+          // socket address, which a client cannot forge: the bot needs a dedicated egress
+          // address (NAT gateway or static IP), never a shared App Service outbound address,
+          // or every app on that address shares the bot's exemption.
           name: 'AllowBotBackend'
           priority: 5
           enabledState: 'Enabled'
@@ -255,6 +328,80 @@ resource waf 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2024-02-
               negateCondition: false
               matchValue: botBackendAddresses
               transforms: []
+            }
+          ]
+        }
+        {
+          // A body sent in chunks has no Content-Length, so the size rules above cannot see
+          // it. Refused on /api/* for everyone but the bot (after its Allow: a bot library
+          // that chunks must never have crisis messages refused at the edge). HTTP/2 bodies
+          // carry no Transfer-Encoding, so this does not catch an HTTP/2 body without a
+          // Content-Length: the Functions host's own request size limit is the bound there.
+          name: 'BlockChunkedApiBody'
+          priority: 6
+          enabledState: 'Enabled'
+          ruleType: 'MatchRule'
+          action: 'Block'
+          matchConditions: [
+            {
+              matchVariable: 'RequestUri'
+              operator: 'BeginsWith'
+              negateCondition: false
+              matchValue: [
+                '/api/'
+              ]
+              transforms: [
+                'Lowercase'
+              ]
+            }
+            {
+              matchVariable: 'RequestHeader'
+              selector: 'Transfer-Encoding'
+              operator: 'Contains'
+              negateCondition: false
+              matchValue: [
+                'chunked'
+              ]
+              transforms: [
+                'Lowercase'
+              ]
+            }
+          ]
+        }
+        {
+          // Function keys travel in the x-functions-key header only: a key in a chat URL
+          // would be written to access logs. Matched in the query string of the chat routes.
+          // After the bot's Allow: a bot that still sent ?code= must never have its crisis
+          // messages blocked; everyone else is.
+          name: 'BlockKeyInChatUrl'
+          priority: 7
+          enabledState: 'Enabled'
+          ruleType: 'MatchRule'
+          action: 'Block'
+          matchConditions: [
+            {
+              matchVariable: 'RequestUri'
+              operator: 'Contains'
+              negateCondition: false
+              matchValue: [
+                '/api/chat'
+                '/api/v1/chat/'
+              ]
+              transforms: [
+                'Lowercase'
+              ]
+            }
+            {
+              matchVariable: 'QueryString'
+              operator: 'RegEx'
+              negateCondition: false
+              matchValue: [
+                '(^|&)code='
+              ]
+              transforms: [
+                'Lowercase'
+                'UrlDecode'
+              ]
             }
           ]
         }

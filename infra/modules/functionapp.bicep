@@ -63,6 +63,9 @@ param workspaceId string
 @description('Tags for every resource.')
 param tags object
 
+@description('Subnet for virtual network integration (delegated to Microsoft.App/environments); empty for none.')
+param subnetId string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -92,6 +95,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_212: Flex Consumption sets always-ready instances in functionAppConfig, and a second region takes over on failure
     // checkov:skip=CKV_AZURE_213: Front Door probes /api/health/ready and fails over between regions; that is the health check that acts
     serverFarmId: plan.id
+    // Virtual network integration (privateNetworking): outbound calls to storage, Key Vault
+    // and Azure OpenAI go through the region's network to their private endpoints.
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     httpsOnly: true
     clientCertEnabled: false
     publicNetworkAccess: 'Enabled'
@@ -191,6 +197,9 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
         '/api/health/ready'
         '/api/openapi.json'
         '/api/ack'
+        '/api/ack/case'
+        '/api/ack/view'
+        '/api/ack/outcome'
       ]
     }
     httpSettings: {

@@ -26,13 +26,16 @@ param workspaceId string
 @description('Tags for every resource.')
 param tags object
 
+@description('Reachable only through private endpoints (privateNetworking in main.bicep).')
+param privateOnly bool = false
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
   tags: tags
   properties: {
-    // checkov:skip=CKV_AZURE_109: the Flex apps have no VNet integration yet; access is Entra RBAC only (see README, private networking)
-    // checkov:skip=CKV_AZURE_189: as above, public endpoint kept until private endpoints land; no access policies or keys exist
+    // checkov:skip=CKV_AZURE_109: the network rule follows privateOnly (on in production); with it off (dev) access is Entra RBAC only (see README, private networking)
+    // checkov:skip=CKV_AZURE_189: as above: public access is disabled when privateOnly is set; checkov does not resolve parameters
     tenantId: subscription().tenantId
     sku: {
       family: 'A'
@@ -42,10 +45,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: softDeleteRetentionDays
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
     }
   }
 }
@@ -65,4 +68,5 @@ resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 }
 
 output name string = vault.name
+output id string = vault.id
 output uri string = vault.properties.vaultUri

@@ -52,6 +52,9 @@ param workspaceId string
 @description('Tags for every resource.')
 param tags object
 
+@description('Reachable only through private endpoints (privateNetworking in main.bicep).')
+param privateOnly bool = false
+
 resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
   name: name
   location: location
@@ -64,13 +67,13 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
     type: 'SystemAssigned'
   }
   properties: {
-    // checkov:skip=CKV_AZURE_134: the Flex apps have no VNet integration yet; access is Entra RBAC (see README, private networking)
+    // checkov:skip=CKV_AZURE_134: public access is disabled when privateOnly is set (on in production); checkov does not resolve parameters
     // checkov:skip=CKV_AZURE_236: key auth is the app's documented fallback and is rotated nightly; set disableLocalAuth to turn it off
     customSubDomainName: name
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     disableLocalAuth: disableLocalAuth
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
     }
   }
 }
@@ -125,4 +128,5 @@ resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 }
 
 output name string = account.name
+output id string = account.id
 output endpoint string = account.properties.endpoint

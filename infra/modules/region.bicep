@@ -155,6 +155,24 @@ param crisisTriageEnabled bool = true
 @description('Tags for every resource.')
 param tags object
 
+@description('Private endpoints for storage (and for sharedPrivateEndpoints), and the app joined to the region network.')
+param privateNetworking bool = false
+
+@description('Address space of the region network (privateNetworking).')
+param vnetAddressPrefix string = '10.60.0.0/16'
+
+@description('Subnet of the region network for the app (virtual network integration).')
+param appSubnetPrefix string = '10.60.0.0/24'
+
+@description('Subnet of the region network for private endpoints.')
+param endpointSubnetPrefix string = '10.60.1.0/24'
+
+@description('Private DNS zone ids by service (privateNetworking).')
+param privateDnsZoneIds object = {}
+
+@description('Shared resources (Key Vault, Azure OpenAI) whose private endpoint lives in this region: objects with name, id, groupId and zone.')
+param sharedPrivateEndpoints array = []
+
 var regionCodes = {
   uksouth: 'uks'
   ukwest: 'ukw'
@@ -192,6 +210,22 @@ module storage 'storage.bicep' = {
     tableNames: tableNames
     deploymentContainerName: deploymentContainerName
     workspaceId: workspaceId
+    privateOnly: privateNetworking
+    tags: tags
+  }
+}
+
+module network 'network.bicep' = if (privateNetworking) {
+  name: 'network-${location}'
+  params: {
+    location: location
+    vnetName: 'vnet-askeve-${environmentName}-${regionCode}'
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    endpointSubnetPrefix: endpointSubnetPrefix
+    zoneIds: privateDnsZoneIds
+    storageAccountId: storage.outputs.id
+    sharedEndpoints: sharedPrivateEndpoints
     tags: tags
   }
 }
@@ -213,6 +247,7 @@ module app 'functionapp.bicep' = {
     operatorGroupId: operatorGroupId
     entraClientId: entraClientId
     workspaceId: workspaceId
+    subnetId: privateNetworking ? network.outputs.appSubnetId : ''
     tags: tags
   }
 }
@@ -389,5 +424,6 @@ output appName string = app.outputs.name
 output defaultHostName string = app.outputs.defaultHostName
 output storageAccountName string = storage.outputs.name
 output contentSafetyAccountName string = contentSafety.outputs.name
+output vnetName string = privateNetworking ? network.outputs.vnetName : ''
 output durableSchedulerName string = useScheduler ? durableScheduler.outputs.name : ''
 

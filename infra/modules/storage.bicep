@@ -34,6 +34,9 @@ param workspaceId string
 @description('Tags for every resource.')
 param tags object
 
+@description('Reachable only through private endpoints (privateNetworking in main.bicep).')
+param privateOnly bool = false
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -44,8 +47,8 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
   properties: {
     // checkov:skip=CKV_AZURE_206: the SKU is a parameter that @allowed limits to GZRS or GRS; checkov does not resolve parameters
-    // checkov:skip=CKV_AZURE_35: Flex apps without VNet integration reach storage over its public endpoint; shared keys are disabled so only Entra identities get in
-    // checkov:skip=CKV_AZURE_59: as above; public network access stays until private endpoints land (README, private networking)
+    // checkov:skip=CKV_AZURE_35: the network rule follows privateOnly (on in production); with it off (dev) shared keys are disabled so only Entra identities get in
+    // checkov:skip=CKV_AZURE_59: as above: public network access is disabled when privateOnly is set; checkov does not resolve parameters
     accessTier: 'Hot'
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
@@ -53,10 +56,10 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowSharedKeyAccess: false
     defaultToOAuthAuthentication: true
     allowCrossTenantReplication: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
     }
     encryption: {
       keySource: 'Microsoft.Storage'

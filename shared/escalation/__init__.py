@@ -11,10 +11,12 @@ from shared.escalation.acklinks import (
     AckSigner,
     AckTokenError,
     ack_links_from,
+    link_lifetime_s,
 )
 from shared.escalation.alerts import Alert, AlertOutbox, AlertQueue, SentAlert
 from shared.escalation.casefile import CASE_ROW, OUTCOMES, CaseFile
 from shared.escalation.fallback import DelayedQueue, FallbackCourier, FallbackStep
+from shared.escalation.flood import FloodControl, MemoryFloodCounters, TableFloodCounters
 from shared.escalation.followups import (
     ConversationEscalations,
     FallbackConversations,
@@ -55,12 +57,16 @@ __all__ = [
     "FallbackEscalationStore",
     "FallbackPendingCrisis",
     "FallbackStep",
+    "FloodControl",
     "MemoryConversations",
+    "MemoryFloodCounters",
     "MemoryPendingCrisis",
     "PendingCrisisStore",
     "RetryConfig",
     "SentAlert",
     "SignalSeverity",
+    "TableFloodCounters",
     "ack_links_from",
+    "link_lifetime_s",
     "load_escalation_config",
 ]

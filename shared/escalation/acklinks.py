@@ -1,6 +1,7 @@
 """Acknowledging a crisis escalation from the alert itself: signed links, and what they do.
 
-The Teams card and the email carry a link to ``/api/ack?token=...``. The token is
+The Teams card and the email carry a link to ``/api/ack#token=...`` (in the fragment, so it
+never reaches a server's log). The token is
 ``<escalation id>.<region>.<expiry>.<key id>.<signature>``: an HMAC-SHA256 over the escalation
 id, the region whose task hub runs the escalation, the expiry (epoch seconds) and the key id,
 under the key that id names. New links are signed with ``ACK_LINK_KEY``; links signed with
@@ -8,8 +9,8 @@ under the key that id names. New links are signed with ``ACK_LINK_KEY``; links s
 := new) leaves every link already sent working until it expires. The key id is derived from the
 key (:func:`key_id`), so it cannot be set wrongly and says nothing a token's signature does not.
 Tokens of the format before key ids (four parts, no key id) are accepted under either key
-until their own signed expiry, at most ``ACK_LINK_TTL_S`` after the upgrade: refusing them would
-strand every alert sent in the day before a deployment.
+until their own signed expiry: refusing them would strand every alert sent before a
+deployment.
 
 A token opens the nurse view of that one escalation (``GET``), and lets its holder acknowledge
 it and record what happened (``POST``). It opens nothing else.
@@ -150,7 +151,8 @@ class AckLinks:
 
     def link(self, escalation_id: str, created_at: str) -> str:
         token = self.signer.token(escalation_id, created_at)
-        return f"{self.base_url}{ACK_PATH}?token={quote(token, safe='')}"
+        # In the fragment: browsers never send it, so it stays out of access logs and telemetry.
+        return f"{self.base_url}{ACK_PATH}#token={quote(token, safe='')}"
 
 
 def parse_region_urls(raw: str) -> dict[str, str]:
@@ -165,9 +167,20 @@ def parse_region_urls(raw: str) -> dict[str, str]:
     return urls
 
 
-def ack_links_from(settings: Settings) -> AckLinks | None:
+def link_lifetime_s(settings: Settings, ack_timeout_s: float, margin_s: float) -> float:
+    """How long a link stays valid after its escalation was raised: ``ACK_LINK_TTL_S`` when
+    set, else the acknowledgement window plus the configured margin (``ack_link_margin_s``:
+    room for a card that Teams or SMTP took retries to deliver). After the window the
+    supervisor has been reminded and the link could only say so; a short life means a token
+    found later in a log or a forwarded mail acknowledges nothing."""
+    ttl = settings.get("ACK_LINK_TTL_S")
+    return float(ttl) if ttl else ack_timeout_s + margin_s
+
+
+def ack_links_from(settings: Settings, default_ttl_s: float = 86_400.0) -> AckLinks | None:
     """The links from app settings, or None when ``ACK_LINK_KEY`` or ``ACK_BASE_URL`` is unset
-    (then alerts carry no link and nurses acknowledge through an operator).
+    (then alerts carry no link and nurses acknowledge through an operator). ``default_ttl_s``
+    applies when ``ACK_LINK_TTL_S`` is unset (see :func:`link_lifetime_s`).
     ``ACK_LINK_KEY_PREVIOUS``, when set, is the key before the last rotation: links signed with
     it are still accepted until they expire."""
     key, base_url = settings.get("ACK_LINK_KEY"), settings.get("ACK_BASE_URL").rstrip("/")
@@ -182,7 +195,7 @@ def ack_links_from(settings: Settings) -> AckLinks | None:
         signer=AckSigner(
             key.encode(),
             region,
-            float(ttl) if ttl else 86_400.0,
+            float(ttl) if ttl else default_ttl_s,
             previous.encode() if previous and previous != key else None,
         ),
         base_url=base_url,

@@ -16,7 +16,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
+from shared.escalation.flood import FloodConfig, parse_flood_config
 from shared.escalation.followups import SignalSeverity, parse_signal_severity
+from shared.escalation.markdown import escape_markdown
 from shared.platform import ConfigReader, config_path, read_config_file
 
 Audience = Literal["clinical", "supervisor", "operations"]
@@ -57,6 +59,10 @@ class EscalationConfig:
     channel_alert_window_s: float = 3600.0
     # Signal ranks for re-escalation (follow-ups); every name rank 1 when not configured.
     severity: SignalSeverity = field(default_factory=SignalSeverity)
+    # How long an acknowledgement link outlives the acknowledgement window (ACK_LINK_TTL_S
+    # overrides the sum): room for a card that took delivery retries to arrive.
+    ack_link_margin_s: float = 1800.0
+    flood: FloodConfig = field(default_factory=FloodConfig)
 
 
 def parse_escalation_config(data: object) -> EscalationConfig:
@@ -85,6 +91,10 @@ def parse_escalation_config(data: object) -> EscalationConfig:
             parse_signal_severity(root.obj("signal_severity"))
             if root.has("signal_severity")
             else SignalSeverity()
+        ),
+        ack_link_margin_s=root.number("ack_link_margin_s", 1800.0, minimum=0.0),
+        flood=parse_flood_config(
+            root.obj("flood") if root.has("flood") else ConfigReader({}, "flood")
         ),
     )
 
@@ -164,7 +174,9 @@ class Escalation:
             facts=(("Original escalation", self.id), *self.facts),
         )
 
-    def fact_rows(self) -> list[tuple[str, str]]:
+    def fact_rows(self, user_text: Callable[[str], str] = str) -> list[tuple[str, str]]:
+        """The facts, label and value; ``user_text`` is applied to every value derived from
+        what a person wrote (the excerpt): a Teams card escapes markdown there."""
         rows: list[tuple[str, str]] = [("Escalation", self.id), ("Time (UTC)", self.created_at)]
         if self.category:
             rows.append(("Category", self.category.replace("_", " ")))
@@ -181,7 +193,7 @@ class Escalation:
             )
         rows.extend(self.facts)
         if self.excerpt:
-            rows.append(("Excerpt (redacted)", self.excerpt))
+            rows.append(("Excerpt (redacted)", user_text(self.excerpt)))
         return rows
 
 
@@ -209,7 +221,10 @@ def teams_message(escalation: Escalation, *, ack_url: str | None = None) -> dict
                         },
                         {
                             "type": "FactSet",
-                            "facts": [{"title": k, "value": v} for k, v in escalation.fact_rows()],
+                            "facts": [
+                                {"title": k, "value": v}
+                                for k, v in escalation.fact_rows(escape_markdown)
+                            ],
                         },
                     ],
                 },

@@ -33,6 +33,7 @@ from shared.escalation.alerts import Alert, AlertSink, SendOutcome
 from shared.escalation.casefile import OUTCOMES, CaseFile, case_file
 from shared.escalation.channels import Delivery, SmtpSettings, send_email, send_teams
 from shared.escalation.fallback import DelayedQueue, FallbackCourier, first_step, queued_in
+from shared.escalation.flood import Admission, FloodControl, digest_id
 from shared.escalation.followups import (
     ConversationEscalations,
     MemoryConversations,
@@ -121,6 +122,8 @@ class Escalator:
     claims: dict[str, float] = field(default_factory=dict)
     # Each conversation's open escalation and what it reported (shared through the table).
     conversations: ConversationEscalations = field(default_factory=MemoryConversations)
+    # Folds crisis escalations past a limit a minute into one digest (shared/escalation/flood).
+    flood: FloodControl | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     # --- starting ---------------------------------------------------------------------------
@@ -136,6 +139,7 @@ class Escalator:
         late: bool = False,
         classes: tuple[str, ...] = (),
         transcript: Sequence[tuple[str, str]] = (),
+        user_key: str | None = None,
     ) -> EscalationOutcome:
         """Start the clinical escalation for a crisis message; in a conversation with an open
         escalation, a follow-up when the message reports something new (its category, a higher
@@ -144,7 +148,9 @@ class Escalator:
         ``late``: the message was flagged after its ordinary answer had gone out (the
         classifier's late flag); the title says so, so the nurse knows the person has not yet
         seen the crisis signposting. ``transcript``: the conversation as (role, text), for the
-        case row behind the nurse view (its text kept only with ``ESCALATION_SHOW_MESSAGES``)."""
+        case row behind the nurse view (its text kept only with ``ESCALATION_SHOW_MESSAGES``).
+        ``user_key``: the bot's ``user`` field, de-duplicated as well as the conversation (a new
+        conversation id does not make a new crisis)."""
         reference = self.pseudonyms.reference(conversation_key)
         names = tuple(dict.fromkeys((*signals, *classes)))
         signal = Signal(category, names, self.config.severity.rank(names))
@@ -154,6 +160,22 @@ class Escalator:
             verdict = await self._verdict(reference, signal, escalation_id)
             if verdict.decision == "duplicate":
                 return EscalationOutcome(escalated=True, deduplicated=True)
+        # The same user in a conversation under a new id is not a new crisis (a follow-up in the
+        # same conversation was decided above, and is never folded into a user's claim).
+        user_ref = self.pseudonyms.reference(user_key) if user_key != conversation_key else None
+        if (
+            user_ref is not None
+            and verdict.decision == "new"
+            and not await self._claim(f"user:{user_ref}:{category}")
+        ):
+            return EscalationOutcome(escalated=True, deduplicated=True)
+        if self.flood is not None:
+            source = user_ref or reference
+            admission = await asyncio.to_thread(self.flood.admit, source, self.clock())
+            if admission.folded:
+                return await self._fold(
+                    starter, admission, category, signals, reference=reference, late=late
+                )
         excerpt = None
         if self.settings.escalation_include_excerpt:
             excerpt = redacted_excerpt(latest_message, self.config.excerpt_max_chars)
@@ -268,6 +290,79 @@ class Escalator:
             facts=facts,
         )
         return await self._start(starter, escalation, await_ack=False)
+
+    async def _fold(
+        self,
+        starter: Orchestrations,
+        admission: Admission,
+        category: str,
+        signals: tuple[str, ...],
+        *,
+        reference: str | None,
+        late: bool,
+    ) -> EscalationOutcome:
+        """Fold one crisis escalation into its minute's digest: record it under the digest's
+        id, and let the first fold of the minute start the digest and the operations alert."""
+        assert self.flood is not None  # noqa: S101 - only called with flood control on
+        digest = digest_id(admission.minute)
+        await asyncio.to_thread(
+            self.record_audit,
+            digest,
+            "folded",
+            {
+                "conversation_ref": reference,
+                "category": category,
+                "signals": ",".join(signals),
+                "late": late,
+                "reason": admission.reason,
+            },
+        )
+        await asyncio.to_thread(self.flood.record_fold, admission.minute)
+        if not await self._claim(f"flood-digest:{admission.minute}"):
+            return EscalationOutcome(escalated=True, escalation_id=digest, deduplicated=True)
+        limits = self.config.flood
+        minute = now_iso()[:16].replace("T", " ")
+        outcome = await self._start(
+            starter,
+            Escalation(
+                id=digest,
+                audience="clinical",
+                kind="crisis",
+                title=(
+                    "Ask Eve: more crisis messages than the alert limit this minute "
+                    f"({minute} UTC); this card stands for every one of them"
+                ),
+                created_at=now_iso(),
+                category=category,
+                signals=signals,
+                conversation_ref=reference,
+                callback_required=True,
+                facts=(
+                    (
+                        "Folded into this card",
+                        "every crisis message over the limit in this minute: the count is on "
+                        "the status page; each one's conversation reference is in the "
+                        "escalation record under this card's id",
+                    ),
+                    (
+                        "Limits",
+                        f"{limits.per_source_per_minute} a minute from one source, "
+                        f"{limits.total_per_minute} a minute in all",
+                    ),
+                ),
+            ),
+            await_ack=True,
+        )
+        await self.alert(
+            starter,
+            title=(
+                "Crisis escalations over the limit: a surge, or one source repeating; "
+                "the nurses get one digest card a minute"
+            ),
+            facts=(("Minute (UTC)", minute), ("Reason", admission.reason)),
+            dedup_key=f"escalation-flood:{admission.minute}",
+        )
+        return outcome
 
     def alert_sink(self, starter: Orchestrations) -> AlertSink:
         """Where an :class:`~shared.escalation.alerts.AlertQueue` flushes to: one durable

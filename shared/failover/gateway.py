@@ -401,6 +401,7 @@ class ChatGateway:
                 latest_message=_latest(request),
                 classes=classes,
                 transcript=_transcript(request),
+                user_key=request.user,
             ),
             ESCALATION_START_WAIT_S,
         )
@@ -431,6 +432,7 @@ class ChatGateway:
             latest_message=_latest(request),
             late=True,
             transcript=_transcript(request),
+            user_key=request.user,
         )
 
     async def _alert_all_tiers_failed(

@@ -16,6 +16,10 @@ in browser history and in every refresh. Two ways in:
   never becomes a habit that leaks.
 
 With neither set, every operator request is refused: the routes fail closed.
+
+A route that changes state also refuses cross-site requests (``origins``, see
+:mod:`shared.platform.origins`): the session cookie would otherwise open it to any page an
+operator visits.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ import binascii
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.platform.errors import ApiError
 from shared.platform.flags import flag
+from shared.platform.origins import SameOrigin
 from shared.platform.settings import Settings
 
 PRINCIPAL_HEADER = "x-ms-client-principal"
@@ -44,6 +49,8 @@ class OperatorAccess:
     local_key: str = ""
     # App Service authentication is on (it sets the principal header and strips clients' own).
     platform_auth: bool = False
+    # Where the app is published: state-changing routes refuse other origins (CSRF).
+    origins: SameOrigin = field(default_factory=SameOrigin)
 
     def __repr__(self) -> str:
         return f"OperatorAccess(group_id={self.group_id!r}, <key redacted>)"
@@ -54,6 +61,7 @@ class OperatorAccess:
             group_id=settings.get("OPERATOR_GROUP_ID").lower(),
             local_key=settings.get("DEVHOST_ADMIN_KEY"),
             platform_auth=flag(settings.get("WEBSITE_AUTH_ENABLED")),
+            origins=SameOrigin.from_settings(settings),
         )
 
     def check(self, headers: Mapping[str, str], query: Mapping[str, str]) -> ApiError | None:

@@ -19,6 +19,7 @@ EXPECTED = {
     "escalation_ack": ("escalations/{escalation_id}/ack", ["POST"], "ANONYMOUS"),
     "ack_confirm": ("ack", ["GET"], "ANONYMOUS"),
     "ack_submit": ("ack", ["POST"], "ANONYMOUS"),
+    "ack_open_case": ("ack/case", ["POST"], "ANONYMOUS"),
     "ack_view_messages": ("ack/view", ["POST"], "ANONYMOUS"),
     "ack_outcome": ("ack/outcome", ["POST"], "ANONYMOUS"),
     "breakers_list": ("breakers", ["GET"], "ANONYMOUS"),

@@ -28,6 +28,8 @@ GLOBAL_TYPES = frozenset(
         "Microsoft.Cdn/profiles/afdEndpoints",
         "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
         "Microsoft.Insights/actionGroups",
+        "Microsoft.Network/privateDnsZones",
+        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     }
 )
 _WRAPPER_KEYS = frozenset({"loop_type", "condition", "config"})

@@ -81,7 +81,7 @@ def test_route_is_https_only_end_to_end() -> None:
 def test_the_region_header_pins_a_request_to_that_region() -> None:
     """A rule per region sends requests with x-askeve-region to that region's origin only, and
     the route applies the rule set."""
-    rule = _one("Microsoft.Cdn/profiles/ruleSets/rules")["properties"]
+    rule = _named("Microsoft.Cdn/profiles/ruleSets/rules", "pinRule")["properties"]
     (condition,) = rule["conditions"]
     assert condition["name"] == "RequestHeader"
     assert condition["parameters"]["selector"] == "x-askeve-region"
@@ -91,8 +91,8 @@ def test_the_region_header_pins_a_request_to_that_region() -> None:
     override = action["parameters"]["originGroupOverride"]
     assert override["forwardingProtocol"] == "HttpsOnly"
     route = _one("Microsoft.Cdn/profiles/afdEndpoints/routes")["properties"]
-    (rule_set,) = route["ruleSets"]
-    assert rule_set["id"]["operator"]["operands"] == {"operand_1": "pinRules", "operand_2": "id"}
+    ids = [rule_set["id"]["operator"]["operands"] for rule_set in route["ruleSets"]]
+    assert {"operand_1": "pinRules", "operand_2": "id"} in ids
 
 
 def test_waf_blocks_request_bodies_over_2_mb() -> None:
@@ -112,7 +112,8 @@ def test_waf_blocks_request_bodies_over_2_mb() -> None:
 @pytest.mark.safety("H09")
 def test_waf_allows_the_bot_backend_before_any_other_rule() -> None:
     """The bot's backend (by socket address, which a client cannot forge) is allowed before
-    the rate-limit and size rules, so crisis messages are never refused at the edge."""
+    the rate-limit and chunked-body rules, so crisis messages are never throttled at the edge
+    (only a body over 2 MB, which the app would refuse anyway, is blocked before it)."""
     allow = _custom_rule("AllowBotBackend")
     assert allow["action"] == "Allow"
     (condition,) = allow["matchConditions"]
@@ -122,7 +123,11 @@ def test_waf_allows_the_bot_backend_before_any_other_rule() -> None:
         "botBackendAddresses",
     )
     assert condition["negateCondition"] is False
-    others = [_custom_rule("RateLimitPerClient"), _custom_rule("BlockBodyOver2MB")]
+    others = [
+        _custom_rule("RateLimitPerClient"),
+        _custom_rule("BlockChunkedApiBody"),
+        _custom_rule("BlockKeyInChatUrl"),
+    ]
     assert all(allow["priority"] < rule["priority"] for rule in others)
     assert _bicep.module("frontDoorRouting").params["botBackendAddresses"] == "botBackendAddresses"
 

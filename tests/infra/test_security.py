@@ -174,5 +174,7 @@ def test_the_bot_probes_and_links_are_excluded_from_sign_in_and_operators_are_no
     status page and operator routes are behind sign-in."""
     excluded = set(_authentication()["globalValidation"]["excludedPaths"])
     assert {"/api/chat", "/api/v1/chat/completions", "/api/health/ready", "/api/ack"} <= excluded
+    # The nurse view's own forms post to these; the signed token is their credential too.
+    assert {"/api/ack/case", "/api/ack/view", "/api/ack/outcome"} <= excluded
     for operator in ("/api/status", "/api/status.json", "/api/breakers", "/api/escalations"):
         assert not any(path.startswith(operator) for path in excluded), operator

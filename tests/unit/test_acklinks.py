@@ -79,4 +79,4 @@ def test_links_need_both_the_key_and_the_base_url() -> None:
     assert ack_links_from(Settings(env={"ACK_BASE_URL": "https://x"})) is None
     links = ack_links_from(Settings(env={"ACK_LINK_KEY": "k", "ACK_BASE_URL": "https://x/"}))
     assert links is not None
-    assert links.link(ESCALATION, RAISED).startswith(f"https://x/api/ack?token={ESCALATION}.local.")
+    assert links.link(ESCALATION, RAISED).startswith(f"https://x/api/ack#token={ESCALATION}.local.")
