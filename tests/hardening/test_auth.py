@@ -44,6 +44,7 @@ OPEN = {
     "health_ready",
     "ack_confirm",
     "ack_submit",
+    "ack_open_case",
     "ack_view_messages",
     "ack_outcome",
 }

@@ -45,10 +45,10 @@ def test_the_page_allows_only_its_own_script_by_hash() -> None:
 
 @pytest.mark.safety("H03")
 def test_the_page_posts_what_the_script_moved_and_clears_the_address_bar() -> None:
-    """The form posts the ``token`` field; the script reads it from the fragment and removes
-    the fragment from the address bar and history."""
+    """The form posts the ``token`` field to open the case; the script reads it from the
+    fragment and removes the fragment from the address bar and history."""
     page, _ = fragment_page()
-    assert '<form method="post" action="ack">' in page
+    assert '<form method="post" action="/api/ack/case">' in page
     assert 'id="token" name="token" value=""' in page
     assert "location.hash" in page
     assert "history.replaceState" in page
