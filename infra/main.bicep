@@ -321,6 +321,7 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     taskHubName: taskHubName
     durableBackend: durableBackend
     frontDoorId: frontDoorProfile.outputs.frontDoorId
+    botBackendAddresses: botBackendAddresses
     frontDoorHostName: frontDoorProfile.outputs.endpointHostName
     operatorGroupId: operatorGroupId
     entraClientId: entraClientId

@@ -51,6 +51,7 @@ from shared.escalation import (
 )
 from shared.events import EventBus
 from shared.failover import (
+    BotBackend,
     ChatGateway,
     RateLimiter,
     RequestLimits,
@@ -165,6 +166,7 @@ def assemble(
         poll_interval_s=settings.status_poll_interval_s,
         limits=RequestLimits(max_body_bytes=settings.max_body_bytes),
         front_door_id=settings.get("FRONT_DOOR_ID"),
+        bot_backend=_bot_backend(settings),
         trace_context=trace_carrier,
     )
     observability = build_observability(
@@ -256,6 +258,17 @@ def _second_opinion(
         off_reason=None if classifier is not None else access.off_reason,
         auth=access.auth,
     )
+
+
+def _bot_backend(settings: Settings) -> BotBackend:
+    backend, malformed = BotBackend.parse(settings.get("BOT_BACKEND_ADDRESSES"))
+    if malformed:
+        log.critical(
+            "BOT_BACKEND_ADDRESSES: %d entries are not addresses or CIDR blocks and are left "
+            "out; the chatbot backend may share one per-IP bucket",
+            len(malformed),
+        )
+    return backend
 
 
 def _no_outbox(message: dict[str, Any]) -> None:

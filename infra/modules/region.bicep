@@ -92,6 +92,9 @@ param durableBackend string = 'durableTaskScheduler'
 @description('Front Door profile id allowed to call the app (also FRONT_DOOR_ID: per-IP limits trust only this profile).')
 param frontDoorId string
 
+@description('Egress addresses (CIDR) of the chatbot backend: exempt from the app\'s per-IP bucket (BOT_BACKEND_ADDRESSES), as from the WAF\'s.')
+param botBackendAddresses array
+
 @description('Front Door endpoint host name: where acknowledgement links point (ACK_BASE_URL).')
 param frontDoorHostName string
 
@@ -322,6 +325,9 @@ module settings 'functionapp-settings.bicep' = {
       ACK_REGION_URLS: 'uksouth=https://${frontDoorHostName},ukwest=https://${frontDoorHostName}'
       OPERATOR_GROUP_ID: operatorGroupId
       FRONT_DOOR_ID: frontDoorId
+      // The chatbot backend sends every patient's message: no per-IP bucket for it in the app
+      // either (each conversation keeps its own).
+      BOT_BACKEND_ADDRESSES: join(botBackendAddresses, ',')
       // The worker configures OpenTelemetry export (host.json telemetryMode: OpenTelemetry), so
       // logs go out once and the app's spans join the host's trace; the app then configures
       // nothing itself. learn.microsoft.com/azure/azure-functions/opentelemetry-howto

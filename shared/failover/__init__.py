@@ -11,12 +11,13 @@ from shared.failover.plan import (
     emergency_result,
     residency_policy,
 )
-from shared.failover.ratelimit import RateLimiter
+from shared.failover.ratelimit import BotBackend, RateLimiter
 from shared.failover.requests import RequestLimits
 from shared.failover.second_opinion import SecondOpinion
 
 __all__ = [
     "EMERGENCY",
+    "BotBackend",
     "ChatGateway",
     "ChatPlan",
     "FailoverResult",

@@ -22,7 +22,7 @@ from shared.breakers import BreakerService
 from shared.escalation import Alert, AlertQueue, Escalator
 from shared.events import ChatRecord, Events
 from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
-from shared.failover.ratelimit import RateLimiter, client_ip
+from shared.failover.ratelimit import BotBackend, RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
 from shared.failover.responses import ChatAnswer, completion_body, preapproved
 from shared.failover.second_opinion import SecondOpinion, detach
@@ -120,6 +120,8 @@ class ChatGateway:
     limits: RequestLimits = field(default_factory=RequestLimits)
     # ``FRONT_DOOR_ID``: per-IP limits apply only to requests that came through this profile.
     front_door_id: str = ""
+    # ``BOT_BACKEND_ADDRESSES``: the chatbot backend, exempt from the per-IP bucket.
+    bot_backend: BotBackend = field(default_factory=BotBackend)
     # The current trace context, carried in the orchestration input so the provider
     # activities join the request's trace (the edge opens the span).
     trace_context: Callable[[], dict[str, str]] = _no_trace
@@ -194,9 +196,10 @@ class ChatGateway:
         headers: Mapping[str, str],
     ) -> tuple[HttpReply, bool]:
         """The answer to an ordinary message, and whether the classifier's flag replaced it."""
+        address = client_ip(headers, self.front_door_id)
         verdict = self.rate_limiter.check(
             conversation=context.conversation_ref,
-            client_ip=client_ip(headers, self.front_door_id),
+            client_ip=None if self.bot_backend.includes(address) else address,
         )
         if not verdict.allowed:
             return _error_reply(
