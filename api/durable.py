@@ -46,23 +46,28 @@ def status_url(base: str, instance_id: str) -> str:
     return f"{base}instances/{quote(instance_id, safe='')}?showInput=false"
 
 
-def list_url(base: str, created_before: datetime) -> str:
-    """A list request for finished instances created before a time, without their inputs."""
+def list_url(base: str, created_before: datetime, page: int = _LIST_PAGE) -> str:
+    """A list request for finished instances created before a time, without their inputs,
+    ``page`` at a time (the extension's ``top``; the next page follows the continuation
+    token)."""
     query = urlencode(
         {
             "createdTimeFrom": "1970-01-01T00:00:00Z",
             "createdTimeTo": created_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "runtimeStatus": ",".join(FINISHED),
             "showInput": "false",
-            "top": str(_LIST_PAGE),
+            "top": str(page),
         }
     )
     return f"{base}instances/?{query}"
 
 
 class DurableOrchestrations:
-    def __init__(self, client: df.DurableOrchestrationClient) -> None:
+    def __init__(
+        self, client: df.DurableOrchestrationClient, *, list_page: int = _LIST_PAGE
+    ) -> None:
         self._client = client
+        self._list_page = list_page
 
     async def start(
         self, name: str, payload: dict[str, Any], instance_id: str | None = None
@@ -105,7 +110,8 @@ class DurableOrchestrations:
         async with aiohttp.ClientSession(timeout=_LIST_TIMEOUT) as session:
             while True:
                 headers = {CONTINUATION_HEADER: token} if token else {}
-                async with session.get(list_url(base, created_before), headers=headers) as resp:
+                url = list_url(base, created_before, self._list_page)
+                async with session.get(url, headers=headers) as resp:
                     resp.raise_for_status()
                     page = await resp.json(content_type=None)
                     token = resp.headers.get(CONTINUATION_HEADER)
