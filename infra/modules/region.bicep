@@ -89,6 +89,18 @@ param taskHubName string
 ])
 param durableBackend string = 'durableTaskScheduler'
 
+@description('Durable Task Scheduler SKU: Dedicated (production) or Consumption (preview; test environments).')
+@allowed([
+  'Dedicated'
+  'Consumption'
+])
+param durableSchedulerSku string
+
+@description('Capacity units of a Dedicated scheduler.')
+@minValue(1)
+@maxValue(3)
+param durableSchedulerCapacityUnits int = 1
+
 @description('Front Door profile id allowed to call the app (also FRONT_DOOR_ID: per-IP limits trust only this profile).')
 param frontDoorId string
 
@@ -222,6 +234,8 @@ module durableScheduler 'durable-scheduler.bicep' = if (useScheduler) {
     taskHubName: taskHubName
     principalId: app.outputs.principalId
     tags: tags
+    skuName: durableSchedulerSku
+    capacityUnits: durableSchedulerCapacityUnits
   }
 }
 
