@@ -121,10 +121,17 @@ class StatusReads:
 class DurableApi:
     """HTTP handlers over a :class:`DurableEngine`."""
 
-    def __init__(self, engine: DurableEngine, urls: BindingUrls, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        engine: DurableEngine,
+        urls: BindingUrls,
+        clock: Callable[[], datetime],
+        max_payload_bytes: int | None = None,
+    ):
         self._engine = engine
         self._urls = urls
         self._clock = clock
+        self._max_payload = max_payload_bytes
         self.status_reads = StatusReads()
 
     def routes(self, prefix: str, guard: Guard | None = None) -> list[web.RouteDef]:
@@ -148,11 +155,20 @@ class DurableApi:
         ]
 
     async def start(self, request: web.Request) -> web.Response:
-        """Start an orchestration."""
+        """Start an orchestration; an input over the emulated backend's payload limit fails
+        with a 500, as the extension answers the backend's refusal."""
         try:
             input_json = _json_text(await request.text())
         except ValueError:
             return _dotnet_error(400, "Invalid JSON content", "The request body is not JSON.")
+        size = len(input_json.encode()) if input_json else 0
+        if self._max_payload is not None and size > self._max_payload:
+            return _dotnet_error(
+                500,
+                "Something went wrong while processing your request",
+                f"The orchestration input is larger than the backend's payload limit of "
+                f"{self._max_payload} bytes.",
+            )
         try:
             instance_id = self._engine.start(
                 request.match_info["name"], request.match_info.get("instance_id"), input_json

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from shared.breakers import BreakerService
 from shared.escalation import Alert, AlertQueue, Escalator
 from shared.events import ChatRecord, Events
+from shared.failover.payload import encoded_size, surely_fits, trim_to_fit
 from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
 from shared.failover.ratelimit import BotBackend, RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
@@ -213,14 +214,13 @@ class ChatGateway:
                 )
             ), False
 
-        plan = build_plan(
-            self.config.failover,
-            request,
-            context.received_at,
-            is_configured=self.is_configured,
-            blocked=self.blocked,
-        )
-        plan = await self._admit(plan)
+        trimmed = False
+        if not surely_fits(request):
+            request, trimmed = trim_to_fit(
+                request,
+                lambda candidate: encoded_size(self._payload(self._plan(candidate, context))),
+            )
+        plan = await self._admit(self._plan(request, context))
         if self.second_opinion is None or check is None:
             # No check running (the layer is off): nothing to race, so the chat path stays
             # one task.
@@ -242,7 +242,20 @@ class ChatGateway:
             result = await run
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
-        return self._reply(result, plan, context), False
+        return self._reply(result, plan, context, trimmed=trimmed), False
+
+    def _plan(self, request: ChatRequest, context: _Context) -> ChatPlan:
+        return build_plan(
+            self.config.failover,
+            request,
+            context.received_at,
+            is_configured=self.is_configured,
+            blocked=self.blocked,
+        )
+
+    def _payload(self, plan: ChatPlan) -> dict[str, Any]:
+        # The trace context rides in the input, so the provider activities join this trace.
+        return {**plan.to_json(), "trace": self.trace_context()}
 
     def _detect(self, request: ChatRequest) -> CrisisMatch | None:
         try:
@@ -353,9 +366,9 @@ class ChatGateway:
         # classifier's crisis reply won) still knows which instance to terminate.
         instance_id = uuid.uuid4().hex
         try:
-            # The trace context rides in the input, so the provider activities join this trace.
-            payload = {**plan.to_json(), "trace": self.trace_context()}
-            instance_id = await orchestrations.start(CHAT_ORCHESTRATION, payload, instance_id)
+            instance_id = await orchestrations.start(
+                CHAT_ORCHESTRATION, self._payload(plan), instance_id
+            )
         except asyncio.CancelledError:
             detach(self._dispose(orchestrations, instance_id, stop=CRISIS_REASON))
             raise
@@ -423,7 +436,9 @@ class ChatGateway:
                 "chat instance clean-up failed; the retention timer will purge it", exc_info=True
             )
 
-    def _reply(self, result: FailoverResult, plan: ChatPlan, context: _Context) -> HttpReply:
+    def _reply(
+        self, result: FailoverResult, plan: ChatPlan, context: _Context, *, trimmed: bool = False
+    ) -> HttpReply:
         completion = result.completion
         if completion is None:
             completion = preapproved(self.config.safety.emergency_general, crisis=False)
@@ -434,6 +449,7 @@ class ChatGateway:
             attempts=result.attempts,
             simulated=self.simulated,
             preferred_tier=plan.preferred_tier,
+            trimmed=trimmed,
         )
         return self._body(answer, context)
 
