@@ -116,6 +116,10 @@ param alwaysReadyHttpInstances int = 1
 @minValue(0)
 param alwaysReadyDurableInstances int = 1
 
+@description('Always-ready instances per queue-trigger function per region (prod: 1 each, about USD 21 a month each).')
+@minValue(0)
+param alwaysReadyQueueInstances int = 1
+
 @description('Maximum instances per region.')
 @minValue(40)
 @maxValue(1000)
@@ -341,6 +345,7 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     entraClientId: entraClientId
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     alwaysReadyDurableInstances: alwaysReadyDurableInstances
+    alwaysReadyQueueInstances: alwaysReadyQueueInstances
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency

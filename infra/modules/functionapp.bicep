@@ -31,6 +31,10 @@ param alwaysReadyHttpInstances int
 @minValue(0)
 param alwaysReadyDurableInstances int
 
+@description('Always-ready instances for each queue-trigger function (its own Flex group): operations alerts and the records outbox.')
+@minValue(0)
+param alwaysReadyQueueInstances int
+
 @description('Upper bound on instances, which also bounds the spend and the provider load.')
 @minValue(40)
 @maxValue(1000)
@@ -141,6 +145,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           {
             name: 'durable'
             instanceCount: alwaysReadyDurableInstances
+          }
+          // The queue triggers, each its own Flex scaling group: an operations alert or a
+          // spilled record otherwise waits for a cold start of its group.
+          {
+            name: 'function:operations_alert'
+            instanceCount: alwaysReadyQueueInstances
+          }
+          {
+            name: 'function:records_outbox'
+            instanceCount: alwaysReadyQueueInstances
           }
         ]
         triggers: {

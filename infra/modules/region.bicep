@@ -122,6 +122,9 @@ param alwaysReadyHttpInstances int
 @description('Always-ready instances for the Durable group.')
 param alwaysReadyDurableInstances int
 
+@description('Always-ready instances for each queue-trigger group.')
+param alwaysReadyQueueInstances int
+
 @description('Maximum instances.')
 param maximumInstanceCount int
 
@@ -215,6 +218,7 @@ module app 'functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     alwaysReadyDurableInstances: alwaysReadyDurableInstances
+    alwaysReadyQueueInstances: alwaysReadyQueueInstances
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
