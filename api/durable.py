@@ -58,15 +58,17 @@ def status_url(base: str, instance_id: str) -> str:
     return f"{base}instances/{quote(instance_id, safe='')}?showInput=false"
 
 
-def list_url(base: str, created_before: datetime) -> str:
-    """A list request for finished instances created before a time, without their inputs."""
+def list_url(base: str, created_before: datetime, page: int = _LIST_PAGE) -> str:
+    """A list request for finished instances created before a time, without their inputs,
+    ``page`` at a time (the extension's ``top``; the next page follows the continuation
+    token)."""
     query = urlencode(
         {
             "createdTimeFrom": "1970-01-01T00:00:00Z",
             "createdTimeTo": created_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "runtimeStatus": ",".join(FINISHED),
             "showInput": "false",
-            "top": str(_LIST_PAGE),
+            "top": str(page),
         }
     )
     return f"{base}instances/?{query}"
@@ -112,7 +114,9 @@ def guarded(request: Request, *, reads_status: bool = False) -> Request:
 
 
 class DurableOrchestrations:
-    def __init__(self, client: df.DurableOrchestrationClient) -> None:
+    def __init__(
+        self, client: df.DurableOrchestrationClient, *, list_page: int = _LIST_PAGE
+    ) -> None:
         self._client = client
         # Every SDK call goes through the guard (the SDK keeps its transport on these
         # attributes, set per client; a test pins their presence).
@@ -120,6 +124,7 @@ class DurableOrchestrations:
         client._get_async_request = guarded(http_utils.get_async_request, reads_status=True)
         client._delete_async_request = guarded(http_utils.delete_async_request)
         self._get = client._get_async_request
+        self._page_size = list_page
 
     async def start(
         self, name: str, payload: dict[str, Any], instance_id: str | None = None
@@ -164,7 +169,8 @@ class DurableOrchestrations:
         async with aiohttp.ClientSession(timeout=_LIST_TIMEOUT) as session:
             while True:
                 headers = {CONTINUATION_HEADER: token} if token else {}
-                page, token = await _list_page(session, list_url(base, created_before), headers)
+                url = list_url(base, created_before, self._page_size)
+                page, token = await _list_page(session, url, headers)
                 doomed += [
                     str(item["instanceId"])
                     for item in page or []

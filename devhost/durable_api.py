@@ -9,7 +9,8 @@ SDK calls without a key, as the real host's local RPC endpoint. Both serve these
   unknown orchestrator; 500 when a live instance already has the id, as in Azure)
 - ``GET instances/{id}``: status (202 while pending or running, 200 once finished, 404)
 - ``GET instances/``: list, with ``runtimeStatus``, ``createdTimeFrom``/``To`` and
-  ``instanceIdPrefix`` filters
+  ``instanceIdPrefix`` filters, ``top`` at a time with an ``x-ms-continuation-token`` header to
+  page on (as the extension pages its answer)
 - ``POST instances/{id}/terminate``, ``POST instances/{id}/raiseEvent/{name}`` (202, 404, 410)
 - ``DELETE instances/{id}`` and ``DELETE instances/?createdTimeFrom=...``: purge (finished
   instances only; 404 when nothing was purged, as the extension answers)
@@ -27,6 +28,7 @@ Every handler only reads or updates memory, so a status poll costs well under a 
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -46,6 +48,7 @@ from devhost.history import parse_timestamp
 from devhost.orchestration import Orchestration, RuntimeStatus
 
 WEBHOOK_PATH = "/runtime/webhooks/durabletask"
+CONTINUATION_HEADER = "x-ms-continuation-token"
 RPC_PATH = "/durabletask"
 _ID_PLACEHOLDER = "INSTANCEID"
 _STATUS_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -171,10 +174,12 @@ class DurableApi:
         urls: BindingUrls,
         clock: Callable[[], datetime],
         fault: BackendFault | None = None,
+        max_payload_bytes: int | None = None,
     ):
         self._engine = engine
         self._urls = urls
         self._clock = clock
+        self._max_payload = max_payload_bytes
         self.status_reads = StatusReads()
         self.fault = fault if fault is not None else BackendFault()
 
@@ -230,11 +235,20 @@ class DurableApi:
         return web.json_response({"status": None})
 
     async def start(self, request: web.Request) -> web.Response:
-        """Start an orchestration."""
+        """Start an orchestration; an input over the emulated backend's payload limit fails
+        with a 500, as the extension answers the backend's refusal."""
         try:
             input_json = _json_text(await request.text())
         except ValueError:
             return _dotnet_error(400, "Invalid JSON content", "The request body is not JSON.")
+        size = len(input_json.encode()) if input_json else 0
+        if self._max_payload is not None and size > self._max_payload:
+            return _dotnet_error(
+                500,
+                "Something went wrong while processing your request",
+                f"The orchestration input is larger than the backend's payload limit of "
+                f"{self._max_payload} bytes.",
+            )
         try:
             instance_id = self._engine.start(
                 request.match_info["name"], request.match_info.get("instance_id"), input_json
@@ -274,18 +288,27 @@ class DurableApi:
         return web.json_response({"total": reads.total, "withInput": reads.with_input})
 
     async def list_instances(self, request: web.Request) -> web.Response:
-        """Every instance matching the query's filters."""
+        """The instances matching the query's filters, ``top`` at a time: as the extension
+        does, a page that may be followed by more carries an ``x-ms-continuation-token``
+        header, which the client sends back (as a request header) for the next page."""
         try:
             matches = self._matching(request, default_to=None)
+            top = _top(request.query.get("top"))
+            start = _continuation_offset(request.headers.get(CONTINUATION_HEADER))
         except ValueError as exc:
             return _dotnet_error(
                 400, "One or more of the arguments submitted is incorrect", str(exc)
             )
+        matches.sort(key=lambda o: (o.created, o.instance_id))
+        page = matches[start:] if top is None else matches[start : start + top]
         show_input = _flag(request.query, "showInput", default=True)
-        bodies = [status_body(o, show_input, False, False) for o in matches]
+        bodies = [status_body(o, show_input, False, False) for o in page]
         for body in bodies:
             self.status_reads.count(body["input"] is not None)
-        return web.json_response(bodies)
+        headers = {}
+        if top is not None and start + top < len(matches):
+            headers[CONTINUATION_HEADER] = _continuation_token(start + top)
+        return web.json_response(bodies, headers=headers)
 
     async def terminate(self, request: web.Request) -> web.Response:
         """Terminate an instance."""
@@ -452,3 +475,34 @@ def _dotnet_error(status: int, message: str, exception_message: str) -> web.Resp
     return web.json_response(
         {"Message": message, "ExceptionMessage": exception_message}, status=status
     )
+
+
+def _top(raw: str | None) -> int | None:
+    """The page size asked for; None (absent) lists everything, as a single page."""
+    if raw is None or raw == "":
+        return None
+    value = int(raw)  # ValueError: a 400, as the extension answers a malformed argument
+    if value <= 0:
+        raise ValueError(f"top must be a positive number, got {raw!r}")
+    return value
+
+
+# The token is opaque to the client (the extension's are the storage backend's own); here it is
+# the position of the next page, base64-encoded so no client is tempted to read it.
+_PAGE_MARK = "devhost-page:"
+
+
+def _continuation_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PAGE_MARK}{offset}".encode()).decode()
+
+
+def _continuation_offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("malformed continuation token") from None
+    if not text.startswith(_PAGE_MARK) or not text[len(_PAGE_MARK) :].isdigit():
+        raise ValueError("malformed continuation token")
+    return int(text[len(_PAGE_MARK) :])

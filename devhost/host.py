@@ -44,7 +44,14 @@ from devhost.http_triggers import HttpTriggers
 from devhost.index import FunctionIndex, QueueFunction, TimerFunction, build_index
 from devhost.queues import QueueService
 from devhost.timers import TimerService
-from devhost.topology import DURABLE_GROUP, HTTP_GROUP, Placement, function_groups, hop_delay_s
+from devhost.topology import (
+    DURABLE_GROUP,
+    HTTP_GROUP,
+    Placement,
+    function_groups,
+    hop_delay_s,
+    max_payload_bytes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +262,13 @@ class DevHost:
         api = (
             None
             if engine is None
-            else DurableApi(engine, urls, self._clock, BackendFault.from_settings(self._settings))
+            else DurableApi(
+                engine,
+                urls,
+                self._clock,
+                BackendFault.from_settings(self._settings),
+                max_payload_bytes(self._settings),
+            )
         )
         if api is not None:
             main_app.add_routes(api.routes(WEBHOOK_PATH, guard=self._system_guard))

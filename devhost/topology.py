@@ -62,6 +62,23 @@ def hop_delay_s(settings: Mapping[str, str]) -> float:
     return milliseconds / 1000.0
 
 
+PAYLOAD_SETTING = "DEVHOST_DURABLE_MAX_PAYLOAD_BYTES"
+# The Durable Task Scheduler, the default backend, refuses a payload over 1 MB (infra/README.md,
+# "Durable backend"); read as 1 MiB here. 0 lifts the limit, as the Azure Storage backend, which
+# moves a large payload to a blob, has none that a chat reaches.
+DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
+
+
+def max_payload_bytes(settings: Mapping[str, str]) -> int | None:
+    """``DEVHOST_DURABLE_MAX_PAYLOAD_BYTES`` (default the scheduler's 1 MB; 0: no limit)."""
+    raw = settings.get(PAYLOAD_SETTING, "").strip()
+    if not raw:
+        return DEFAULT_MAX_PAYLOAD_BYTES
+    if not raw.isdigit():
+        raise ValueError(f"{PAYLOAD_SETTING} must be a whole number of bytes, got {raw!r}")
+    return int(raw) or None
+
+
 def group_of(name: str, trigger_type: str) -> str:
     """The Flex Consumption scaling group of a function with this trigger type."""
     if trigger_type in _HTTP_TRIGGERS:

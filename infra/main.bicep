@@ -91,6 +91,18 @@ param taskHubName string = 'askeve${environmentName}'
 ])
 param durableBackend string = 'durableTaskScheduler'
 
+@description('Durable Task Scheduler SKU. Dedicated (generally available, per capacity unit: up to 2,000 actions/s) for production; Consumption is in preview, billed per action, for test environments.')
+@allowed([
+  'Dedicated'
+  'Consumption'
+])
+param durableSchedulerSku string = 'Dedicated'
+
+@description('Capacity units of a Dedicated scheduler per region (1-3; 3 for high availability).')
+@minValue(1)
+@maxValue(3)
+param durableSchedulerCapacityUnits int = 1
+
 // Cold start (README, "Cold start"): an always-ready instance removes the cold start of a
 // group's first requests, not of its scale-out. Recommended for production: one per group per
 // region for `http` (chat and crisis replies) and `durable` (orchestrations, escalations).
@@ -103,6 +115,10 @@ param alwaysReadyHttpInstances int = 1
 @description('Always-ready instances for the Durable group, per region (prod: 1, about USD 21 a month each).')
 @minValue(0)
 param alwaysReadyDurableInstances int = 1
+
+@description('Always-ready instances per queue-trigger function per region (prod: 1 each, about USD 21 a month each).')
+@minValue(0)
+param alwaysReadyQueueInstances int = 1
 
 @description('Maximum instances per region.')
 @minValue(40)
@@ -357,13 +373,17 @@ module regionStacks 'modules/region.bicep' = [for (region, i) in regions: {
     rotatorRoleDefinitionId: rotationRole.outputs.roleDefinitionId
     taskHubName: taskHubName
     durableBackend: durableBackend
+    durableSchedulerSku: durableSchedulerSku
+    durableSchedulerCapacityUnits: durableSchedulerCapacityUnits
     frontDoorId: frontDoorProfile.outputs.frontDoorId
+    botBackendAddresses: botBackendAddresses
     frontDoorHostName: frontDoorProfile.outputs.endpointHostName
     operatorGroupId: operatorGroupId
     ackLinkKeyPreviousVersion: ackLinkKeyPreviousVersion
     entraClientId: entraClientId
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     alwaysReadyDurableInstances: alwaysReadyDurableInstances
+    alwaysReadyQueueInstances: alwaysReadyQueueInstances
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency

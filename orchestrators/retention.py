@@ -67,7 +67,8 @@ async def task_hub_retention(
     timer: func.TimerRequest, client: df.DurableOrchestrationClient
 ) -> None:
     retention = TaskHubRetention.from_settings(get_runtime().settings)
-    report = await purge_task_hub(DurableOrchestrations(client), retention, _utc_now)
+    orchestrations = DurableOrchestrations(client, list_page=retention.list_page)
+    report = await purge_task_hub(orchestrations, retention, _utc_now)
     log.info(
         "task hub retention: %d chat and %d escalation instances purged",
         report.chats,

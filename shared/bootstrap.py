@@ -59,6 +59,7 @@ from shared.escalation import (
 )
 from shared.events import EventBus
 from shared.failover import (
+    BotBackend,
     ChatGateway,
     ProviderTriage,
     RateLimiter,
@@ -224,6 +225,7 @@ def assemble(
         poll_interval_s=settings.status_poll_interval_s,
         limits=RequestLimits(max_body_bytes=settings.max_body_bytes),
         front_door_id=settings.get("FRONT_DOOR_ID"),
+        bot_backend=_bot_backend(settings),
         trace_context=trace_carrier,
     )
     observability = build_observability(
@@ -355,6 +357,17 @@ def _triage_opinion(
         outcomes=outcomes,
         off_reason=None if on else f"{TRIAGE_SETTING} is not set",
     )
+
+
+def _bot_backend(settings: Settings) -> BotBackend:
+    backend, malformed = BotBackend.parse(settings.get("BOT_BACKEND_ADDRESSES"))
+    if malformed:
+        log.critical(
+            "BOT_BACKEND_ADDRESSES: %d entries are not addresses or CIDR blocks and are left "
+            "out; the chatbot backend may share one per-IP bucket",
+            len(malformed),
+        )
+    return backend
 
 
 def _no_outbox(message: dict[str, Any]) -> None:

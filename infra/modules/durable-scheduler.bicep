@@ -26,9 +26,26 @@ param principalId string
 @description('Tags for every resource.')
 param tags object
 
+// The SKUs (learn.microsoft.com/azure/azure-functions/durable/durable-task-scheduler/
+// durable-task-scheduler-dedicated-sku, checked 2026-12-08): Dedicated is billed per capacity
+// unit (CU), each good for up to 2,000 actions a second and 50 GB of orchestration data, 1 to 3
+// CUs, high availability from 3; Consumption is billed per action and is in preview.
+@description('Scheduler SKU: Dedicated for production (generally available); Consumption (preview, billed per action) for test environments.')
+@allowed([
+  'Dedicated'
+  'Consumption'
+])
+param skuName string
+
+@description('Capacity units of a Dedicated scheduler (1-3; 3 for high availability). Ignored for Consumption.')
+@minValue(1)
+@maxValue(3)
+param capacityUnits int = 1
+
 // Durable Task Data Contributor: start, query, terminate and purge (the chat trigger and the
 // retention timer do all four), and process work items. Durable Task Worker lacks the client
 // operations.
+var dedicated = skuName == 'Dedicated'
 var durableTaskDataContributor = '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 // Finished orchestrations hold conversations (chat inputs) and escalation context. 0 days is the
 // shortest the service allows: purge as soon as possible after the instance finished. The app
@@ -45,7 +62,10 @@ resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' = {
   location: location
   tags: tags
   properties: {
-    sku: {
+    sku: dedicated ? {
+      name: 'Dedicated'
+      capacity: capacityUnits
+    } : {
       name: 'Consumption'
     }
     // Required and must not be empty (an empty list refuses everyone). Flex Consumption apps

@@ -1,7 +1,7 @@
 // Front Door routing and WAF in front of the regional apps.
 // Priority routing: every request goes to the lowest-priority healthy origin (UK South first).
-// Only /api/* is routed: the Functions host's own paths (/admin/*, /runtime/webhooks/*) are
-// not reachable through Front Door. The health probe calls the anonymous readiness route,
+// Only the api and .auth prefixes are routed (the app, and operators' sign-in): the Functions
+// host's own paths (admin, runtime webhooks) are not reachable through Front Door. The health probe calls the anonymous readiness route,
 // which answers 503 while the region's breaker store or Durable backend is down, so Front Door
 // moves traffic to the next origin, and back once it is ready; deploy.sh also takes a region
 // out of rotation explicitly while it publishes to it.
@@ -230,8 +230,12 @@ resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
     supportedProtocols: [
       'Https'
     ]
+    // The api prefix is the app; the .auth prefix is App Service authentication: sign-in,
+    // its callback (registered on this Front Door host) and sign-out, where forwardProxy
+    // Standard sends the browser. Nothing else is routed (source in infra/README.md).
     patternsToMatch: [
       '/api/*'
+      '/.auth/*'
     ]
     forwardingProtocol: 'HttpsOnly'
     httpsRedirect: 'Disabled'

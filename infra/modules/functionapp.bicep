@@ -31,6 +31,10 @@ param alwaysReadyHttpInstances int
 @minValue(0)
 param alwaysReadyDurableInstances int
 
+@description('Always-ready instances for each queue-trigger function (its own Flex group): operations alerts, the records outbox and the escalation fallback.')
+@minValue(0)
+param alwaysReadyQueueInstances int
+
 @description('Upper bound on instances, which also bounds the spend and the provider load.')
 @minValue(40)
 @maxValue(1000)
@@ -147,6 +151,24 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           {
             name: 'durable'
             instanceCount: alwaysReadyDurableInstances
+          }
+          // The queue triggers, each its own Flex scaling group: an operations alert or a
+          // spilled record otherwise waits for a cold start of its group.
+          {
+            name: 'function:operations_alert'
+            instanceCount: alwaysReadyQueueInstances
+          }
+          {
+            name: 'function:records_outbox'
+            instanceCount: alwaysReadyQueueInstances
+          }
+          {
+            name: 'function:escalation_fallback'
+            instanceCount: alwaysReadyQueueInstances
+          }
+          {
+            name: 'function:escalation_fallback_poison'
+            instanceCount: alwaysReadyQueueInstances
           }
         ]
         triggers: {

@@ -89,8 +89,23 @@ param taskHubName string
 ])
 param durableBackend string = 'durableTaskScheduler'
 
+@description('Durable Task Scheduler SKU: Dedicated (production) or Consumption (preview; test environments).')
+@allowed([
+  'Dedicated'
+  'Consumption'
+])
+param durableSchedulerSku string
+
+@description('Capacity units of a Dedicated scheduler.')
+@minValue(1)
+@maxValue(3)
+param durableSchedulerCapacityUnits int = 1
+
 @description('Front Door profile id allowed to call the app (also FRONT_DOOR_ID: per-IP limits trust only this profile).')
 param frontDoorId string
+
+@description('Egress addresses (CIDR) of the chatbot backend: exempt from the app\'s per-IP bucket (BOT_BACKEND_ADDRESSES), as from the WAF\'s.')
+param botBackendAddresses array
 
 @description('Front Door endpoint host name: where acknowledgement links point (ACK_BASE_URL).')
 param frontDoorHostName string
@@ -109,6 +124,9 @@ param alwaysReadyHttpInstances int
 
 @description('Always-ready instances for the Durable group.')
 param alwaysReadyDurableInstances int
+
+@description('Always-ready instances for each queue-trigger group.')
+param alwaysReadyQueueInstances int
 
 @description('Maximum instances.')
 param maximumInstanceCount int
@@ -240,6 +258,7 @@ module app 'functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     alwaysReadyDurableInstances: alwaysReadyDurableInstances
+    alwaysReadyQueueInstances: alwaysReadyQueueInstances
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
@@ -260,6 +279,8 @@ module durableScheduler 'durable-scheduler.bicep' = if (useScheduler) {
     taskHubName: taskHubName
     principalId: app.outputs.principalId
     tags: tags
+    skuName: durableSchedulerSku
+    capacityUnits: durableSchedulerCapacityUnits
   }
 }
 
@@ -388,6 +409,9 @@ module settings 'functionapp-settings.bicep' = {
       ACK_REGION_URLS: 'uksouth=https://${frontDoorHostName},ukwest=https://${frontDoorHostName}'
       OPERATOR_GROUP_ID: operatorGroupId
       FRONT_DOOR_ID: frontDoorId
+      // The chatbot backend sends every patient's message: no per-IP bucket for it in the app
+      // either (each conversation keeps its own).
+      BOT_BACKEND_ADDRESSES: join(botBackendAddresses, ',')
       // The worker configures OpenTelemetry export (host.json telemetryMode: OpenTelemetry), so
       // logs go out once and the app's spans join the host's trace; the app then configures
       // nothing itself. learn.microsoft.com/azure/azure-functions/opentelemetry-howto

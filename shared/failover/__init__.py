@@ -11,13 +11,14 @@ from shared.failover.plan import (
     emergency_result,
     residency_policy,
 )
-from shared.failover.ratelimit import RateLimiter
+from shared.failover.ratelimit import BotBackend, RateLimiter
 from shared.failover.requests import RequestLimits
 from shared.failover.second_opinion import SecondOpinion
 from shared.failover.triage_opinion import ProviderTriage, TriageOpinion
 
 __all__ = [
     "EMERGENCY",
+    "BotBackend",
     "ChatGateway",
     "ChatPlan",
     "FailoverResult",

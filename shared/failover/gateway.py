@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from shared.breakers import BreakerService
 from shared.escalation import Alert, AlertQueue, Escalator
 from shared.events import Audited, ChatRecord, Events
+from shared.failover.payload import encoded_size, surely_fits, trim_to_fit
 from shared.failover.plan import EMERGENCY, ChatPlan, FailoverResult, build_plan, emergency_result
-from shared.failover.ratelimit import RateLimiter, client_ip
+from shared.failover.ratelimit import BotBackend, RateLimiter, client_ip
 from shared.failover.requests import RequestLimits, parse_request
 from shared.failover.responses import ChatAnswer, completion_body, preapproved
 from shared.failover.second_opinion import SecondOpinion, detach, first_flag, race
@@ -158,6 +159,8 @@ class ChatGateway:
     limits: RequestLimits = field(default_factory=RequestLimits)
     # ``FRONT_DOOR_ID``: per-IP limits apply only to requests that came through this profile.
     front_door_id: str = ""
+    # ``BOT_BACKEND_ADDRESSES``: the chatbot backend, exempt from the per-IP bucket.
+    bot_backend: BotBackend = field(default_factory=BotBackend)
     # The current trace context, carried in the orchestration input so the provider
     # activities join the request's trace (the edge opens the span).
     trace_context: Callable[[], dict[str, str]] = _no_trace
@@ -290,9 +293,10 @@ class ChatGateway:
     ) -> tuple[HttpReply, bool, asyncio.Task[ClassifierFlag | None] | None]:
         """The answer to an ordinary message, whether a second opinion's flag replaced it, and
         the second opinions' check (the classifier's and the triage's, as one) to follow."""
+        address = client_ip(headers, self.front_door_id)
         verdict = self.rate_limiter.check(
             conversation=context.conversation_ref,
-            client_ip=client_ip(headers, self.front_door_id),
+            client_ip=None if self.bot_backend.includes(address) else address,
         )
         if not verdict.allowed:
             return (
@@ -310,14 +314,13 @@ class ChatGateway:
                 check,
             )
 
-        plan = build_plan(
-            self.config.failover,
-            request,
-            context.received_at,
-            is_configured=self.is_configured,
-            blocked=self.blocked,
-        )
-        plan = await self._admit(plan)
+        trimmed = False
+        if not surely_fits(request):
+            request, trimmed = trim_to_fit(
+                request,
+                lambda candidate: encoded_size(self._payload(self._plan(candidate, context))),
+            )
+        plan = await self._admit(self._plan(request, context))
         # The triage starts on the first tier the plan would call (policy and breakers chose).
         triage = None if self.triage is None else self.triage.start(request, plan.callable_tiers())
         checks = first_flag([c for c in (check, triage) if c is not None])
@@ -344,7 +347,7 @@ class ChatGateway:
             result = await run
         if result.provider == EMERGENCY:
             await self._alert_all_tiers_failed(result, orchestrations)
-        return self._reply(result, plan, context, request), False, checks
+        return self._reply(result, plan, context, request, trimmed=trimmed), False, checks
 
     def _count_retraction(self, request: ChatRequest, category: str, context: _Context) -> None:
         """A crisis reply to a retraction ("it was a joke") is kept (H28) and counted: an audit
@@ -357,6 +360,19 @@ class ChatGateway:
         if retracted:
             fields = {"conversation_ref": context.conversation_ref, "category": category}
             self.events.emit(Audited(RETRACTION_EVENT, fields))
+
+    def _plan(self, request: ChatRequest, context: _Context) -> ChatPlan:
+        return build_plan(
+            self.config.failover,
+            request,
+            context.received_at,
+            is_configured=self.is_configured,
+            blocked=self.blocked,
+        )
+
+    def _payload(self, plan: ChatPlan) -> dict[str, Any]:
+        # The trace context rides in the input, so the provider activities join this trace.
+        return {**plan.to_json(), "trace": self.trace_context()}
 
     def _detect(self, request: ChatRequest) -> CrisisMatch | None:
         try:
@@ -477,9 +493,9 @@ class ChatGateway:
         # classifier's crisis reply won) still knows which instance to terminate.
         instance_id = uuid.uuid4().hex
         try:
-            # The trace context rides in the input, so the provider activities join this trace.
-            payload = {**plan.to_json(), "trace": self.trace_context()}
-            instance_id = await orchestrations.start(CHAT_ORCHESTRATION, payload, instance_id)
+            instance_id = await orchestrations.start(
+                CHAT_ORCHESTRATION, self._payload(plan), instance_id
+            )
         except asyncio.CancelledError:
             detach(self._dispose(orchestrations, instance_id, stop=CRISIS_REASON))
             raise
@@ -548,7 +564,13 @@ class ChatGateway:
             )
 
     def _reply(
-        self, result: FailoverResult, plan: ChatPlan, context: _Context, request: ChatRequest
+        self,
+        result: FailoverResult,
+        plan: ChatPlan,
+        context: _Context,
+        request: ChatRequest,
+        *,
+        trimmed: bool = False,
     ) -> HttpReply:
         completion = result.completion
         if completion is None:
@@ -561,6 +583,7 @@ class ChatGateway:
             attempts=result.attempts,
             simulated=self.simulated,
             preferred_tier=plan.preferred_tier,
+            trimmed=trimmed,
         )
         return self._body(answer, context)
 

@@ -11,6 +11,7 @@ passed through here. The clock is injected; the number of keys held is bounded.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import math
 import threading
 from collections import OrderedDict
@@ -90,28 +91,28 @@ class RateLimiter:
 
 
 FRONT_DOOR_ID_HEADER = "x-azure-fdid"
-CLIENT_IP_HEADERS = ("x-azure-clientip", "x-azure-socketip")
+# The address of the connection Front Door received. ``X-Azure-ClientIP`` is not read: Front
+# Door derives it from headers the client sends, so a client can choose it.
+SOCKET_IP_HEADER = "x-azure-socketip"
 
 
 def client_ip(headers: Mapping[str, str], front_door_id: str) -> str | None:
-    """The client address Front Door saw, or None when the request did not come through this
-    app's Front Door profile (then no per-IP bucket applies; the conversation bucket still does).
+    """The address of the connection Front Door received, or None when the request did not
+    come through this app's Front Door profile (then no per-IP bucket applies; the
+    conversation bucket still does).
 
-    Only Front Door's own headers count: ``X-Azure-ClientIP``, else ``X-Azure-SocketIP``. They
-    are trusted only when ``X-Azure-FDID`` names the configured profile (``FRONT_DOOR_ID``):
-    Front Door sets that header itself, and the app admits no other caller (its access rule
-    matches the same id). ``X-Forwarded-For`` begins with whatever the client sent, so it is
-    never read.
+    Only ``X-Azure-SocketIP`` counts, and only when ``X-Azure-FDID`` names the configured
+    profile (``FRONT_DOOR_ID``): Front Door sets both itself, and the app admits no other
+    caller (its access rule matches the same id). ``X-Forwarded-For`` and
+    ``X-Azure-ClientIP`` begin with or come from whatever the client sent, so they are never
+    read.
     """
     if not front_door_id:
         return None
     presented = (headers.get(FRONT_DOOR_ID_HEADER) or "").strip().lower()
     if not hmac.compare_digest(presented.encode(), front_door_id.strip().lower().encode()):
         return None
-    for name in CLIENT_IP_HEADERS:
-        if address := _without_port((headers.get(name) or "").strip()):
-            return address
-    return None
+    return _without_port((headers.get(SOCKET_IP_HEADER) or "").strip())
 
 
 def _without_port(address: str) -> str | None:
@@ -120,3 +121,35 @@ def _without_port(address: str) -> str | None:
     if address.count(":") == 1:  # IPv4:port
         address = address.split(":", 1)[0]
     return address or None
+
+
+@dataclass(frozen=True, slots=True)
+class BotBackend:
+    """The chatbot backend's egress addresses (``BOT_BACKEND_ADDRESSES``, the same CIDRs the
+    WAF's ``AllowBotBackend`` rule matches). Every patient's message reaches the gateway from
+    them, so they get no per-IP bucket: one shared bucket would turn a spike of ordinary
+    messages into 429s for patients. Each conversation keeps its own bucket."""
+
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def parse(cls, raw: str) -> tuple[BotBackend, list[str]]:
+        """From a comma- or space-separated list of addresses or CIDR blocks: the backend, and
+        the entries that are neither (left out, for the caller to report)."""
+        networks = []
+        malformed = []
+        for item in raw.replace(",", " ").split():
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                malformed.append(item)
+        return cls(tuple(networks)), malformed
+
+    def includes(self, address: str | None) -> bool:
+        if not address or not self.networks:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)

@@ -27,6 +27,9 @@ class ChatAnswer:
     escalated: bool = False
     simulated: bool = False
     preferred_tier: int = 1
+    # The oldest turns were dropped to fit the Durable backend's payload limit
+    # (shared.failover.payload).
+    trimmed: bool = False
 
     @property
     def degraded(self) -> bool:
@@ -80,6 +83,7 @@ def completion_body(answer: ChatAnswer, *, completion_id: str, created: int) -> 
             "escalated": answer.escalated,
             "degraded": answer.degraded,
             "simulated": answer.simulated,
+            "trimmed": answer.trimmed,
         },
     }
 

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHAT_RETENTION_MIN = 15.0
 DEFAULT_ESCALATION_RETENTION_H = 2.0
+# Instances asked for per page of the list the purge reads (the extension's ``top``).
+DEFAULT_LIST_PAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +30,24 @@ class TaskHubRetention:
 
     chat: timedelta = timedelta(minutes=DEFAULT_CHAT_RETENTION_MIN)
     escalation: timedelta = timedelta(hours=DEFAULT_ESCALATION_RETENTION_H)
+    list_page: int = DEFAULT_LIST_PAGE
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TaskHubRetention:
-        """``CHAT_INSTANCE_RETENTION_MINUTES`` and ``ESCALATION_INSTANCE_RETENTION_HOURS``."""
+        """``CHAT_INSTANCE_RETENTION_MINUTES``, ``ESCALATION_INSTANCE_RETENTION_HOURS`` and
+        ``TASK_HUB_LIST_PAGE_SIZE`` (instances per page of the list the purge reads)."""
         chat = _positive(settings, "CHAT_INSTANCE_RETENTION_MINUTES", DEFAULT_CHAT_RETENTION_MIN)
         hours = _positive(
             settings, "ESCALATION_INSTANCE_RETENTION_HOURS", DEFAULT_ESCALATION_RETENTION_H
         )
-        return cls(chat=timedelta(minutes=chat), escalation=timedelta(hours=hours))
+        page = _positive(settings, "TASK_HUB_LIST_PAGE_SIZE", DEFAULT_LIST_PAGE)
+        if page != int(page):
+            raise ValueError(
+                f"app setting TASK_HUB_LIST_PAGE_SIZE must be a whole number, got {page}"
+            )
+        return cls(
+            chat=timedelta(minutes=chat), escalation=timedelta(hours=hours), list_page=int(page)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,3 +202,53 @@ def test_status_reads_are_tallied_by_whether_they_carried_the_input(
     after = call("GET", tally).json()
     assert (after["total"] - before["total"], after["withInput"] - before["withInput"]) == (2, 1)
     call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=x"))
+
+
+def _terminated(host: RunningDevHost, prefix: str, count: int) -> set[str]:
+    """``count`` finished (terminated) instances whose ids start with ``prefix``."""
+    ids = set()
+    for i in range(count):
+        instance_id = f"{prefix}{i}"
+        call("POST", _webhooks(host, f"orchestrators/sleeper/{instance_id}"))
+        call("POST", _webhooks(host, f"instances/{instance_id}/terminate?reason=x"))
+        ids.add(instance_id)
+    return ids
+
+
+def test_the_list_pages_with_top_and_a_continuation_token(toy_host: RunningDevHost) -> None:
+    """As the extension does, a list asked for ``top`` at a time comes in pages, each but the
+    last with a continuation token that the next request sends back as a header."""
+    prefix = f"paged-{uuid.uuid4().hex[:8]}-"
+    expected = _terminated(toy_host, prefix, 5)
+    url = _webhooks(toy_host, f"instances/?instanceIdPrefix={prefix}&top=2")
+    sizes, seen, token = [], set(), None
+    for _ in range(10):
+        reply = call("GET", url, headers={"x-ms-continuation-token": token} if token else None)
+        assert reply.status == 200
+        page = reply.json()
+        sizes.append(len(page))
+        seen |= {item["instanceId"] for item in page}
+        token = reply.headers.get("x-ms-continuation-token")
+        if not token:
+            break
+    assert sizes == [2, 2, 1]
+    assert seen == expected
+
+
+def test_a_list_without_top_is_one_page(toy_host: RunningDevHost) -> None:
+    """Without ``top`` every match comes at once, with no continuation token."""
+    prefix = f"whole-{uuid.uuid4().hex[:8]}-"
+    _terminated(toy_host, prefix, 3)
+    reply = call("GET", _webhooks(toy_host, f"instances/?instanceIdPrefix={prefix}"))
+    assert len(reply.json()) == 3
+    assert reply.headers.get("x-ms-continuation-token") is None
+
+
+def test_a_malformed_continuation_token_is_a_400(toy_host: RunningDevHost) -> None:
+    """A token the host did not issue is refused, as a bad argument."""
+    reply = call(
+        "GET",
+        _webhooks(toy_host, "instances/?top=2"),
+        headers={"x-ms-continuation-token": "not-a-token"},
+    )
+    assert reply.status == 400

@@ -43,6 +43,7 @@ CONTRACT = {
     "ACK_REGION_URLS",
     "OPERATOR_GROUP_ID",
     "FRONT_DOOR_ID",
+    "BOT_BACKEND_ADDRESSES",
     "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY",
 }
 KEY_VAULT_SECRETS = {
@@ -155,6 +156,19 @@ def test_acknowledgement_links_point_at_front_door_in_the_app_region() -> None:
 def test_per_ip_limits_trust_only_this_front_door() -> None:
     """FRONT_DOOR_ID is the profile id the access rule admits."""
     assert _settings()["FRONT_DOOR_ID"] == "frontDoorId"
+
+
+@pytest.mark.safety("H09")
+def test_the_bot_backend_is_exempt_in_the_app_as_at_the_edge() -> None:
+    """BOT_BACKEND_ADDRESSES is the same address list the WAF's AllowBotBackend rule matches."""
+    joined = {
+        "type": "join",
+        "parameters": {"input_array": "botBackendAddresses", "delimiter": ","},
+    }
+    assert _settings()["BOT_BACKEND_ADDRESSES"] == {"function": joined}
+    assert _bicep.module("regionStacks").params["botBackendAddresses"] == "botBackendAddresses"
+    waf_rule = _bicep.module("frontDoorRouting").params["botBackendAddresses"]
+    assert waf_rule == "botBackendAddresses"
 
 
 def test_flex_runtime_settings_are_not_set() -> None:

@@ -138,3 +138,28 @@ def test_the_task_hub_retention_timer_is_configured() -> None:
     assert settings["TASK_HUB_PURGE_SCHEDULE"] == "0 */5 * * * *"
     assert settings["CHAT_INSTANCE_RETENTION_MINUTES"] == "15"
     assert settings["ESCALATION_INSTANCE_RETENTION_HOURS"] == "2"
+
+
+def test_production_runs_the_generally_available_dedicated_scheduler() -> None:
+    """The Consumption SKU is in preview: production defaults to and asks for Dedicated, a
+    test environment may take Consumption."""
+    assert _bicep.params(_bicep.MAIN)["durableSchedulerSku"]["default"] == "Dedicated"
+    assert _bicep.parameter_file("prod")["durableSchedulerSku"]["value"] == "Dedicated"
+    assert _bicep.parameter_file("dev")["durableSchedulerSku"]["value"] == "Consumption"
+    assert _bicep.allowed(_bicep.params(SCHEDULER)["skuName"]) == ["Dedicated", "Consumption"]
+
+
+def test_the_scheduler_sku_reaches_the_resource_with_its_capacity() -> None:
+    """Dedicated carries its capacity units (1 to 3); Consumption carries none."""
+    (scheduler,) = _bicep.resources("Microsoft.DurableTask/schedulers")
+    sku = scheduler.body["properties"]["sku"]["operator"]["operands"]
+    assert sku["condition"] == "dedicated"
+    assert _bicep.variable(SCHEDULER, "dedicated")["operator"]["operands"] == {
+        "operand_1": "skuName",
+        "operand_2": "Dedicated",
+    }
+    assert sku["true_value"] == {"name": "Dedicated", "capacity": "capacityUnits"}
+    assert sku["false_value"] == {"name": "Consumption"}
+    module = _bicep.module("durableScheduler", REGION)
+    assert module.params["skuName"] == "durableSchedulerSku"
+    assert _bicep.module("regionStacks").params["durableSchedulerSku"] == "durableSchedulerSku"

@@ -63,10 +63,22 @@ def test_health_probe_calls_the_readiness_route_over_https() -> None:
     assert _bicep.variable(_bicep.MAIN, "healthProbePath") == "/api/health/ready"
 
 
-def test_only_api_paths_are_routed() -> None:
-    """The route matches /api/* alone: /admin/* and /runtime/webhooks/* are not reachable."""
+def test_only_api_and_sign_in_paths_are_routed() -> None:
+    """The route matches /api/* and App Service authentication's /.auth/* (operators' sign-in
+    and its callback) alone: /admin/* and /runtime/webhooks/* are not reachable."""
     route = _one("Microsoft.Cdn/profiles/afdEndpoints/routes")["properties"]
-    assert route["patternsToMatch"] == ["/api/*"]
+    assert route["patternsToMatch"] == ["/api/*", "/.auth/*"]
+
+
+def test_sign_in_redirects_return_to_the_front_door_host() -> None:
+    """App Service authentication builds its redirects from Front Door's forwarded host, so the
+    browser is sent to /.auth/* on the Front Door host, which the route above serves."""
+    (auth,) = [
+        r for r in _bicep.resources("Microsoft.Web/sites/config") if r.name == "authentication"
+    ]
+    settings = auth.body["properties"]
+    assert settings["httpSettings"]["forwardProxy"]["convention"] == "Standard"
+    assert settings["globalValidation"]["unauthenticatedClientAction"] == "RedirectToLoginPage"
 
 
 def test_route_is_https_only_end_to_end() -> None:

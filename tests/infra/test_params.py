@@ -48,10 +48,12 @@ def test_prod_runs_in_both_uk_regions_with_uk_south_first() -> None:
 
 
 def test_prod_keeps_instances_ready() -> None:
-    """Production keeps an HTTP and a Durable instance warm for the chat path."""
+    """Production keeps an HTTP and a Durable instance warm for the chat path, and one for
+    each queue trigger, so operations alerts and spilled records meet no cold start."""
     prod = _bicep.parameter_file("prod")
     assert prod["alwaysReadyHttpInstances"]["value"] >= 1
     assert prod["alwaysReadyDurableInstances"]["value"] >= 1
+    assert prod["alwaysReadyQueueInstances"]["value"] >= 1
 
 
 def test_openai_stays_on_regional_processing_in_prod() -> None:

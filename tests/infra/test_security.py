@@ -59,12 +59,20 @@ def test_function_app_has_system_assigned_identity(site: _bicep.Resource) -> Non
 
 @pytest.mark.parametrize("site", SITES, ids=lambda r: r.name)
 def test_function_app_runs_python_3_11_on_linux_flex(site: _bicep.Resource) -> None:
-    """Python 3.11 on Linux, with always-ready instances for both the HTTP and Durable groups."""
+    """Python 3.11 on Linux, with always-ready instances for the HTTP and Durable groups and
+    for each queue trigger's own group."""
     config = site.body["properties"]["functionAppConfig"]
     assert config["runtime"] == {"name": "python", "version": "3.11"}
     assert "linux" in site.body["kind"]
     groups = {group["name"] for group in config["scaleAndConcurrency"]["alwaysReady"]}
-    assert groups == {"http", "durable"}
+    assert groups == {
+        "http",
+        "durable",
+        "function:operations_alert",
+        "function:records_outbox",
+        "function:escalation_fallback",
+        "function:escalation_fallback_poison",
+    }
     assert config["deployment"]["storage"]["authentication"]["type"] == "SystemAssignedIdentity"
     (plan,) = _bicep.resources("Microsoft.Web/serverfarms")
     assert plan.body["sku"] == {"name": "FC1", "tier": "FlexConsumption"}

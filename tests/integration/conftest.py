@@ -268,6 +268,9 @@ def start_gateway(
 # --- the app as OS processes, in either topology ------------------------------------------
 
 TOPOLOGIES = (Topology.SINGLE, Topology.FLEX)
+# Flex hosts wait this long at every Durable hop: the Durable Task Scheduler's figure, the
+# default backend's, that the README cites (DEVHOST_DURABLE_HOP_MS; bench.figures.HOP_MS).
+FLEX_HOP_MS = "20"
 
 
 @dataclass
@@ -412,7 +415,8 @@ def start_hosted(
     observability.write_text(json.dumps(data))
     kinds = ("audit", "breakers", "escalations", "health")
     tables = {kind: kind + uuid.uuid4().hex[:12] for kind in kinds}
-    env = {**hosted_settings(config_dir, services, tables), **extra}
+    hops = {"DEVHOST_DURABLE_HOP_MS": FLEX_HOP_MS} if topology is Topology.FLEX else {}
+    env = {**hosted_settings(config_dir, services, tables), **hops, **extra}
     host = start_host(topology, env=env)
     return HostedGateway(
         host, services.sims, services.webhook, services.smtp, tables, services.storage

@@ -20,7 +20,7 @@ LIMITS = {
 
 
 def through_front_door(client: str, forwarded_for: str) -> dict[str, str]:
-    return {"x-azure-fdid": FDID, "x-azure-clientip": client, "x-forwarded-for": forwarded_for}
+    return {"x-azure-fdid": FDID, "x-azure-socketip": client, "x-forwarded-for": forwarded_for}
 
 
 @pytest.mark.safety("H09")
@@ -44,9 +44,9 @@ def test_forged_forwarded_for_does_not_change_the_bucket(
 def test_front_door_headers_without_the_profile_id_are_not_trusted(
     start_gateway: Callable[..., Gateway],
 ) -> None:
-    """X-Azure-ClientIP from a caller that is not this Front Door profile makes no bucket."""
+    """X-Azure-SocketIP from a caller that is not this Front Door profile makes no bucket."""
     gateway = start_gateway(rate_limits=LIMITS, extra={"FRONT_DOOR_ID": FDID})
-    headers = {"x-azure-fdid": "someone-else", "x-azure-clientip": "203.0.113.7"}
+    headers = {"x-azure-fdid": "someone-else", "x-azure-socketip": "203.0.113.7"}
     statuses = [gateway.post("/api/chat", QUESTION, headers=headers).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
 
@@ -65,3 +65,46 @@ def test_crisis_message_is_answered_after_its_client_is_limited(
     reply = gateway.post("/api/chat", crisis, headers=headers)
     assert reply.status_code == 200
     assert reply.json()["failover"]["crisis"] is True
+
+
+@pytest.mark.safety("H09")
+def test_a_forged_client_ip_header_does_not_change_the_bucket(
+    start_gateway: Callable[..., Gateway],
+) -> None:
+    """One connection sending a new X-Azure-ClientIP each time still spends one bucket."""
+    gateway = start_gateway(rate_limits=LIMITS, extra={"FRONT_DOOR_ID": FDID})
+    statuses = [
+        gateway.post(
+            "/api/chat",
+            QUESTION,
+            headers={**through_front_door("203.0.113.10", ""), "x-azure-clientip": forged},
+        ).status_code
+        for forged in ("192.0.2.1", "192.0.2.2", "192.0.2.3")
+    ]
+    assert statuses == [200, 200, 429]
+
+
+@pytest.mark.safety("H09")
+def test_the_bot_backend_has_no_per_ip_bucket(start_gateway: Callable[..., Gateway]) -> None:
+    """Messages of many conversations from the bot's egress address are never refused for
+    its address; another address still is."""
+    gateway = start_gateway(
+        rate_limits=LIMITS,
+        extra={"FRONT_DOOR_ID": FDID, "BOT_BACKEND_ADDRESSES": "198.51.100.0/29"},
+    )
+    bot = through_front_door("198.51.100.3", "")
+    statuses = [
+        gateway.post(
+            "/api/chat",
+            {**QUESTION, "metadata": {"conversation_id": f"bot-{i}"}},
+            headers=bot,
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200] * 5
+    other = through_front_door("203.0.113.11", "")
+    assert [gateway.post("/api/chat", QUESTION, headers=other).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]

@@ -75,3 +75,18 @@ def test_the_timer_purges_escalations_past_their_own_retention(
     time.sleep(0.1)  # older than its 72 ms retention
     gateway.host.run_timer("task_hub_retention")
     assert escalation not in _ids(gateway, ESCALATION_ORCHESTRATION)
+
+
+@pytest.mark.safety("H10")
+def test_the_purge_reads_every_page_of_the_list(start_gateway: Callable[..., Gateway]) -> None:
+    """With two instances a page, five old chat instances are all purged: the purge follows
+    the continuation tokens to the last page (stopping after the first would leave three)."""
+    gateway = start_gateway(
+        extra={"CHAT_INSTANCE_RETENTION_MINUTES": "0.001", "TASK_HUB_LIST_PAGE_SIZE": "2"}
+    )
+    chats = [_start(gateway, CHAT_ORCHESTRATION) for _ in range(5)]
+    for chat in chats:
+        _wait_failed(gateway, CHAT_ORCHESTRATION, chat)
+    time.sleep(0.1)  # older than their 60 ms retention
+    gateway.host.run_timer("task_hub_retention")
+    assert _ids(gateway, CHAT_ORCHESTRATION) & set(chats) == set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from azure.core.exceptions import ResourceNotFoundError
 
 from devhost.topology import Topology
 from simulators.faults import Fault, FaultKind
-from tests.integration.conftest import ADMIN_KEY, HostedGateway
+from tests.integration.conftest import ADMIN_KEY, FLEX_HOP_MS, HostedGateway
 from tests.integration.test_chat_e2e import wait_for
 
 pytestmark = pytest.mark.integration
@@ -90,6 +91,22 @@ def test_flex_runs_each_function_group_in_a_process_of_its_own(
         "function:escalation_fallback_poison",
     }
     assert len({p.process.pid for p in processes.values()}) == len(processes)
+
+
+def _environment(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def test_flex_hosts_wait_at_every_durable_hop_as_the_default_backend_does(
+    hosted_gateway: HostedGateway,
+) -> None:
+    """Every Flex process runs with the Durable Task Scheduler's hop delay, so the suite's
+    Flex tests meet the queue waits of Azure's default backend; single stays at 0."""
+    for process in hosted_gateway.host.processes.values():
+        hop = _environment(process.process.pid).get("DEVHOST_DURABLE_HOP_MS", "0")
+        expected = FLEX_HOP_MS if hosted_gateway.topology is Topology.FLEX else "0"
+        assert hop == expected
 
 
 def test_chat_traffic_against_a_failing_tier1_opens_its_breaker(gateway: HostedGateway) -> None:

@@ -120,6 +120,7 @@ async def test_completed_orchestration_becomes_a_chat_completion() -> None:
         "escalated": False,
         "degraded": False,
         "simulated": True,
+        "trimmed": False,
     }
     assert engine.polls == 2
 
@@ -498,3 +499,22 @@ async def test_an_instance_that_will_not_stop_is_left_to_the_retention_timer() -
     for _ in range(2000):
         await asyncio.sleep(0)
     assert engine.calls == ["terminate instance-1"]
+
+
+async def test_a_conversation_over_the_backend_limit_starts_trimmed() -> None:
+    """A conversation whose orchestration input would exceed the Durable backend's payload
+    limit starts with its oldest turns left out, keeps its last user turn, and says so."""
+    turns = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i} " + "x" * 30_000}
+        for i in range(50)
+    ] + [{"role": "user", "content": "And what about the smear test?"}]
+    body = json.dumps({"messages": turns}).encode()
+    engine = FakeEngine(states=[("completed", tier_output(1, "openai"))])
+    reply = await gateway(Clock()).handle(body, "application/json", engine)
+    assert reply.body["failover"]["trimmed"] is True
+    started = engine.started[0]
+    assert len(json.dumps(started)) <= 900_000
+    sent = started["request"]["messages"]
+    assert sent[-1]["content"] == "And what about the smear test?"
+    assert sent[0]["role"] == "user"
+    assert len(sent) < len(turns)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from shared.failover.ratelimit import BucketConfig, RateLimitConfig, RateLimiter, client_ip
+from shared.failover.ratelimit import (
+    BotBackend,
+    BucketConfig,
+    RateLimitConfig,
+    RateLimiter,
+    client_ip,
+)
 from tests.support.clocks import ManualClock
 
 Clock = ManualClock
@@ -109,18 +115,23 @@ def test_key_count_is_bounded() -> None:
 FDID = "6f1c0b1e-8a3c-4f9e-9d7a-2b5e1c3d4a5f"
 
 
-def test_client_ip_comes_from_front_door_when_the_profile_matches() -> None:
-    """Through this Front Door profile, the client address is X-Azure-ClientIP, without port."""
-    headers = {"x-azure-fdid": FDID, "x-azure-clientip": "203.0.113.7:51234"}
+def test_client_ip_is_front_door_socket_address_when_the_profile_matches() -> None:
+    """Through this Front Door profile, the address is X-Azure-SocketIP, without port."""
+    headers = {"x-azure-fdid": FDID, "x-azure-socketip": "203.0.113.7:51234"}
     assert client_ip(headers, FDID) == "203.0.113.7"
-    assert client_ip({**headers, "x-azure-clientip": "[2001:db8::1]:443"}, FDID) == "2001:db8::1"
+    assert client_ip({**headers, "x-azure-socketip": "[2001:db8::1]:443"}, FDID) == "2001:db8::1"
 
 
-def test_socket_ip_is_used_when_front_door_sends_no_client_ip() -> None:
-    """X-Azure-SocketIP stands in when X-Azure-ClientIP is absent."""
-    assert client_ip({"x-azure-fdid": FDID, "x-azure-socketip": "198.51.100.4"}, FDID) == (
-        "198.51.100.4"
-    )
+def test_client_ip_header_is_never_read() -> None:
+    """X-Azure-ClientIP can be chosen by the client, so it gives no address and never
+    replaces the socket address."""
+    assert client_ip({"x-azure-fdid": FDID, "x-azure-clientip": "203.0.113.7"}, FDID) is None
+    headers = {
+        "x-azure-fdid": FDID,
+        "x-azure-clientip": "192.0.2.1",
+        "x-azure-socketip": "198.51.100.4",
+    }
+    assert client_ip(headers, FDID) == "198.51.100.4"
 
 
 def test_forwarded_for_is_never_read() -> None:
@@ -129,12 +140,36 @@ def test_forwarded_for_is_never_read() -> None:
 
 
 def test_front_door_headers_from_another_profile_are_ignored() -> None:
-    """X-Azure-ClientIP counts only when X-Azure-FDID names the configured profile."""
-    headers = {"x-azure-fdid": "another-profile", "x-azure-clientip": "203.0.113.7"}
+    """X-Azure-SocketIP counts only when X-Azure-FDID names the configured profile."""
+    headers = {"x-azure-fdid": "another-profile", "x-azure-socketip": "203.0.113.7"}
     assert client_ip(headers, FDID) is None
-    assert client_ip({"x-azure-clientip": "203.0.113.7"}, FDID) is None
+    assert client_ip({"x-azure-socketip": "203.0.113.7"}, FDID) is None
 
 
 def test_no_front_door_configured_means_no_per_ip_bucket() -> None:
     """Without FRONT_DOOR_ID nothing proves where a request came from: no address is used."""
-    assert client_ip({"x-azure-fdid": FDID, "x-azure-clientip": "203.0.113.7"}, "") is None
+    assert client_ip({"x-azure-fdid": FDID, "x-azure-socketip": "203.0.113.7"}, "") is None
+
+
+def test_bot_backend_addresses_are_parsed_as_addresses_and_blocks() -> None:
+    """BOT_BACKEND_ADDRESSES takes addresses and CIDR blocks, IPv4 and IPv6, in any mix."""
+    backend, malformed = BotBackend.parse("203.0.113.0/28, 198.51.100.4 2001:db8::/64")
+    assert malformed == []
+    assert backend.includes("203.0.113.9")
+    assert backend.includes("198.51.100.4")
+    assert backend.includes("2001:db8::5")
+    assert not backend.includes("203.0.113.16")
+    assert not backend.includes(None)
+
+
+def test_malformed_bot_backend_entries_are_left_out_and_named() -> None:
+    """An entry that is not an address is reported, and the others still count."""
+    backend, malformed = BotBackend.parse("not-an-ip, 198.51.100.4")
+    assert malformed == ["not-an-ip"]
+    assert backend.includes("198.51.100.4")
+
+
+def test_no_bot_backend_includes_nothing() -> None:
+    """Unset, no address is exempt."""
+    backend, _ = BotBackend.parse("")
+    assert not backend.includes("198.51.100.4")
