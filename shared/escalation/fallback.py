@@ -70,6 +70,11 @@ class Courier(Protocol):
         self, escalation_id: str, event: str, fields: dict[str, Any], *, raise_errors: bool = False
     ) -> None: ...
 
+    def claim_channel_alert(self, audience: str, channel: str, window_s: float) -> bool: ...
+
+    @property
+    def channel_alert_window_s(self) -> float: ...
+
 
 @dataclass(frozen=True, slots=True)
 class FallbackStep:
@@ -232,11 +237,49 @@ class FallbackCourier:
             "gave_up",
             {"channels": ",".join(failing), "attempts": step.attempt, "via": "queue"},
         )
+        if escalation.audience != "operations":
+            # As the orchestration does: each channel that gave up is an operations alert,
+            # once per audience and channel per window (a claim shared by every instance).
+            for channel in failing:
+                await self._notify_channel_gave_up(step, channel, delivered=delivered)
         if not delivered:
             # Nothing reached anyone: tell operations (as the orchestration does), and keep
             # the acknowledgement clock, so the supervisor hears of it too.
             await self._notify_operations(escalation, step.retry)
             await self._schedule_reminder(step)
+
+    async def _notify_channel_gave_up(
+        self, step: FallbackStep, channel: str, *, delivered: bool
+    ) -> None:
+        escalation = step.escalation
+        claimed = await asyncio.to_thread(
+            self.courier.claim_channel_alert,
+            escalation.audience,
+            channel,
+            self.courier.channel_alert_window_s,
+        )
+        if not claimed:
+            return
+        notice = replace(
+            escalation.derived(
+                id=f"{escalation.id}-gave-up-{channel}",
+                audience="operations",
+                kind="channel_gave_up",
+                title=f"Alert channel gave up: {channel} to the {escalation.audience} team",
+                created_at=iso(self.clock()),
+            ),
+            facts=(
+                ("Original escalation", escalation.id),
+                ("Audience", escalation.audience),
+                ("Channel", channel),
+                ("Attempts", str(step.attempt)),
+                ("Delivered", "on another channel" if delivered else "on no channel"),
+                ("Path", "the fallback queue (the Durable backend was unavailable)"),
+            ),
+        )
+        await asyncio.to_thread(
+            self.queue.put, first_step(notice, step.retry, None, self.clock()).to_json()
+        )
 
     async def _notify_operations(self, escalation: Escalation, retry: RetryConfig) -> None:
         if escalation.audience == "operations":

@@ -394,6 +394,11 @@ class Escalator:
             "channel_alert_window_s": self.config.channel_alert_window_s,
         }
 
+    @property
+    def channel_alert_window_s(self) -> float:
+        """How long one channel's give-up alert holds back the next for the same audience."""
+        return self.config.channel_alert_window_s
+
     def claim_channel_alert(self, audience: str, channel: str, window_s: float) -> bool:
         """Whether to tell operations that ``audience``'s ``channel`` gave up: the first time
         within ``window_s``, across instances (a claim row in the escalations table). When the

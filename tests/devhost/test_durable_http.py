@@ -178,10 +178,11 @@ def test_a_running_instance_is_not_purged(toy_host: RunningDevHost) -> None:
 
 
 def test_a_purged_instance_with_a_large_input_is_gone_entirely(toy_host: RunningDevHost) -> None:
-    """A 1 MB input (a large message in Azure Storage) leaves nothing behind once purged."""
+    """A 960 kB input (a large message in Azure Storage, just under the scheduler's 1 MB)
+    leaves nothing behind once purged."""
     marker = uuid.uuid4().hex
     start = _webhooks(toy_host, "orchestrators/sleeper")
-    instance_id = call("POST", start, json_body={"text": marker * 32_768}).json()["id"]
+    instance_id = call("POST", start, json_body={"text": marker * 30_000}).json()["id"]
     call("POST", _webhooks(toy_host, f"instances/{instance_id}/terminate?reason=x"))
     assert call("DELETE", _webhooks(toy_host, f"instances/{instance_id}")).status == 200
     listed = call("GET", _webhooks(toy_host, "instances?showInput=true"))

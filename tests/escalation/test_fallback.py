@@ -220,7 +220,39 @@ async def test_after_the_window_it_gives_up_and_alerts_operations(rig: Rig) -> N
     queued = [FallbackStep.from_json(m) for m, _ in rig.queue.take()]
     assert "gave_up" in rig.events(step.escalation.id)
     notices = [s.escalation for s in queued if s.step == "deliver"]
-    assert [(n.audience, n.kind) for n in notices] == [("operations", "undeliverable")]
+    assert sorted((n.audience, n.kind, n.id.rsplit("-", 1)[-1]) for n in notices) == [
+        ("operations", "channel_gave_up", "email"),
+        ("operations", "channel_gave_up", "teams"),
+        ("operations", "undeliverable", "undeliverable"),
+    ]
+
+
+@pytest.mark.safety("H03")
+async def test_a_channel_that_gives_up_alerts_operations_once_an_hour(rig: Rig) -> None:
+    """On the queue path as in the orchestration: Teams failing to the end of the window
+    while email delivered is one operations alert naming Teams; the next escalation whose
+    Teams gives up within the hour raises none."""
+    queued: list[FallbackStep] = []
+    for conversation in ("conv-a", "conv-b"):
+        outcome = await rig.escalator.crisis(
+            FakeOrchestrations(fail=True),
+            category="self_harm",
+            signals=("s1",),
+            conversation_key=conversation,
+            latest_message="text",
+        )
+        assert outcome.escalated
+        ((message, _),) = rig.queue.take()
+        rig.webhook.fail_next(1)
+        rig.clock.advance(RETRY["window_s"])
+        await run(rig, message)
+        queued += [FallbackStep.from_json(m) for m, _ in rig.queue.take()]
+    notices = [s.escalation for s in queued if s.step == "deliver"]
+    gave_up = [n for n in notices if n.kind == "channel_gave_up"]
+    assert [(n.audience, n.title) for n in gave_up] == [
+        ("operations", "Alert channel gave up: teams to the clinical team")
+    ]
+    assert [n for n in notices if n.kind == "undeliverable"] == []
 
 
 @pytest.mark.safety("H03")

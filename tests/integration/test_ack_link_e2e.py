@@ -105,12 +105,21 @@ def test_card_and_email_carry_the_same_signed_link(start_gateway: Callable[..., 
 
 @pytest.mark.safety("H03")
 def test_get_on_the_link_changes_nothing(start_gateway: Callable[..., Gateway]) -> None:
-    """Opening the link shows a confirmation form; the escalation keeps waiting."""
+    """Opening the link shows the page whose form opens the case; opening the case shows the
+    acknowledge form; neither acknowledges, and the escalation keeps waiting."""
     gateway = start_linked(start_gateway)
     link = raise_crisis(gateway)
     page = requests.get(link, headers=BROWSER, timeout=30.0)
     assert page.status_code == 200
-    assert '<form method="post" action="/api/ack">' in page.text
+    assert '<form method="post" action="/api/ack/case">' in page.text
+    case = requests.post(
+        f"{gateway.url}/api/ack/case",
+        data={"token": token_of(link)},
+        headers=BROWSER,
+        timeout=30.0,
+    )
+    assert case.status_code == 200, case.text
+    assert '<form method="post" action="/api/ack">' in case.text
     assert escalation_state(gateway) == "Running"
     escalation_id = token_of(link).split(".")[0]
     assert not [

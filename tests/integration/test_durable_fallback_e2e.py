@@ -150,11 +150,13 @@ def test_readiness_is_503_while_the_task_hub_cannot_be_read(gateway: HostedGatew
 
 @pytest.mark.safety("H01")
 def test_a_crisis_message_still_gets_its_crisis_reply(gateway: HostedGateway) -> None:
-    """With the Durable backend failing, the crisis reply is the pre-approved text, escalated."""
+    """With the Durable backend failing, the crisis reply is the pre-approved text at once,
+    and its escalation reaches the nurse team through the fallback queue (whether the start
+    finished inside the reply's 0.5 s wait is timing, not the behaviour)."""
     data = gateway.chat(SELF_HARM, "conv-durable-down-" + uuid.uuid4().hex[:8])
     assert data["failover"]["crisis"] is True
-    assert data["failover"]["escalated"] is True
     assert "116 123" in data["choices"][0]["message"]["content"]
+    assert wait_for(lambda: bool(cards(gateway, "/clinical")), timeout_s=60.0)
 
 
 @pytest.mark.safety("H03")

@@ -173,4 +173,6 @@ def test_a_stronger_second_signal_reaches_the_nurse_team_as_a_follow_up(
     assert str(follow_up["Subject"]) == "[Ask Eve] Ask Eve crisis follow-up: self harm"
     text = follow_up.get_content()
     assert f"Follow-up to: {first_id}" in text
-    assert "Why: severity rose to a plan, intent or means" in text
+    # The taxonomy names "taken all my pills" an overdose taken (self_harm.overdose_taken),
+    # ranked an act.
+    assert "Why: severity rose to an act, under way or done" in text

@@ -95,7 +95,8 @@ def raise_crisis(gateway: HostedGateway) -> str:
     assert reply.status_code == 200, reply.text
     assert wait_for(lambda: bool(clinical_cards(gateway)), 20.0)  # type: ignore[arg-type]
     (action,) = clinical_cards(gateway)[0]["attachments"][0]["content"]["actions"]  # type: ignore[arg-type]
-    return str(parse_qs(urlsplit(action["url"]).query)["token"][0])
+    link = urlsplit(action["url"])
+    return str(parse_qs(link.fragment or link.query)["token"][0])
 
 
 def audit_rows(gateway: HostedGateway, escalation_id: str) -> list[dict[str, Any]]:

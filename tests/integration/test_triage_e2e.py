@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from shared.models import ChatRequest, Message
+from shared.signposting import Person, compose
 from simulators import Fault, FaultKind, ProviderName
 from tests.integration.conftest import Gateway, write_config
 from tests.integration.test_chat_e2e import wait_for
@@ -109,7 +110,7 @@ def test_triage_flag_gets_the_crisis_reply_and_an_escalation(
     )
     assert (failover["provider"], failover["escalated"]) == ("emergency", True)
     text = data["choices"][0]["message"]["content"]
-    assert text == gateway.runtime.config.safety.crisis_responses["self_harm"]
+    assert text == compose(gateway.runtime.gateway.signposting, "self_harm", Person()).text
     assert gateway.sims.triage_count(kind) == 1
     assert wait_for(lambda: bool(clinical_titles(gateway)))
 
@@ -124,7 +125,7 @@ def test_each_category_selects_its_own_pre_approved_reply(
     data = gateway.chat(f"{INDIRECT} [triage:me]", CONVERSATION)
     assert data["failover"]["crisis_category"] == "medical_emergency"
     text = data["choices"][0]["message"]["content"]
-    assert text == gateway.runtime.config.safety.crisis_responses["medical_emergency"]
+    assert text == compose(gateway.runtime.gateway.signposting, "medical_emergency", Person()).text
 
 
 def test_no_flag_leaves_the_answer_from_tier_1(
