@@ -144,3 +144,17 @@ def test_health_reports_unapproved_clinical_content_beside_the_status() -> None:
         body["status"]
         == report_body([], breaker_store_ok=True, health_store_ok=True, now=0.0)["status"]
     )
+
+
+@pytest.mark.safety("H02")
+async def test_a_welsh_crisis_message_gets_the_welsh_reply_from_the_shipped_detector() -> None:
+    """No metadata at all: the shipped patterns read a Welsh statement of suicidal intent as
+    Welsh, and the reply is the Welsh one, with the Samaritans Welsh Language Line."""
+    body = json.dumps(
+        {"messages": [{"role": "user", "content": "Dw i eisiau marw, dw i ddim eisiau byw"}]}
+    ).encode()
+    reply = await gateway(Clock()).handle(body, None, FakeEngine())
+    assert reply.body["failover"]["crisis_category"] == "self_harm"
+    text = content(reply)
+    assert text == compose(gateway(Clock()).signposting, "self_harm", Person(language="cy")).text
+    assert "0808 164 0123" in text
