@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 
 FLOOD_PARTITION = "flood"
 UNIDENTIFIED = "unidentified"
-_INCREMENT_ATTEMPTS = 8
+_INCREMENT_ATTEMPTS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,11 @@ class TableFloodCounters:
         )
 
         table = self._client()
-        for _ in range(_INCREMENT_ATTEMPTS):
+        for attempt in range(_INCREMENT_ATTEMPTS):
+            if attempt:
+                # Instances racing on one counter: wait a random moment, growing with the
+                # tries, so they stop colliding (jitter, not security: S311 does not apply).
+                time.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
             try:
                 entity = table.get_entity(FLOOD_PARTITION, name)
             except ResourceNotFoundError:
