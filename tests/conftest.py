@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from devhost import azurite
+
+# A test process (and the dev hosts and children it starts) warms the app up inside the import,
+# not on a thread: a warm-up thread importing the provider SDKs while pytest rewrites and
+# parses modules on the main thread meets CPython 3.11's thread-unsafe AST recursion counter
+# ("AST constructor recursion depth mismatch"), seen in a collection run. The background mode
+# is tested in fresh interpreters that set it explicitly (tests/unit/test_cold_start.py).
+os.environ.setdefault("ASKEVE_WARM_UP", "at_import")
 
 # `--fail-on-skip` (make test): a required test that skips fails the run.
 pytest_plugins = ["tests.support.required"]

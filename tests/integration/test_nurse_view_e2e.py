@@ -108,7 +108,7 @@ def post(base_url: str, path: str, **form: str) -> requests.Response:
     return requests.post(f"{base_url}{path}", data=form, headers=BROWSER, timeout=30.0)
 
 
-@pytest.mark.safety("H03")
+@pytest.mark.safety("H03", "H25")
 def test_the_view_shows_the_case_and_the_last_turns_only_on_request(
     viewed_gateway: HostedGateway,
 ) -> None:
@@ -130,7 +130,7 @@ def test_the_view_shows_the_case_and_the_last_turns_only_on_request(
     assert "Harbour View" not in json.dumps(viewed, default=str)
 
 
-@pytest.mark.safety("H03")
+@pytest.mark.safety("H03", "H25")
 def test_an_outcome_acknowledges_and_is_counted_on_the_status_page(
     viewed_gateway: HostedGateway,
 ) -> None:

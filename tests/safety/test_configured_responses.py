@@ -157,7 +157,7 @@ def test_crisis_replies_lead_with_999(signposting: Signposting, case: Case) -> N
         assert "85258" in text
 
 
-@pytest.mark.safety("H02")
+@pytest.mark.safety("H02", "H23")
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_childline_is_for_under_18s_and_child_disclosures(
     signposting: Signposting, case: Case

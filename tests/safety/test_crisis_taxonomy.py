@@ -126,7 +126,7 @@ def test_the_taxonomy_has_the_classes_the_issue_names(detector: CrisisDetector) 
     assert required <= {c.id for c in detector.patterns.classes}
 
 
-@pytest.mark.safety("H01")
+@pytest.mark.safety("H01", "H24")
 @pytest.mark.parametrize(("text", "category", "class_id", "language"), cases.LANGUAGE_CASES)
 def test_welsh_and_spanish_phrases_fire_with_their_language(
     detector: CrisisDetector, text: str, category: str, class_id: str, language: str

@@ -59,7 +59,7 @@ def test_the_import_returns_before_the_provider_sdks_are_imported() -> None:
         "print('openai' in sys.modules, 'anthropic' in sys.modules,"
         " gc.get_freeze_count() > frozen)"
     )
-    assert _fresh(script) == ["True"] * 6
+    assert _fresh(script, ASKEVE_WARM_UP="background") == ["True"] * 6
 
 
 def test_the_warm_up_freezes_nothing_once_an_invocation_has_begun() -> None:
@@ -73,7 +73,7 @@ def test_the_warm_up_freezes_nothing_once_an_invocation_has_begun() -> None:
         "b._warming.join();"
         "print('openai' in sys.modules, gc.get_freeze_count() <= frozen)"
     )
-    assert _fresh(script) == ["True", "True"]
+    assert _fresh(script, ASKEVE_WARM_UP="background") == ["True", "True"]
 
 
 def test_at_import_warms_everything_before_the_import_returns() -> None:

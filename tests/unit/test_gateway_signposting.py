@@ -146,7 +146,7 @@ def test_health_reports_unapproved_clinical_content_beside_the_status() -> None:
     )
 
 
-@pytest.mark.safety("H02")
+@pytest.mark.safety("H02", "H24")
 async def test_a_welsh_crisis_message_gets_the_welsh_reply_from_the_shipped_detector() -> None:
     """No metadata at all: the shipped patterns read a Welsh statement of suicidal intent as
     Welsh, and the reply is the Welsh one, with the Samaritans Welsh Language Line."""

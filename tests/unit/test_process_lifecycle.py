@@ -34,7 +34,7 @@ def test_importing_the_function_app_builds_the_runtime_and_warms_it() -> None:
     result = subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "-c", script],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), "ASKEVE_WARM_UP": "background"},
         capture_output=True,
         text=True,
         timeout=120,
